@@ -1,0 +1,132 @@
+#include "cli/app.hpp"
+
+#include <algorithm>
+#include <iostream>
+#include <map>
+
+#include "cli/command.hpp"
+#include "cli/suggest.hpp"
+#include "wasme/core/error.hpp"
+
+namespace wasme::cli {
+namespace {
+
+// Finds or creates the CLI11 subcommand for each word of path, returning the last.
+CLI::App* subcommand_for(CLI::App& root, const std::string& path, const std::string& summary) {
+  CLI::App* app = &root;
+  std::istringstream words(path);
+  std::string word;
+  while (words >> word) {
+    CLI::App* next = nullptr;
+    for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; })) {
+      if (sub->get_name() == word) next = sub;
+    }
+    if (!next) {
+      next = app->add_subcommand(word, "");
+      app->require_subcommand(0, 1);
+    }
+    app = next;
+  }
+  app->description(summary);
+  return app;
+}
+
+// Every subcommand that has children must be given one of them.
+void require_leaf(CLI::App& app) {
+  auto subs = app.get_subcommands([](CLI::App*) { return true; });
+  for (CLI::App* sub : subs) {
+    require_leaf(*sub);
+    if (!sub->get_subcommands([](CLI::App*) { return true; }).empty()) sub->require_subcommand(1);
+  }
+}
+
+// ExtrasError for a mistyped subcommand: name the word and suggest the closest command.
+int unknown_command(CLI::App& root, int argc, char** argv) {
+  CLI::App* app = &root;
+  for (int i = 1; i < argc; ++i) {
+    std::string word = argv[i];
+    if (word.empty() || word[0] == '-') continue;
+    auto subs = app->get_subcommands([](CLI::App*) { return true; });
+    auto it = std::find_if(subs.begin(), subs.end(), [&](CLI::App* s) { return s->get_name() == word; });
+    if (it != subs.end()) {
+      app = *it;
+      continue;
+    }
+    if (subs.empty()) break;
+    std::vector<std::string> names;
+    for (CLI::App* s : subs) names.push_back(s->get_name());
+    std::string where = app == &root ? "wasme" : "wasme " + app->get_name();
+    std::cerr << "wasme: error: unknown command \"" << word << "\" for \"" << where << "\"\n";
+    if (auto close = closest_word(word, names)) {
+      std::cerr << "Did you mean \"" << *close << "\"?\n";
+    }
+    std::cerr << "Run '" << where << " --help' for the list of commands.\n";
+    return 2;
+  }
+  return -1;
+}
+
+int exit_status_for(const Error& e) {
+  if (e.kind() == ErrorKind::usage) return 2;
+  return e.exit_status() == 0 ? 1 : e.exit_status();
+}
+
+}  // namespace
+
+std::vector<Command>& command_table() {
+  static std::vector<Command> table;
+  return table;
+}
+
+int run(int argc, char** argv) {
+  CLI::App root{"wasme: build, push, pull and deploy WebAssembly filters for Envoy and Istio",
+                "wasme"};
+  root.set_version_flag("--version", std::string("wasme ") + WASME_VERSION);
+  root.require_subcommand(1);
+  root.fallthrough();
+  GlobalOptions globals;
+  root.add_flag("-v,--verbose", globals.verbosity, "Log each registry request and tool run to stderr");
+
+  auto table = command_table();
+  std::stable_sort(table.begin(), table.end(), [](const Command& a, const Command& b) {
+    return std::count(a.path.begin(), a.path.end(), ' ') < std::count(b.path.begin(), b.path.end(), ' ');
+  });
+  for (const Command& cmd : table) {
+    CLI::App* app = subcommand_for(root, cmd.path, cmd.summary);
+    if (cmd.setup) cmd.setup(*app, globals);
+  }
+  require_leaf(root);
+
+  try {
+    root.parse(argc, argv);
+  } catch (const CLI::ExtrasError& e) {
+    int status = unknown_command(root, argc, argv);
+    if (status >= 0) return status;
+    std::cerr << "wasme: error: " << e.what() << "\n";
+    return 2;
+  } catch (const CLI::CallForHelp& e) {
+    return root.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return root.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return root.exit(e);
+  } catch (const CLI::RequiredError& e) {
+    int status = unknown_command(root, argc, argv);
+    if (status >= 0) return status;
+    std::cerr << "wasme: error: " << e.what() << "\nRun with --help for usage.\n";
+    return 2;
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "wasme: error: " << e.what() << "\nRun with --help for usage.\n";
+    return 2;
+  } catch (const Error& e) {
+    std::cerr << "wasme: error: " << e.what() << "\n";
+    if (!e.hint().empty()) std::cerr << "hint: " << e.hint() << "\n";
+    return exit_status_for(e);
+  } catch (const std::exception& e) {
+    std::cerr << "wasme: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace wasme::cli

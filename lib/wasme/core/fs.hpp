@@ -1,0 +1,79 @@
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace wasme {
+
+namespace fs = std::filesystem;
+
+// Reads a whole file; refuses files larger than max_size (untrusted input stays bounded).
+std::string read_file(const fs::path& path, std::uint64_t max_size = 64u << 20);
+
+enum class Durability { fsync, no_fsync };
+
+// Writes content to path through a temp file in the same directory and a rename, so readers
+// see the old file or the new one, never a partial one.
+void write_file_atomic(const fs::path& path, std::string_view content, unsigned mode = 0644,
+                       Durability durability = Durability::fsync);
+
+// A file being written in a directory under a temporary name. commit() renames it into place;
+// destroying an uncommitted AtomicFile removes the temp file, so nothing half-written lands.
+class AtomicFile {
+ public:
+  AtomicFile(const fs::path& final_path, unsigned mode = 0644);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  void write(std::string_view bytes);
+  const fs::path& temp_path() const { return temp_path_; }
+  const fs::path& final_path() const { return final_path_; }
+  // fsyncs, closes and renames over final_path.
+  void commit(Durability durability = Durability::fsync);
+
+ private:
+  fs::path final_path_;
+  fs::path temp_path_;
+  int fd_ = -1;
+  bool committed_ = false;
+};
+
+// Prefix of every temp file we create, so stale ones can be recognised and removed.
+inline constexpr std::string_view temp_file_prefix = ".wasme-tmp-";
+
+// An exclusive advisory lock (flock) on path, created if missing; released on destruction.
+class FileLock {
+ public:
+  explicit FileLock(const fs::path& path);
+  ~FileLock();
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+// A fresh directory under the system temp dir, removed with its contents on destruction.
+class TempDir {
+ public:
+  explicit TempDir(std::string_view prefix = "wasme-");
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// `~/.wasme` unless WASME_HOME is set.
+fs::path wasme_home();
+// The user's home directory ($HOME, else the passwd entry).
+fs::path home_dir();
+
+// Human-readable size: 1.2 MiB, 512 B.
+std::string format_size(std::uint64_t bytes);
+
+}  // namespace wasme

@@ -1,0 +1,39 @@
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "wasme/oci/manifest.hpp"
+#include "wasme/oci/runtime_config.hpp"
+
+namespace wasme::oci {
+
+// The wasme artifact exactly as wasme-facts §2: the config blob as `config` and again as
+// layer 0, then the wasm layer; title and runtime annotations. Deterministic.
+Manifest make_wasm_manifest(const RuntimeConfig& config, const Digest& wasm_digest,
+                            std::uint64_t wasm_size, const std::string& wasm_title = "filter.wasm");
+
+// The shape of an image's manifest, as far as finding the module is concerned.
+enum class ArtifactFormat {
+  wasme,      // current wasme format (config + wasm layer)
+  solo_2019,  // application/vnd.io.solo.wasm.*
+  compat,     // last layer tar+gzip with plugin.wasm
+  unknown,
+};
+const char* to_string(ArtifactFormat format);
+
+// Where the module is in a manifest, and its config (if any).
+struct ArtifactLayout {
+  ArtifactFormat format = ArtifactFormat::unknown;
+  Descriptor module_layer;  // the wasm layer, or the tar+gzip layer for compat
+  bool has_config = false;
+  Descriptor config_layer;  // wasme: config blob; solo_2019: config.json; compat: runtime-config
+                            // is inside the tar, so has_config is false
+};
+// Classifies a manifest; throws Error(invalid_input) when no module layer can be found.
+ArtifactLayout classify(const Manifest& manifest);
+
+// Would Istio's agent (pkg/wasm/imagefetcher.go, wasme-facts §2.3) accept this manifest?
+// Returns "" when accepted, else the reason it would be refused.
+std::string istio_rejection_reason(const Manifest& manifest);
+
+}  // namespace wasme::oci

@@ -1,0 +1,38 @@
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wasme::registry {
+
+// How the client reaches registries and which credentials it uses. Filled from the flags of
+// every network command (push, pull, list --remote, login, deploy, cache).
+struct RemoteOptions {
+  bool plain_http = false;  // --plain-http: never TLS
+  bool insecure = false;    // --insecure: TLS without certificate verification
+  std::optional<std::filesystem::path> ca_file;  // --ca-file
+  // -u/-p or --password-stdin: take precedence over every credentials file.
+  std::optional<std::string> username;
+  std::optional<std::string> password;
+  // -c/--credentials FILE (docker config format), tried in order before the defaults.
+  std::vector<std::filesystem::path> credential_files;
+  std::uint64_t chunk_size = 8u << 20;             // uploads above this use chunked PATCH
+  std::uint64_t max_module_size = 256u << 20;      // Istio's limit
+  std::uint64_t max_manifest_size = 4u << 20;
+  long connect_timeout_seconds = 15;
+  long stall_timeout_seconds = 30;  // abort when below 1 byte/s for this long
+  int max_attempts = 5;
+};
+
+// Receives log lines (-v) and progress; the library never prints. Both may be empty.
+struct Observer {
+  std::function<void(std::string_view line)> log;
+  // Called while a blob moves: what (e.g. "sha256:ab12… filter.wasm"), bytes done, total.
+  std::function<void(std::string_view what, std::uint64_t done, std::uint64_t total)> progress;
+};
+
+}  // namespace wasme::registry

@@ -1,0 +1,60 @@
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wasme::wasm {
+
+enum class ExternalKind { function, table, memory, global, tag };
+const char* to_string(ExternalKind kind);
+
+struct Import {
+  std::string module;
+  std::string name;
+  ExternalKind kind = ExternalKind::function;
+};
+
+struct Export {
+  std::string name;
+  ExternalKind kind = ExternalKind::function;
+};
+
+// The proxy-wasm ABI a module was built for, read from its exports.
+enum class ProxyAbi {
+  none,        // not a proxy-wasm module
+  istio_1_4,   // proxy_on_* callbacks, no proxy_abi_version_* export (Istio 1.4 era)
+  v0_1_0,      // exports proxy_abi_version_0_1_0
+  v0_2_0,      // exports proxy_abi_version_0_2_0
+  v0_2_1,      // exports proxy_abi_version_0_2_1
+};
+// "v0.2.1", "v0.2.0", "v0.1.0", "istio-1.4 (unversioned)", "none".
+const char* to_string(ProxyAbi abi);
+// The abiVersions entry recorded for this ABI when the user gives none ("v0.2.1" …);
+// empty for none and for the unversioned Istio 1.4 shape.
+std::string runtime_abi_version(ProxyAbi abi);
+
+struct ModuleInfo {
+  std::uint32_t version = 0;  // binary format version (1)
+  std::vector<Import> imports;
+  std::vector<Export> exports;
+  ProxyAbi abi = ProxyAbi::none;
+  // Import modules starting with wasi_ (wasi_snapshot_preview1, wasi_unstable), deduplicated.
+  std::vector<std::string> wasi_modules;
+};
+
+// True when bytes start with "\0asm".
+bool has_wasm_magic(std::string_view bytes);
+
+// Reads a module: checks magic and version, walks every section bounded by its declared
+// size, lists imports and exports. Truncated or hostile input throws Error(invalid_input);
+// it never reads out of bounds or allocates more than the input's size.
+ModuleInfo read_module(std::string_view bytes);
+// Reads from a file; the name appears in errors ("reading f.wasm: …").
+ModuleInfo read_module_file(const std::filesystem::path& path);
+
+// Classifies the ABI from exports (used by read_module).
+ProxyAbi classify_abi(const std::vector<Export>& exports);
+
+}  // namespace wasme::wasm
