@@ -1,0 +1,36 @@
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "wasme/oci/artifact.hpp"
+#include "wasme/oci/reference.hpp"
+#include "wasme/oci/runtime_config.hpp"
+#include "wasme/store/store.hpp"
+#include "wasme/wasm/module.hpp"
+
+namespace wasme::image {
+
+// The facts about a stored image that list, inspect, push, deploy and the cache report.
+struct ImageSummary {
+  oci::Reference reference;
+  oci::Digest manifest_digest;
+  std::string manifest_media_type;
+  oci::ArtifactFormat format = oci::ArtifactFormat::unknown;
+  oci::Digest wasm_digest;  // sha256 of the raw .wasm bytes (the cache's file name)
+  std::uint64_t wasm_size = 0;
+  oci::RuntimeConfig config;  // empty when the image carries none
+  wasm::ProxyAbi module_abi = wasm::ProxyAbi::none;
+  std::string istio_rejection;  // "" when Istio's agent would accept the image
+};
+
+// Summarizes a stored image; throws not_found when the store does not have it.
+ImageSummary summarize(const store::Store& store, const oci::Reference& reference);
+
+// The path of a file holding the module's raw bytes: the wasm blob itself, or for a compat
+// image plugin.wasm extracted (and verified) into scratch_dir.
+std::filesystem::path module_file(const store::Store& store, const oci::Reference& reference,
+                                  const std::filesystem::path& scratch_dir);
+
+}  // namespace wasme::image
