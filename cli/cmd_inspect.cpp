@@ -1,0 +1,121 @@
+// wasme inspect REF|FILE: what an image or module is, and whether Istio would take it.
+#include <iostream>
+#include <map>
+
+#include "cli/command.hpp"
+#include "cli/common.hpp"
+#include "cli/image_view.hpp"
+#include "cli/output.hpp"
+#include "wasme/core/fs.hpp"
+#include "wasme/image/inspect.hpp"
+
+namespace wasme::cli {
+namespace {
+
+struct Flags {
+  std::string target;
+  StoreOption store;
+  OutputFormat output = OutputFormat::text;
+};
+
+nlohmann::json descriptor_json(const oci::Descriptor& d) {
+  nlohmann::json out{{"mediaType", d.media_type}, {"digest", d.digest.str()}, {"size", d.size}};
+  if (!d.annotations.empty()) out["annotations"] = d.annotations;
+  return out;
+}
+
+nlohmann::json report_json(const image::InspectReport& r) {
+  nlohmann::json out = image_json(r.image);
+  if (!r.from_store) {
+    out["reference"] = nullptr;
+    out["file"] = r.file.string();
+  }
+  out["configMediaType"] = r.config_media_type;
+  out["layers"] = nlohmann::json::array();
+  for (const auto& l : r.layers) out["layers"].push_back(descriptor_json(l));
+  out["imports"] = nlohmann::json::array();
+  for (const auto& i : r.module.imports) {
+    out["imports"].push_back({{"module", i.module}, {"name", i.name}, {"kind", wasm::to_string(i.kind)}});
+  }
+  out["exports"] = nlohmann::json::array();
+  for (const auto& e : r.module.exports) {
+    out["exports"].push_back({{"name", e.name}, {"kind", wasm::to_string(e.kind)}});
+  }
+  out["wasi"] = r.module.wasi_modules;
+  return out;
+}
+
+// "12 (env 10, wasi_snapshot_preview1 2)"
+std::string import_summary(const wasm::ModuleInfo& module) {
+  std::map<std::string, int> by_module;
+  for (const auto& i : module.imports) by_module[i.module]++;
+  std::string out = std::to_string(module.imports.size());
+  std::string parts;
+  for (const auto& [name, count] : by_module) parts += (parts.empty() ? "" : ", ") + name + " " + std::to_string(count);
+  return parts.empty() ? out : out + " (" + parts + ")";
+}
+
+std::string export_summary(const wasm::ModuleInfo& module) {
+  std::vector<std::string> names;
+  for (const auto& e : module.exports) {
+    if (e.kind == wasm::ExternalKind::function) names.push_back(e.name);
+  }
+  std::string out = std::to_string(module.exports.size());
+  std::string listed;
+  for (size_t i = 0; i < names.size() && i < 8; ++i) listed += (i ? ", " : "") + names[i];
+  if (names.size() > 8) listed += ", …";
+  return listed.empty() ? out : out + " (" + listed + ")";
+}
+
+void print_text(const image::InspectReport& r) {
+  const auto& img = r.image;
+  std::vector<std::vector<std::string>> rows;
+  if (r.from_store) {
+    rows.push_back({"Reference:", img.reference.str()});
+    rows.push_back({"Manifest digest:", img.manifest_digest.str()});
+    rows.push_back({"Media type:", img.manifest_media_type});
+  } else {
+    rows.push_back({"File:", r.file.string()});
+  }
+  rows.push_back({"Format:", oci::to_string(img.format)});
+  rows.push_back({"Wasm sha256:", img.wasm_digest.hex()});
+  rows.push_back({"Size:", format_size(img.wasm_size) + " (" + std::to_string(img.wasm_size) + " bytes)"});
+  rows.push_back({"Config type:", img.config.type.empty() ? "-" : img.config.type});
+  rows.push_back({"Root ids:", join_or_dash(img.config.root_ids)});
+  rows.push_back({"ABI versions:", join_or_dash(img.config.abi_versions)});
+  rows.push_back({"Module ABI:", wasm::to_string(img.module_abi)});
+  rows.push_back({"Imports:", import_summary(r.module)});
+  rows.push_back({"Exports:", export_summary(r.module)});
+  rows.push_back({"WASI:", join_or_dash(r.module.wasi_modules)});
+  rows.push_back({"Istio accepts:", img.istio_rejection.empty() ? "yes" : "no: " + img.istio_rejection});
+  for (const auto& row : rows) std::cout << row[0] << std::string(18 - row[0].size(), ' ') << row[1] << "\n";
+  std::cout << "Layers:\n";
+  for (const auto& l : r.layers) {
+    auto title = l.annotations.find("org.opencontainers.image.title");
+    std::cout << "  " << l.media_type << "  " << l.digest.short_hex() << "  " << format_size(l.size)
+              << (title != l.annotations.end() ? "  " + title->second : "") << "\n";
+  }
+}
+
+void run(const Flags& flags) {
+  std::error_code ec;
+  bool is_file = std::filesystem::is_regular_file(flags.target, ec);
+  image::InspectReport report =
+      is_file ? image::inspect_file(flags.target)
+              : image::inspect_image(flags.store.open(), oci::Reference::parse(flags.target));
+  if (flags.output == OutputFormat::json) return print_json(report_json(report));
+  print_text(report);
+}
+
+void setup(CLI::App& app, GlobalOptions&) {
+  auto flags = std::make_shared<Flags>();
+  app.add_option("REF|FILE", flags->target, "A stored image reference, or a .wasm file")->required();
+  add_store_option(app, flags->store);
+  add_output_option(app, flags->output);
+  app.callback([flags] { run(*flags); });
+}
+
+const Registration registration{{"inspect", "Show an image's digests, config, ABI and Istio compatibility", &setup}};
+
+}  // namespace
+}  // namespace wasme::cli

@@ -1,0 +1,41 @@
+#include "wasme/image/inspect.hpp"
+
+#include "wasme/core/error.hpp"
+#include "wasme/core/fs.hpp"
+#include "wasme/oci/artifact.hpp"
+
+namespace wasme::image {
+
+InspectReport inspect_image(const store::Store& store, const oci::Reference& reference) {
+  InspectReport report;
+  report.from_store = true;
+  report.image = summarize(store, reference);
+  oci::Manifest manifest =
+      oci::Manifest::parse(store.read_blob(report.image.manifest_digest, 4u << 20));
+  report.config_media_type = manifest.config.media_type;
+  report.layers = manifest.layers;
+  TempDir scratch("wasme-inspect-");
+  report.module = wasm::read_module_file(module_file(store, reference, scratch.path()));
+  return report;
+}
+
+InspectReport inspect_file(const std::filesystem::path& file) {
+  InspectReport report;
+  report.file = file;
+  report.module = wasm::read_module_file(file);
+  oci::FileDigest digest = oci::sha256_of_file(file);
+  report.image.format = oci::ArtifactFormat::wasme;
+  report.image.wasm_digest = digest.digest;
+  report.image.wasm_size = digest.size;
+  report.image.module_abi = report.module.abi;
+  std::string abi = wasm::runtime_abi_version(report.module.abi);
+  if (!abi.empty()) report.image.config.abi_versions.push_back(abi);
+  // The artifact `build precompiled` would make from this file.
+  oci::Manifest manifest = oci::make_wasm_manifest(report.image.config, digest.digest, digest.size);
+  report.image.istio_rejection = oci::istio_rejection_reason(manifest);
+  report.config_media_type = manifest.config.media_type;
+  report.layers = manifest.layers;
+  return report;
+}
+
+}  // namespace wasme::image

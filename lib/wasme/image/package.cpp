@@ -1,0 +1,86 @@
+#include "wasme/image/package.hpp"
+
+#include <algorithm>
+
+#include "wasme/core/error.hpp"
+#include "wasme/core/fs.hpp"
+#include "wasme/image/abi_check.hpp"
+#include "wasme/oci/artifact.hpp"
+#include "wasme/oci/media_types.hpp"
+#include "wasme/wasm/module.hpp"
+
+namespace wasme::image {
+namespace {
+
+constexpr std::uint64_t max_config_size = 1u << 20;
+
+oci::RuntimeConfig build_config(const PackageRequest& request, wasm::ProxyAbi module_abi) {
+  oci::RuntimeConfig config;
+  if (request.config_file) {
+    config = oci::RuntimeConfig::parse(read_file(*request.config_file, max_config_size),
+                                       request.config_file->string());
+  }
+  // Flags given next to --config override the file's fields.
+  if (!request.root_ids.empty()) config.root_ids = request.root_ids;
+  if (!request.abi_versions.empty()) config.abi_versions = request.abi_versions;
+  if (config.abi_versions.empty()) {
+    std::string recorded = wasm::runtime_abi_version(module_abi);
+    if (!recorded.empty()) config.abi_versions.push_back(recorded);
+  }
+  return config;
+}
+
+wasm::ModuleInfo read_checked_module(const fs::path& file) {
+  if (!fs::exists(file)) {
+    throw Error(ErrorKind::not_found, "module file " + file.string() + " does not exist");
+  }
+  if (fs::is_directory(file)) {
+    throw Error(ErrorKind::invalid_input, "module file " + file.string() + " is a directory",
+                "give the path of a .wasm file");
+  }
+  return wasm::read_module_file(file);
+}
+
+}  // namespace
+
+PackageResult package_module(store::Store& store, const PackageRequest& request) {
+  return with_context("packaging " + request.wasm_file.string() + " as \"" +
+                          request.reference.str() + "\"",
+                      [&] {
+    // Everything that can refuse the input runs before the store is touched.
+    wasm::ModuleInfo module = read_checked_module(request.wasm_file);
+    oci::RuntimeConfig config = build_config(request, module.abi);
+    PackageResult result;
+    if (module.abi == wasm::ProxyAbi::none) {
+      result.warnings.push_back(request.wasm_file.string() +
+                                " exports no proxy-wasm callbacks (proxy_on_*); Envoy will not "
+                                "load it as a filter");
+    }
+    if (auto mismatch = abi_mismatch(config, module.abi)) result.warnings.push_back(*mismatch);
+
+    oci::FileDigest wasm = oci::sha256_of_file(request.wasm_file);
+    std::string config_bytes = config.serialize();
+    oci::Manifest manifest = oci::make_wasm_manifest(config, wasm.digest, wasm.size);
+    std::string manifest_bytes = manifest.serialize();
+    oci::Descriptor manifest_descriptor{std::string(oci::media_type::oci_manifest),
+                                        oci::sha256_of(manifest_bytes), manifest_bytes.size(), {}};
+
+    store.put_blob_file(request.wasm_file, wasm.digest, wasm.size);
+    store.put_blob(config_bytes, oci::sha256_of(config_bytes));
+    store.put_blob(manifest_bytes, manifest_descriptor.digest);
+    store.add_image(request.reference, manifest_descriptor);
+
+    result.image.reference = request.reference;
+    result.image.manifest_digest = manifest_descriptor.digest;
+    result.image.manifest_media_type = manifest_descriptor.media_type;
+    result.image.format = oci::ArtifactFormat::wasme;
+    result.image.wasm_digest = wasm.digest;
+    result.image.wasm_size = wasm.size;
+    result.image.config = config;
+    result.image.module_abi = module.abi;
+    result.image.istio_rejection = oci::istio_rejection_reason(manifest);
+    return result;
+  });
+}
+
+}  // namespace wasme::image
