@@ -11,8 +11,10 @@ struct RuntimeConfig {
   std::vector<std::string> abi_versions;
   std::vector<std::string> root_ids;
 
-  // Accepts camelCase (abiVersions, config.rootIds) and snake_case (abi_versions, root_ids);
-  // rejects unknown top-level fields. Throws Error(invalid_input).
+  // Accepts camelCase (abiVersions, config.rootIds) and snake_case (abi_versions, root_ids),
+  // null lists (the original's Go encoder wrote them) and a missing type (envoy_proxy).
+  // Rejects unknown fields (listing the allowed ones), wrong types, both spellings at once
+  // and documents over 1 MiB. Errors start with `source`. Throws Error(invalid_input).
   static RuntimeConfig parse(std::string_view json, std::string_view source = "runtime config");
   // Compact camelCase in the original's key order:
   // {"type":…,"abiVersions":[…],"config":{"rootIds":[…]}}
@@ -23,7 +25,8 @@ struct RuntimeConfig {
   }
 };
 
-// The 2019 format's config ({"roots":[{"id":…}]}) converted to the current model.
+// The 2019 format's config ({"roots":[{"id":…}]}) converted to the current model: root ids
+// only, no ABI. Other fields are ignored (the 2019 format had no fixed schema for them).
 RuntimeConfig parse_solo_2019_config(std::string_view json);
 
 }  // namespace wasme::oci
