@@ -7,8 +7,10 @@
 
 namespace wasme::oci {
 
-// The wasme artifact exactly as wasme-facts §2: the config blob as `config` and again as
-// layer 0, then the wasm layer; title and runtime annotations. Deterministic.
+// The wasme artifact exactly as wasme-facts §2: the config blob (config.serialize()) as
+// `config` and again as layer 0, then the wasm layer; title annotations, and manifest
+// annotations abi_version (comma-joined, "" when none: the original always wrote the key)
+// and type. No timestamps: the same inputs give byte-identical serialize() output.
 Manifest make_wasm_manifest(const RuntimeConfig& config, const Digest& wasm_digest,
                             std::uint64_t wasm_size, const std::string& wasm_title = "filter.wasm");
 
@@ -29,11 +31,15 @@ struct ArtifactLayout {
   Descriptor config_layer;  // wasme: config blob; solo_2019: config.json; compat: runtime-config
                             // is inside the tar, so has_config is false
 };
-// Classifies a manifest; throws Error(invalid_input) when no module layer can be found.
+// Classifies a manifest, first match wins: a wasm content layer (wasme), a solo code layer
+// (solo_2019), a last layer OCI/Docker tar+gzip (compat; plugin.wasm inside is checked by
+// whoever extracts it). Throws Error(invalid_input) listing the layers and what was expected.
 ArtifactLayout classify(const Manifest& manifest);
 
 // Would Istio's agent (pkg/wasm/imagefetcher.go, wasme-facts §2.3) accept this manifest?
-// Returns "" when accepted, else the reason it would be refused.
+// Returns "" when accepted, else the reason, in Istio's words where it has them ("number of
+// layers must be 2 but got 1"). Only the manifest is judged: for the tar+gzip variants Istio
+// also needs plugin.wasm inside the layer, which image::extract_plugin_wasm checks.
 std::string istio_rejection_reason(const Manifest& manifest);
 
 }  // namespace wasme::oci
