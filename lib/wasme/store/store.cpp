@@ -1,0 +1,173 @@
+// The index half of the store: index.json entries, each a manifest descriptor annotated with
+// org.opencontainers.image.ref.name, rewritten atomically under index.json.lock.
+#include "wasme/store/store.hpp"
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "wasme/core/error.hpp"
+#include "wasme/core/fs.hpp"
+#include "wasme/oci/media_types.hpp"
+#include "wasme/store/index_file.hpp"
+
+namespace wasme::store {
+namespace {
+
+bool names(const oci::Descriptor& entry, const oci::Reference& reference) {
+  auto named = detail::entry_reference(entry);
+  return named && *named == reference;
+}
+
+std::string quoted(const oci::Reference& reference) { return "\"" + reference.str() + "\""; }
+
+Error not_in_store(const fs::path& root, const oci::Reference& reference, std::string hint) {
+  return Error(ErrorKind::not_found,
+               "image " + quoted(reference) + " is not in the store " + root.string(),
+               std::move(hint));
+}
+
+// Refuses a manifest whose blobs are not all present with the sizes it declares.
+void check_complete(const Store& store, const oci::Descriptor& manifest) {
+  for (const auto& blob : detail::blobs_of(store, manifest)) {
+    if (!store.has_blob(blob.digest)) {
+      throw Error(ErrorKind::not_found, "blob " + blob.digest.str() + " (" + blob.media_type +
+                                            ") is not in the store");
+    }
+    std::error_code ec;
+    auto size = fs::file_size(store.blob_path(blob.digest), ec);
+    if (ec || size != blob.size) {
+      throw Error(ErrorKind::integrity, "blob " + blob.digest.str() + " is " +
+                                            std::to_string(size) + " bytes, the manifest says " +
+                                            std::to_string(blob.size));
+    }
+  }
+}
+
+// Deletes the blobs in `candidates` that no entry of `index` uses. When a remaining entry's
+// manifest cannot be read its blobs are unknown, so nothing is deleted.
+void delete_unused(const Store& store, const oci::Index& index,
+                   const std::vector<oci::Descriptor>& candidates) {
+  std::set<oci::Digest> used;
+  for (const auto& entry : index.manifests) {
+    try {
+      for (const auto& blob : detail::blobs_of(store, entry)) used.insert(blob.digest);
+    } catch (const Error&) {
+      return;
+    }
+  }
+  for (const auto& blob : candidates) {
+    if (used.count(blob.digest)) continue;
+    std::error_code ec;
+    fs::remove(store.blob_path(blob.digest), ec);
+  }
+}
+
+}  // namespace
+
+Store::Store(fs::path root) : root_(std::move(root)) {}
+
+fs::path Store::default_root() { return wasme_home() / "store"; }
+
+void Store::ensure_layout() const {
+  std::error_code ec;
+  fs::create_directories(root_ / "blobs" / "sha256", ec);
+  if (ec) {
+    throw Error(ErrorKind::io, "creating the store " + root_.string() + ": " + ec.message(),
+                "check the permissions of the directory or pass --store DIR");
+  }
+  fs::path layout = root_ / "oci-layout";
+  if (fs::exists(layout, ec) && fs::exists(detail::index_path(root_), ec)) return;
+  // Under the lock: a second process must not replace an index.json the first just wrote.
+  FileLock lock(detail::index_lock_path(root_));
+  if (!fs::exists(layout, ec)) write_file_atomic(layout, detail::oci_layout_content);
+  if (!fs::exists(detail::index_path(root_), ec)) detail::write_index(root_, {});
+}
+
+void Store::add_image(const oci::Reference& reference, const oci::Descriptor& manifest) {
+  with_context("storing " + quoted(reference), [&] {
+    if (reference.digest && *reference.digest != manifest.digest) {
+      throw Error(ErrorKind::integrity, "the reference names digest " + reference.digest->str() +
+                                            " but the manifest is " + manifest.digest.str());
+    }
+    oci::Descriptor entry = manifest;
+    if (entry.media_type.empty()) {
+      entry.media_type = oci::sniff_media_type(read_blob(manifest.digest));
+    }
+    entry.annotations[std::string(oci::annotation::ref_name)] = reference.str();
+    ensure_layout();
+    FileLock lock(detail::index_lock_path(root_));
+    check_complete(*this, entry);  // under the lock: a concurrent remove cannot race it
+    oci::Index index = detail::read_index(root_);
+    auto& entries = index.manifests;
+    entries.erase(std::remove_if(entries.begin(), entries.end(),
+                                 [&](const oci::Descriptor& e) { return names(e, reference); }),
+                  entries.end());
+    entries.push_back(std::move(entry));
+    detail::write_index(root_, std::move(index));
+  });
+}
+
+std::vector<StoredImage> Store::images() const {
+  std::vector<StoredImage> out;
+  for (const auto& entry : detail::read_index(root_).manifests) {
+    if (auto reference = detail::entry_reference(entry)) out.push_back({*reference, entry});
+  }
+  std::stable_sort(out.begin(), out.end(), [](const StoredImage& a, const StoredImage& b) {
+    return a.reference.str() < b.reference.str();
+  });
+  return out;
+}
+
+std::optional<StoredImage> Store::find(const oci::Reference& reference) const {
+  for (auto& image : images()) {
+    if (image.reference == reference) return std::move(image);
+  }
+  return std::nullopt;
+}
+
+StoredImage Store::get(const oci::Reference& reference) const {
+  if (auto image = find(reference)) return std::move(*image);
+  throw not_in_store(root_, reference,
+                     "run 'wasme pull " + reference.str() + "' or 'wasme build' first");
+}
+
+void Store::tag(const oci::Reference& src, const oci::Reference& dst) {
+  with_context("tagging " + quoted(src) + " as " + quoted(dst), [&] {
+    oci::Descriptor manifest = get(src).manifest;
+    manifest.annotations.erase(std::string(oci::annotation::ref_name));
+    add_image(dst, manifest);
+  });
+}
+
+void Store::remove(const oci::Reference& reference) {
+  with_context("removing " + quoted(reference), [&] {
+    const char* hint = "'wasme list' shows the images in the store";
+    std::error_code ec;
+    if (!fs::exists(detail::index_path(root_), ec)) throw not_in_store(root_, reference, hint);
+    FileLock lock(detail::index_lock_path(root_));
+    oci::Index index = detail::read_index(root_);
+    auto& entries = index.manifests;
+    auto removed_begin = std::stable_partition(
+        entries.begin(), entries.end(), [&](const oci::Descriptor& e) { return !names(e, reference); });
+    if (removed_begin == entries.end()) throw not_in_store(root_, reference, hint);
+    std::vector<oci::Descriptor> removed(removed_begin, entries.end());
+    entries.erase(removed_begin, entries.end());
+    detail::write_index(root_, index);
+
+    std::vector<oci::Descriptor> candidates;
+    for (const auto& entry : removed) {
+      try {
+        auto blobs = detail::blobs_of(*this, entry);
+        candidates.insert(candidates.end(), blobs.begin(), blobs.end());
+      } catch (const Error&) {
+        candidates.push_back(entry);  // unreadable manifest: only the manifest blob is known
+      }
+    }
+    delete_unused(*this, index, candidates);
+  });
+}
+
+}  // namespace wasme::store
