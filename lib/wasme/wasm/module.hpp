@@ -42,7 +42,15 @@ struct ModuleInfo {
   ProxyAbi abi = ProxyAbi::none;
   // Import modules starting with wasi_ (wasi_snapshot_preview1, wasi_unstable), deduplicated.
   std::vector<std::string> wasi_modules;
+  // Every exported proxy_abi_version_* name, known or not: an unknown one (a newer ABI)
+  // leaves abi at none, and callers can name it instead of saying "not proxy-wasm".
+  std::vector<std::string> abi_version_exports;
 };
+
+// Field-wise equality (tests compare read_module with read_module_file).
+bool operator==(const Import& a, const Import& b);
+bool operator==(const Export& a, const Export& b);
+bool operator==(const ModuleInfo& a, const ModuleInfo& b);
 
 // True when bytes start with "\0asm".
 bool has_wasm_magic(std::string_view bytes);
@@ -51,10 +59,12 @@ bool has_wasm_magic(std::string_view bytes);
 // size, lists imports and exports. Truncated or hostile input throws Error(invalid_input);
 // it never reads out of bounds or allocates more than the input's size.
 ModuleInfo read_module(std::string_view bytes);
-// Reads from a file; the name appears in errors ("reading f.wasm: …").
+// Reads from a file; the name appears in errors ("reading f.wasm: …"). Only the header,
+// section headers and the import/export sections are read: big modules stay cheap.
 ModuleInfo read_module_file(const std::filesystem::path& path);
 
-// Classifies the ABI from exports (used by read_module).
+// Classifies the ABI from exported functions: the highest proxy_abi_version_* known, else
+// istio_1_4 when proxy_on_* callbacks but no proxy_abi_version_* export, else none.
 ProxyAbi classify_abi(const std::vector<Export>& exports);
 
 }  // namespace wasme::wasm
