@@ -57,7 +57,8 @@ bool has_wasm_magic(std::string_view bytes);
 
 // Reads a module: checks magic and version, walks every section bounded by its declared
 // size, lists imports and exports. Truncated or hostile input throws Error(invalid_input);
-// it never reads out of bounds or allocates more than the input's size.
+// it never reads out of bounds, and memory follows the bytes actually present, never a
+// declared count or length.
 ModuleInfo read_module(std::string_view bytes);
 // Reads from a file; the name appears in errors ("reading f.wasm: …"). Only the header,
 // section headers and the import/export sections are read: big modules stay cheap.

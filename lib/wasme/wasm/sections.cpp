@@ -1,5 +1,6 @@
 #include "wasme/wasm/sections.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <set>
 #include <string_view>
@@ -86,6 +87,13 @@ ExternalKind read_kind(Reader& r, const std::string& subject) {
   return static_cast<ExternalKind>(kind);
 }
 
+// How many of n items to reserve: never more bytes than the section holds, so a count
+// backed by junk costs no more memory than the junk itself.
+template <class T>
+std::size_t reservable(const Reader& r, std::uint32_t n) {
+  return std::min<std::size_t>(n, r.remaining() / sizeof(T));
+}
+
 void expect_end(Reader& r, const char* last_item) {
   if (!r.at_end()) {
     r.fail(r.offset(), std::to_string(r.remaining()) + " bytes of trailing data after the last " +
@@ -117,7 +125,7 @@ void SectionOrder::check(std::uint8_t id, std::uint64_t offset, const Reader& re
 
 void parse_import_section(Reader& r, std::vector<Import>& imports) {
   const std::uint32_t n = r.count("import count", min_import_size);
-  imports.reserve(imports.size() + n);  // bounded by the section size through count()
+  imports.reserve(imports.size() + reservable<Import>(r, n));
   for (std::uint32_t i = 0; i < n; ++i) {
     Import import;
     import.module = r.name("import module name");
@@ -140,7 +148,7 @@ void parse_import_section(Reader& r, std::vector<Import>& imports) {
 
 void parse_export_section(Reader& r, std::vector<Export>& exports) {
   const std::uint32_t n = r.count("export count", min_export_size);
-  exports.reserve(exports.size() + n);
+  exports.reserve(exports.size() + reservable<Export>(r, n));
   std::set<std::string, std::less<>> names;
   for (std::uint32_t i = 0; i < n; ++i) {
     const std::uint64_t at = r.offset();
