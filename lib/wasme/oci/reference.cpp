@@ -89,8 +89,9 @@ bool is_domain(std::string_view host) {
 
 void check_port(std::string_view input, std::string_view port) {
   if (port.empty()) fail(input, "empty port after ':' in the registry");
-  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos ||
-      std::stoul(std::string(port)) == 0 || std::stoul(std::string(port)) > 65535) {
+  bool digits = port.size() <= 5 && port.find_first_not_of("0123456789") == std::string_view::npos;
+  unsigned long number = digits ? std::stoul(std::string(port)) : 0;
+  if (number == 0 || number > 65535) {
     fail(input, "bad port \"" + std::string(port) + "\": must be a number from 1 to 65535");
   }
 }
@@ -142,9 +143,7 @@ bool looks_like_registry(std::string_view first) {
          (!first.empty() && first.front() == '[');
 }
 
-}  // namespace
-
-Reference Reference::parse(std::string_view text) {
+void check_characters(std::string_view text) {
   if (text.empty()) fail(text, "empty reference");
   for (char c : text) {
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') {
@@ -154,15 +153,21 @@ Reference Reference::parse(std::string_view text) {
       fail(text, "contains a control or non-ASCII character");
     }
   }
-  Reference ref;
-  std::string_view rest = text;
-  if (size_t at = rest.find('@'); at != std::string_view::npos) {
-    std::string_view digest = rest.substr(at + 1);
-    if (digest.empty()) fail(text, "'@' must be followed by a digest (sha256:<64 hex>)");
-    ref.digest = with_context("invalid reference \"" + std::string(text) + "\"",
-                              [&] { return Digest::parse(digest); });
-    rest = rest.substr(0, at);
-  }
+}
+
+// Takes "@digest" off the end into ref.digest; returns what precedes it.
+std::string_view split_digest(std::string_view text, Reference& ref) {
+  size_t at = text.find('@');
+  if (at == std::string_view::npos) return text;
+  std::string_view digest = text.substr(at + 1);
+  if (digest.empty()) fail(text, "'@' must be followed by a digest (sha256:<64 hex>)");
+  ref.digest = with_context("invalid reference \"" + std::string(text) + "\"",
+                            [&] { return Digest::parse(digest); });
+  return text.substr(0, at);
+}
+
+// Takes ":tag" (a colon after the last '/') into ref.tag; returns what precedes it.
+std::string_view split_tag(std::string_view text, std::string_view rest, Reference& ref) {
   if (!rest.empty() && rest.front() == '[') {
     size_t close = rest.find(']');
     if (close == std::string_view::npos) fail(text, "unclosed '[' in the registry");
@@ -172,21 +177,27 @@ Reference Reference::parse(std::string_view text) {
   }
   size_t last_slash = rest.rfind('/');
   size_t colon = rest.find(':', last_slash == std::string_view::npos ? 0 : last_slash + 1);
-  if (colon != std::string_view::npos) {
-    std::string_view tag = rest.substr(colon + 1);
-    check_tag(text, tag);
-    ref.tag = std::string(tag);
-    rest = rest.substr(0, colon);
-  }
+  if (colon == std::string_view::npos) return rest;
+  std::string_view tag = rest.substr(colon + 1);
+  check_tag(text, tag);
+  ref.tag = std::string(tag);
+  return rest.substr(0, colon);
+}
+
+}  // namespace
+
+Reference Reference::parse(std::string_view text) {
+  check_characters(text);
+  Reference ref;
+  std::string_view rest = split_digest(text, ref);
+  rest = split_tag(text, rest, ref);
   if (rest.empty()) fail(text, "missing repository name");
   size_t slash = rest.find('/');
   std::string_view path = rest;
+  ref.registry = "docker.io";
   if (slash != std::string_view::npos && looks_like_registry(rest.substr(0, slash))) {
-    std::string_view registry = rest.substr(0, slash);
-    ref.registry = check_registry(text, registry);
+    ref.registry = check_registry(text, rest.substr(0, slash));
     path = rest.substr(slash + 1);
-  } else {
-    ref.registry = "docker.io";
   }
   check_path(text, path);
   ref.repository = std::string(path);
