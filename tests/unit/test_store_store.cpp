@@ -106,6 +106,13 @@ TEST_CASE("add_image, images, find and get round trip") {
   CHECK(store.find(parse_ref("docker.io/team/filter:latest")));
   CHECK(store.get(parse_ref("team/filter:latest")).manifest.digest == image.manifest.digest);
   CHECK_FALSE(store.find(parse_ref("team/filter:v2")));
+  // NAME@DIGEST finds the image stored under a tag; another name or digest does not.
+  auto by_digest = store.find(parse_ref("team/filter@" + image.manifest.digest.str()));
+  REQUIRE(by_digest);
+  CHECK(by_digest->reference.str() == "docker.io/team/filter:latest");
+  CHECK_FALSE(store.find(parse_ref("team/other@" + image.manifest.digest.str())));
+  CHECK_FALSE(store.find(parse_ref("team/filter@" + image.layer.digest.str())));
+  CHECK_FALSE(store.find(parse_ref("team/filter:v9@" + image.manifest.digest.str())));
   // A fresh Store object on the same root sees the same thing.
   CHECK(Store("s").images().size() == 1);
 }

@@ -122,8 +122,17 @@ std::vector<StoredImage> Store::images() const {
 }
 
 std::optional<StoredImage> Store::find(const oci::Reference& reference) const {
-  for (auto& image : images()) {
+  auto all = images();
+  for (auto& image : all) {
     if (image.reference == reference) return std::move(image);
+  }
+  if (!reference.digest || reference.tag) return std::nullopt;
+  // name@digest also finds the image stored under a tag of that name (as docker does).
+  for (auto& image : all) {
+    if (image.reference.name() == reference.name() &&
+        image.manifest.digest == *reference.digest) {
+      return std::move(image);
+    }
   }
   return std::nullopt;
 }

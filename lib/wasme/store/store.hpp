@@ -45,27 +45,33 @@ class Store {
 
   bool has_blob(const oci::Digest& digest) const;
   fs::path blob_path(const oci::Digest& digest) const;
-  // Reads a blob (at most max_size bytes) and checks its digest.
+  // Reads a blob (at most max_size bytes) and checks its digest: not_found when absent,
+  // integrity (naming the file) when its content does not match.
   std::string read_blob(const oci::Digest& digest, std::uint64_t max_size = 4u << 20) const;
 
-  // Stores bytes whose digest must equal `expected` (returns at once if already present).
+  // Stores bytes whose digest must equal `expected` (integrity error and no change to the
+  // store otherwise); returns at once if the blob is already present.
   void put_blob(std::string_view bytes, const oci::Digest& expected);
   // Copies a file in, verifying while copying.
   void put_blob_file(const fs::path& source, const oci::Digest& expected, std::uint64_t size);
-  // For streaming writes (pull): verify-then-rename on commit.
+  // For streaming writes (pull): verify-then-rename on commit; more than `size` bytes is an
+  // integrity error at the write that exceeds it.
   std::unique_ptr<BlobWriter> begin_blob(const oci::Digest& expected, std::uint64_t size);
 
-  // Points reference at a manifest whose blobs (manifest, config, layers) are all present.
-  // Replaces an existing entry with the same reference.
+  // Points reference at a manifest whose blobs (manifest, config, layers) are all present
+  // with their declared sizes (not_found / integrity otherwise, store unchanged). Replaces an
+  // existing entry with the same reference. Runs under index.json.lock.
   void add_image(const oci::Reference& reference, const oci::Descriptor& manifest);
   // Every image, sorted by reference. A missing store has no images.
   std::vector<StoredImage> images() const;
+  // By normalized reference; NAME@DIGEST also matches that name stored under any tag.
   std::optional<StoredImage> find(const oci::Reference& reference) const;
   // Like find, but throws Error(not_found) with a hint to pull or build.
   StoredImage get(const oci::Reference& reference) const;
   // Adds dst pointing at src's manifest; no blob is copied.
   void tag(const oci::Reference& src, const oci::Reference& dst);
-  // Removes the entry, then the blobs that no remaining image uses. Throws not_found.
+  // Removes the entry, then the blobs that no remaining entry uses (all kept when a remaining
+  // manifest cannot be read). Throws not_found.
   void remove(const oci::Reference& reference);
 
  private:
