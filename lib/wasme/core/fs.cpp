@@ -21,10 +21,13 @@ namespace {
 
 std::string errno_text() { return std::strerror(errno); }
 
+// Unique per process as well as per call: children forked from one parent share the
+// generator's state, so the pid is part of the name.
 std::string random_suffix() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(rng()));
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%d-%016llx", static_cast<int>(::getpid()),
+                static_cast<unsigned long long>(rng()));
   return buf;
 }
 
