@@ -1,0 +1,249 @@
+#include "wasme/render/istio.hpp"
+
+#include <cctype>
+
+#include "wasme/core/error.hpp"
+#include "wasme/render/cache.hpp"
+
+namespace wasme::render {
+namespace {
+
+const char* const wasm_filter_name = "envoy.filters.http.wasm";
+const char* const wasm_runtime = "envoy.wasm.runtime.v8";
+
+int parse_number(std::string_view text, std::string_view whole) {
+  if (text.empty() || text.size() > 4 ||
+      text.find_first_not_of("0123456789") != std::string_view::npos) {
+    throw Error(ErrorKind::usage, "invalid Istio version \"" + std::string(whole) + "\"",
+                "give MAJOR.MINOR, e.g. --istio-version 1.4 or 1.20");
+  }
+  return std::stoi(std::string(text));
+}
+
+Json metadata(const FilterSpec& spec) {
+  Json m = {{"name", spec.name}};
+  if (!spec.namespace_name.empty()) m["namespace"] = spec.namespace_name;
+  m["labels"] = {{managed_by_label, "wasme"}, {id_label, spec.id}};
+  Json annotations = {{image_annotation, spec.module.reference}};
+  if (!spec.workload.empty()) annotations[workload_annotation] = spec.workload;
+  m["annotations"] = annotations;
+  return m;
+}
+
+Json vm_code(const FilterSpec& spec) {
+  return {{"local", {{"filename", cache_module_path(spec.module)}}}};
+}
+
+// Istio 1.4, exactly the seed's shape (snake_case fields, code.filename).
+Json value_1_4(const FilterSpec& spec) {
+  Json config = {{"name", spec.id}, {"root_id", spec.root_id}};
+  if (!spec.config.empty()) config["configuration"] = spec.config;
+  config["vm_config"] = {{"runtime", wasm_runtime},
+                         {"code", {{"filename", cache_module_path(spec.module)}}}};
+  return {{"name", wasm_filter_name}, {"config", {{"config", config}}}};
+}
+
+Json plugin_config(const FilterSpec& spec, const Json& configuration) {
+  Json config = {{"name", spec.id}, {"rootId", spec.root_id}};
+  if (!configuration.is_null()) config["configuration"] = configuration;
+  config["vmConfig"] = {{"vmId", spec.id}, {"runtime", wasm_runtime}, {"code", vm_code(spec)}};
+  return config;
+}
+
+// Istio 1.5 and 1.6: camelCase struct config, code.local.filename.
+Json value_1_5(const FilterSpec& spec) {
+  Json configuration = spec.config.empty() ? Json() : Json(spec.config);
+  return {{"name", wasm_filter_name}, {"config", {{"config", plugin_config(spec, configuration)}}}};
+}
+
+// Istio 1.7+: typedConfig, a TypedStruct wrapping envoy.extensions.filters.http.wasm.v3.Wasm.
+Json value_1_7(const FilterSpec& spec) {
+  Json configuration;
+  if (!spec.config.empty()) {
+    configuration = {{"@type", "type.googleapis.com/google.protobuf.StringValue"},
+                     {"value", spec.config}};
+  }
+  return {{"name", wasm_filter_name},
+          {"typedConfig",
+           {{"@type", "type.googleapis.com/udpa.type.v1.TypedStruct"},
+            {"typeUrl", "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm"},
+            {"value", {{"config", plugin_config(spec, configuration)}}}}}};
+}
+
+Json config_patch(const FilterSpec& spec, std::optional<int> port, const Json& value) {
+  Json listener = Json::object();
+  if (port) listener["portNumber"] = *port;
+  listener["filterChain"] = {
+      {"filter",
+       {{"name", "envoy.http_connection_manager"}, {"subFilter", {{"name", "envoy.router"}}}}}};
+  return {{"applyTo", "HTTP_FILTER"},
+          {"match", {{"context", istio_context(spec.context)}, {"listener", listener}}},
+          {"patch", {{"operation", "INSERT_BEFORE"}, {"value", value}}}};
+}
+
+void check_spec(const FilterSpec& spec) {
+  if (spec.id.empty()) throw Error(ErrorKind::usage, "--id is required", "name the filter, e.g. --id add-header");
+  if (spec.root_id.empty()) {
+    throw Error(ErrorKind::usage, "no root id: the image lists none", "give --root-id");
+  }
+  if (spec.module.wasm_sha256.size() != 64) {
+    throw Error(ErrorKind::invalid_input, "the module's sha256 is missing");
+  }
+}
+
+}  // namespace
+
+IstioVersion IstioVersion::parse(std::string_view text) {
+  std::string_view rest = text;
+  if (!rest.empty() && (rest[0] == 'v' || rest[0] == 'V')) rest.remove_prefix(1);
+  auto dot = rest.find('.');
+  if (dot == std::string_view::npos) parse_number("", text);
+  IstioVersion v;
+  v.major = parse_number(rest.substr(0, dot), text);
+  std::string_view tail = rest.substr(dot + 1);
+  v.minor = parse_number(tail.substr(0, tail.find_first_of(".-")), text);
+  if (!v.at_least(1, 4)) {
+    throw Error(ErrorKind::usage, "Istio " + v.str() + " cannot run wasm filters",
+                "Istio 1.4 is the first version with wasm support");
+  }
+  return v;
+}
+
+std::string IstioVersion::str() const {
+  return std::to_string(major) + "." + std::to_string(minor);
+}
+
+PatchContext parse_patch_context(std::string_view text) {
+  if (text == "inbound") return PatchContext::inbound;
+  if (text == "outbound") return PatchContext::outbound;
+  if (text == "gateway") return PatchContext::gateway;
+  if (text == "any") return PatchContext::any;
+  throw Error(ErrorKind::usage, "invalid patch context \"" + std::string(text) + "\"",
+              "use inbound, outbound, gateway or any");
+}
+
+const char* istio_context(PatchContext context) {
+  switch (context) {
+    case PatchContext::inbound: return "SIDECAR_INBOUND";
+    case PatchContext::outbound: return "SIDECAR_OUTBOUND";
+    case PatchContext::gateway: return "GATEWAY";
+    case PatchContext::any: return "ANY";
+  }
+  return "ANY";
+}
+
+Labels parse_labels(std::string_view text) {
+  Labels labels;
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    std::string_view pair = text.substr(0, comma);
+    auto eq = pair.find('=');
+    if (eq == std::string_view::npos || eq == 0) {
+      throw Error(ErrorKind::usage, "invalid label \"" + std::string(pair) + "\"",
+                  "write labels as key=value[,key2=value2]");
+    }
+    labels[std::string(pair.substr(0, eq))] = std::string(pair.substr(eq + 1));
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return labels;
+}
+
+std::string label_selector(const Labels& labels) {
+  std::string out;
+  for (const auto& [key, value] : labels) out += (out.empty() ? "" : ",") + key + "=" + value;
+  return out;
+}
+
+std::string cache_module_path(const ModuleFacts& module) {
+  return std::string(cache_directory) + "/" + module.wasm_sha256;
+}
+
+Json envoy_filter(const FilterSpec& spec) {
+  check_spec(spec);
+  bool istio_1_4 = !spec.istio.at_least(1, 5);
+  if (istio_1_4 && spec.ports.empty()) {
+    throw Error(ErrorKind::usage, "Istio 1.4 loads wasm filters only on listeners named by port",
+                "give the workload's container ports with --port, or its manifest with -f");
+  }
+  Json value = istio_1_4 ? value_1_4(spec) : spec.istio.at_least(1, 7) ? value_1_7(spec) : value_1_5(spec);
+  Json patches = Json::array();
+  if (spec.ports.empty()) patches.push_back(config_patch(spec, std::nullopt, value));
+  for (int port : spec.ports) patches.push_back(config_patch(spec, port, value));
+  Json body = Json::object();
+  if (!spec.selector.empty()) body["workloadSelector"] = {{"labels", spec.selector}};
+  body["configPatches"] = patches;
+  return {{"apiVersion", "networking.istio.io/v1alpha3"},
+          {"kind", "EnvoyFilter"},
+          {"metadata", metadata(spec)},
+          {"spec", body}};
+}
+
+}  // namespace wasme::render
+
+namespace wasme::render {
+namespace {
+
+void check_member(const std::string& value, std::initializer_list<const char*> allowed,
+                  const char* flag) {
+  if (value.empty()) return;
+  std::string list;
+  for (const char* a : allowed) {
+    if (value == a) return;
+    list += (list.empty() ? "" : ", ") + std::string(a);
+  }
+  throw Error(ErrorKind::usage, std::string("invalid ") + flag + " \"" + value + "\"",
+              "use one of " + list);
+}
+
+Json plugin_match(const FilterSpec& spec) {
+  const char* mode = spec.context == PatchContext::inbound    ? "SERVER"
+                     : spec.context == PatchContext::outbound ? "CLIENT"
+                                                              : "CLIENT_AND_SERVER";
+  Json match = {{"mode", mode}};
+  if (!spec.ports.empty()) {
+    Json ports = Json::array();
+    for (int port : spec.ports) ports.push_back({{"number", port}});
+    match["ports"] = ports;
+  }
+  return Json::array({match});
+}
+
+}  // namespace
+
+Json wasm_plugin(const FilterSpec& spec, const WasmPluginOptions& options) {
+  if (spec.id.empty()) throw Error(ErrorKind::usage, "--id is required", "name the filter, e.g. --id add-header");
+  if (spec.module.manifest_digest.size() != 64) {
+    throw Error(ErrorKind::invalid_input, "the image's manifest digest is missing");
+  }
+  check_member(options.image_pull_policy, {"IfNotPresent", "Always"}, "--image-pull-policy");
+  check_member(options.phase, {"AUTHN", "AUTHZ", "STATS"}, "--phase");
+  Json body = Json::object();
+  if (!spec.selector.empty()) body["selector"] = {{"matchLabels", spec.selector}};
+  body["url"] = "oci://" + spec.module.reference;
+  body["sha256"] = spec.module.manifest_digest;
+  if (!options.image_pull_policy.empty()) body["imagePullPolicy"] = options.image_pull_policy;
+  if (!options.image_pull_secret.empty()) body["imagePullSecret"] = options.image_pull_secret;
+  if (!spec.root_id.empty()) body["pluginName"] = spec.root_id;
+  if (!spec.config.empty()) {
+    Json config = Json::parse(spec.config, nullptr, false);
+    if (!config.is_object()) {
+      throw Error(ErrorKind::invalid_input, "--config for a WasmPlugin must be a JSON object",
+                  "WasmPlugin passes pluginConfig as a structured object, e.g. --config '{\"value\":\"hi\"}'");
+    }
+    body["pluginConfig"] = config;
+  }
+  if (!options.phase.empty()) body["phase"] = options.phase;
+  if (options.priority) body["priority"] = *options.priority;
+  if (!spec.ports.empty() || spec.context != PatchContext::inbound) body["match"] = plugin_match(spec);
+  Json meta = {{"name", spec.name}};
+  if (!spec.namespace_name.empty()) meta["namespace"] = spec.namespace_name;
+  meta["labels"] = {{managed_by_label, "wasme"}, {id_label, spec.id}};
+  meta["annotations"] = {{image_annotation, spec.module.reference}};
+  return {{"apiVersion", "extensions.istio.io/v1alpha1"},
+          {"kind", "WasmPlugin"},
+          {"metadata", meta},
+          {"spec", body}};
+}
+
+}  // namespace wasme::render
