@@ -22,7 +22,9 @@ namespace {
 
 std::vector<std::string> import_list(const ModuleInfo& info) {
   std::vector<std::string> out;
-  for (const auto& i : info.imports) out.push_back(i.module + "." + i.name + ":" + to_string(i.kind));
+  for (const auto& i : info.imports) {
+    out.push_back(i.module + "." + i.name + ":" + to_string(i.kind));
+  }
   return out;
 }
 
@@ -126,7 +128,8 @@ TEST_CASE("a file that is not wasm names the file and guesses what it is") {
   const auto path = fixture("not_wasm.txt");
   const std::string message = error_of([&] { read_module_file(path); });
   CHECK(message == "reading " + path.string() +
-                       ": not a wasm module: bad magic (first bytes 54 68 69 73 …, looks like text)");
+                       ": not a wasm module: bad magic (first bytes 54 68 69 73 …, looks like "
+                       "text)");
   try {
     read_module_file(path);
   } catch (const Error& e) {
@@ -186,7 +189,8 @@ TEST_CASE("a huge skipped section is seeked past, not read") {
     REQUIRE(fd >= 0);
     CHECK(::pwrite(fd, head.data(), head.size(), 0) == static_cast<ssize_t>(head.size()));
     const off_t tail = static_cast<off_t>(head.size()) + big;
-    CHECK(::pwrite(fd, exports.data(), exports.size(), tail) == static_cast<ssize_t>(exports.size()));
+    CHECK(::pwrite(fd, exports.data(), exports.size(), tail) ==
+          static_cast<ssize_t>(exports.size()));
     ::close(fd);
   }
   const ModuleInfo info = read_module_file("big.wasm");

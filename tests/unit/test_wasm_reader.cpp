@@ -57,7 +57,8 @@ TEST_CASE("u32 LEB128: shortest, padded, overlong, overflow, truncated") {
       CHECK(r.u32("x") == *c.value);
       CHECK(r.offset() == 0x20 + c.consumed);
     } else {
-      CHECK(error_of([&] { r.u32("x"); }) == "wasm module: test section at offset 0x20: " + c.error);
+      CHECK(error_of([&] { r.u32("x"); }) ==
+            "wasm module: test section at offset 0x20: " + c.error);
     }
   }
 }

@@ -133,29 +133,30 @@ std::string looks_like(std::string_view head) {
   return printable ? "looks like text" : "";
 }
 
+Error not_wasm(const std::string& what) {
+  return Error(ErrorKind::invalid_input, what,
+               "give the path of a compiled WebAssembly module (.wasm)");
+}
+
 // Checks magic and version; returns the version.
 std::uint32_t check_header(std::string_view head) {
-  const std::string hint = "give the path of a compiled WebAssembly module (.wasm)";
-  if (head.empty()) throw Error(ErrorKind::invalid_input, "not a wasm module: the input is empty", hint);
+  if (head.empty()) throw not_wasm("not a wasm module: the input is empty");
   if (magic.substr(0, std::min(head.size(), magic.size())) != head.substr(0, magic.size())) {
     const std::string guess = looks_like(head);
-    throw Error(ErrorKind::invalid_input, "not a wasm module: bad magic (first bytes " +
-                                              hex_bytes(head) + (guess.empty() ? "" : ", " + guess) + ")",
-                hint);
+    throw not_wasm("not a wasm module: bad magic (first bytes " + hex_bytes(head) +
+                   (guess.empty() ? "" : ", " + guess) + ")");
   }
   if (head.size() < header_size) {
-    throw Error(ErrorKind::invalid_input, "not a wasm module: truncated header (" +
-                                              std::to_string(head.size()) + " of 8 bytes)", hint);
+    throw not_wasm("not a wasm module: truncated header (" + std::to_string(head.size()) +
+                   " of 8 bytes)");
   }
   std::uint32_t version = 0;
   for (int i = 7; i >= 4; --i) version = (version << 8) | static_cast<unsigned char>(head[i]);
   if (version == 1) return version;
   const bool component = (version & 0xffffu) == 0x0d && (version >> 16) == 1;
-  throw Error(ErrorKind::invalid_input,
-              "unsupported wasm version " + std::to_string(version) +
-                  (component ? " (a WebAssembly component; proxy-wasm runs core modules)"
-                             : " (only version 1 exists)"),
-              hint);
+  throw not_wasm("unsupported wasm version " + std::to_string(version) +
+                 (component ? " (a WebAssembly component; proxy-wasm runs core modules)"
+                            : " (only version 1 exists)"));
 }
 
 void finish(ModuleInfo& info) {
@@ -178,13 +179,14 @@ ModuleInfo walk_module(ByteSource& source) {
   SectionOrder order;
   for (std::uint64_t offset = header_size; offset < size;) {
     const auto head_length = std::min<std::uint64_t>(max_section_header, size - offset);
-    Reader head(source.read(offset, head_length, scratch), offset, "section header", Bound::module_end);
+    Reader head(source.read(offset, head_length, scratch), offset, "section header",
+                Bound::module_end);
     const std::uint8_t id = head.byte("section id");
     const std::uint32_t length = head.u32("section size");
     const std::uint64_t body = head.offset();
     if (length > size - body) {
       head.fail(offset, section_name(id) + " size " + std::to_string(length) +
-                            " exceeds end of module (" + std::to_string(size - body) + " bytes left)");
+                            " exceeds end of module (" + byte_count(size - body) + " left)");
     }
     order.check(id, offset, head);
     if (id == static_cast<std::uint8_t>(SectionId::import) ||

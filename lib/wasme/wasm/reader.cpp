@@ -23,6 +23,10 @@ int utf8_sequence_length(unsigned char b) {
 
 }  // namespace
 
+std::string byte_count(std::uint64_t n) {
+  return std::to_string(n) + (n == 1 ? " byte" : " bytes");
+}
+
 std::string hex_offset(std::uint64_t offset) {
   char buf[24];
   std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(offset));
@@ -32,7 +36,8 @@ std::string hex_offset(std::uint64_t offset) {
 std::string quote_name(std::string_view name) {
   constexpr std::size_t max_shown = 80;
   std::size_t shown = std::min(name.size(), max_shown);
-  while (shown < name.size() && shown > 0 && (static_cast<unsigned char>(name[shown]) & 0xc0) == 0x80) {
+  auto continuation = [&](std::size_t i) { return (name[i] & 0xc0) == 0x80; };
+  while (shown < name.size() && shown > 0 && continuation(shown)) {
     --shown;  // do not cut a UTF-8 sequence in half
   }
   std::string out = "\"";
@@ -107,7 +112,7 @@ std::string Reader::name(std::string_view what) {
   const std::uint32_t length = u32(std::string(what) + " length");
   if (length > remaining()) {
     fail(start, std::string(what) + " length " + std::to_string(length) + " exceeds " +
-                    bound_name(bound_) + " (" + std::to_string(remaining()) + " bytes left)");
+                    bound_name(bound_) + " (" + byte_count(remaining()) + " left)");
   }
   std::string_view bytes = bytes_.substr(pos_, length);
   if (!is_valid_utf8(bytes)) fail(offset(), std::string(what) + " is not valid UTF-8");

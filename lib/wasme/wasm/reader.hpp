@@ -52,6 +52,9 @@ bool is_valid_utf8(std::string_view bytes);
 // A name in double quotes with control characters escaped (\x1b), safe to put in messages.
 std::string quote_name(std::string_view name);
 
+// "1 byte", "3 bytes".
+std::string byte_count(std::uint64_t n);
+
 // "0x1a": how offsets appear in messages.
 std::string hex_offset(std::uint64_t offset);
 

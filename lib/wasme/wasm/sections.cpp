@@ -96,8 +96,7 @@ std::size_t reservable(const Reader& r, std::uint32_t n) {
 
 void expect_end(Reader& r, const char* last_item) {
   if (!r.at_end()) {
-    r.fail(r.offset(), std::to_string(r.remaining()) + " bytes of trailing data after the last " +
-                           last_item);
+    r.fail(r.offset(), byte_count(r.remaining()) + " of trailing data after the last " + last_item);
   }
 }
 
@@ -130,7 +129,8 @@ void parse_import_section(Reader& r, std::vector<Import>& imports) {
     Import import;
     import.module = r.name("import module name");
     import.name = r.name("import name");
-    import.kind = read_kind(r, "import " + quote_name(import.module) + "." + quote_name(import.name));
+    import.kind =
+        read_kind(r, "import " + quote_name(import.module) + "." + quote_name(import.name));
     switch (import.kind) {
       case ExternalKind::function: r.u32("import type index"); break;
       case ExternalKind::table:
@@ -156,7 +156,9 @@ void parse_export_section(Reader& r, std::vector<Export>& exports) {
     item.name = r.name("export name");
     item.kind = read_kind(r, "export " + quote_name(item.name));
     r.u32("export index");
-    if (!names.insert(item.name).second) r.fail(at, "duplicate export name " + quote_name(item.name));
+    if (!names.insert(item.name).second) {
+      r.fail(at, "duplicate export name " + quote_name(item.name));
+    }
     exports.push_back(std::move(item));
   }
   expect_end(r, "export");
