@@ -6,31 +6,12 @@ import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
 import { Sandbox } from './lib/harness.mjs';
-import { startRegistry, writeOciLayout } from './lib/registry.mjs';
+import { fetchRaw as request, pushRawImage, startRegistry, writeOciLayout } from './lib/registry.mjs';
 import { startFaultProxy, startOtherHost } from './lib/faults.mjs';
 
 const sandbox = new Sandbox('wasme-testinfra-');
 after(() => sandbox.cleanup());
-
-// One HTTP(S) request; resolves {status, headers, body} or rejects on a socket error.
-function request(url, { method = 'GET', headers = {}, body, ca } = {}) {
-  return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const mod = u.protocol === 'https:' ? https : http;
-    const req = mod.request(u, { method, headers, ca, agent: false }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-      res.on('aborted', () => reject(new Error('response aborted')));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 // curl without blocking the event loop (the servers under test live in this process).
 const curl = (args) => promisify(execFile)('curl', args, { encoding: 'utf8' });
@@ -312,6 +293,24 @@ test('skopeo pushes and inspects through token auth over tls; ACL and CA enforce
     assert.equal(raw.stdout, manifestBytes.toString());
     const anon = await skopeo(['inspect', '--raw', '--cert-dir', reg.certDir, '--no-creds', dest]);
     assert.notEqual(anon.status, 0, 'anonymous gets nothing');
+  } finally {
+    await reg.stop();
+  }
+});
+
+test('pushRawImage stores a Docker schema 2 image byte for byte, with basic auth', async () => {
+  const reg = await startRegistry(sandbox, { mode: 'basic', name: 'raw' });
+  try {
+    const auth = { Authorization: basic(reg.user, reg.password) };
+    const mediaType = 'application/vnd.docker.distribution.manifest.v2+json';
+    const { manifestBytes, digest } = await pushRawImage(reg, 'raw/img', 'v1', { mediaType, headers: auth,
+      config: { mediaType: 'application/vnd.docker.container.image.v1+json', bytes: '{}' },
+      layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', bytes: 'not really gzip' }] });
+    const got = await request(`${reg.url}/v2/raw/img/manifests/v1`, { headers: { ...auth, Accept: mediaType } });
+    assert.equal(got.status, 200);
+    assert.equal(got.headers['docker-content-digest'], digest);
+    assert.deepEqual(got.body, manifestBytes);
+    await assert.rejects(pushRawImage(reg, 'raw/img', 'v2', { config: { mediaType: 'x/y', bytes: '{}' }, layers: [] }), /401/);
   } finally {
     await reg.stop();
   }

@@ -4,6 +4,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { freePort, waitForPort } from './harness.mjs';
 import { startTokenServer } from './token-server.mjs';
@@ -143,4 +145,50 @@ export function writeOciLayout(dir, tag, { config, layers, annotations, mediaTyp
   fs.writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [
     { mediaType, digest, size: manifestBytes.length, annotations: { 'org.opencontainers.image.ref.name': tag } }] }));
   return { manifest, manifestBytes, digest };
+}
+
+// Pushes an image over the registry API (POST+PUT per blob, then the manifest) without any
+// client tool: for shapes skopeo would rewrite (Docker schema 2, hostile layers, odd configs).
+// config and layers are {mediaType, bytes}; returns {manifestBytes, digest}.
+export async function pushRawImage(reg, repo, tag, { config, layers, mediaType =
+  'application/vnd.oci.image.manifest.v1+json', annotations, headers = {} }) {
+  const base = reg.url;
+  const ca = reg.caFile ? fs.readFileSync(reg.caFile) : undefined;
+  const sha = (b) => 'sha256:' + crypto.createHash('sha256').update(b).digest('hex');
+  const send = async (url, method, body, extra = {}) => {
+    const res = await fetchRaw(url, { method, body, ca, headers: { ...headers, ...extra } });
+    if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${res.body}`);
+    return res;
+  };
+  const putBlob = async ({ mediaType: mt, bytes }) => {
+    const buf = Buffer.from(bytes);
+    const post = await send(`${base}/v2/${repo}/blobs/uploads/`, 'POST');
+    const loc = new URL(post.headers.location, base);
+    loc.searchParams.set('digest', sha(buf));
+    await send(loc.href, 'PUT', buf, { 'Content-Type': 'application/octet-stream', 'Content-Length': buf.length });
+    return { mediaType: mt, digest: sha(buf), size: buf.length };
+  };
+  const manifest = { schemaVersion: 2, mediaType, config: await putBlob(config), layers: [] };
+  for (const layer of layers) manifest.layers.push(await putBlob(layer));
+  if (annotations) manifest.annotations = annotations;
+  const manifestBytes = Buffer.from(JSON.stringify(manifest));
+  await send(`${base}/v2/${repo}/manifests/${tag}`, 'PUT', manifestBytes, { 'Content-Type': mediaType });
+  return { manifestBytes, digest: sha(manifestBytes) };
+}
+
+// One HTTP(S) request: {status, headers, body(Buffer)}.
+export function fetchRaw(url, { method = 'GET', headers = {}, body, ca } = {}) {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const mod = u.protocol === 'https:' ? https : http;
+    const req = mod.request(u, { method, headers, ca, agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+      res.on('aborted', () => reject(new Error('response aborted')));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
