@@ -1,11 +1,13 @@
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "test_wasm_support.hpp"
@@ -151,12 +153,30 @@ TEST_CASE("missing files, directories and empty files") {
     read_module_file("dir.wasm");
     FAIL("no error");
   } catch (const Error& e) {
-    CHECK(e.kind() == ErrorKind::io);
+    CHECK(e.kind() == ErrorKind::invalid_input);
     CHECK(std::string(e.what()) == "reading dir.wasm: is a directory, not a .wasm file");
   }
   std::ofstream("empty.wasm").close();
   CHECK(error_of([] { read_module_file("empty.wasm"); }) ==
         "reading empty.wasm: not a wasm module: the input is empty");
+}
+
+TEST_CASE("pipes and devices are read whole") {
+  CHECK(error_of([] { read_module_file("/dev/null"); }) ==
+        "reading /dev/null: not a wasm module: the input is empty");
+  const std::string bytes = wasme::read_file(fixture("abi_0_2_1.wasm"));
+  REQUIRE(::mkfifo("pipe.wasm", 0600) == 0);
+  std::thread writer([&] {
+    int fd = ::open("pipe.wasm", O_WRONLY);
+    if (fd >= 0) {
+      CHECK(::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()));
+      ::close(fd);
+    }
+  });
+  const ModuleInfo info = read_module_file("pipe.wasm");
+  writer.join();
+  CHECK(info == read_module(bytes));
+  CHECK(info.abi == ProxyAbi::v0_2_1);
 }
 
 TEST_CASE("every prefix of a fixture fails the same way from memory and from a file") {

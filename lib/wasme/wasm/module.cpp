@@ -57,7 +57,10 @@ class FileSource : public ByteSource {
     if (fd_ < 0) throw io_error("opening");
     struct stat st {};
     if (::fstat(fd_, &st) != 0) throw io_error("stat");
-    if (S_ISDIR(st.st_mode)) throw Error(ErrorKind::io, "is a directory, not a .wasm file");
+    if (S_ISDIR(st.st_mode)) {
+      throw Error(ErrorKind::invalid_input, "is a directory, not a .wasm file",
+                  "give the path of a .wasm file");
+    }
     regular_ = S_ISREG(st.st_mode);
     size_ = static_cast<std::uint64_t>(st.st_size);
   }
@@ -66,6 +69,24 @@ class FileSource : public ByteSource {
   FileSource& operator=(const FileSource&) = delete;
 
   bool regular() const { return regular_; }
+
+  // A pipe or device has no size to bound sections by: read it whole, up to a limit.
+  std::string read_all() {
+    std::string out;
+    char buf[64 * 1024];
+    for (;;) {
+      const ssize_t n = ::read(fd_, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw io_error("reading");
+      if (n == 0) return out;
+      if (out.size() + static_cast<std::size_t>(n) > max_stream_size) {
+        throw Error(ErrorKind::invalid_input,
+                    "the stream is larger than " + format_size(max_stream_size),
+                    "save the module to a file and give its path");
+      }
+      out.append(buf, static_cast<std::size_t>(n));
+    }
+  }
   std::uint64_t size() const override { return size_; }
   std::string_view read(std::uint64_t offset, std::size_t length, std::string& scratch) override {
     if (offset >= window_offset_ && offset + length <= window_offset_ + window_.size()) {
@@ -82,6 +103,7 @@ class FileSource : public ByteSource {
 
  private:
   static constexpr std::size_t window_size = 64 * 1024;
+  static constexpr std::size_t max_stream_size = 256u << 20;
 
   void pread_exactly(std::uint64_t offset, std::size_t length, std::string& out) {
     out.resize(length);
@@ -214,9 +236,7 @@ ModuleInfo read_module_file(const std::filesystem::path& path) {
   const std::string context = "reading " + path.string();
   auto source = with_context(context, [&] { return std::make_unique<FileSource>(path); });
   if (!source->regular()) {
-    // A pipe or device has no size to bound sections by: read it whole (read_file caps it;
-    // its errors name the path already).
-    const std::string bytes = read_file(path);
+    const std::string bytes = with_context(context, [&] { return source->read_all(); });
     return with_context(context, [&] { return read_module(bytes); });
   }
   return with_context(context, [&] { return walk_module(*source); });
