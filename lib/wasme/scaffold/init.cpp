@@ -84,7 +84,7 @@ TemplateInfo choose_template(const TemplateQuery& query, const Chooser& choose) 
   if (!choose) {
     std::string what = query.empty() ? "no template chosen"
                                      : std::to_string(matches.size()) + " templates fit";
-    throw Error(ErrorKind::usage, what + " and there is no terminal to ask on",
+    throw Error(ErrorKind::usage, what + ", and init may not ask (no terminal, or --disable-prompt)",
                 "pick one with --template NAME (or narrow with --language, --platform, "
                 "--platform-version):" + list_choices(matches));
   }

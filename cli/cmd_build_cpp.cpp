@@ -1,0 +1,68 @@
+// wasme build cpp DIR -t REF: build a C++ filter with Bazel and store it as an image.
+#include <iostream>
+
+#include "cli/command.hpp"
+#include "cli/common.hpp"
+#include "cli/image_view.hpp"
+#include "cli/output.hpp"
+#include "wasme/build/cpp.hpp"
+
+namespace wasme::cli {
+namespace {
+
+struct Flags {
+  build::CppBuildRequest request;
+  std::string dir;
+  std::string tag;
+  std::string bazel;
+  std::string config;
+  StoreOption store;
+  OutputFormat output = OutputFormat::text;
+};
+
+void run(Flags& flags) {
+  build::CppBuildRequest& request = flags.request;
+  request.source_dir = flags.dir;
+  request.reference = oci::Reference::parse(flags.tag);
+  if (!flags.bazel.empty()) request.bazel = flags.bazel;
+  if (!flags.config.empty()) request.config_file = flags.config;
+  store::Store store = flags.store.open();
+  build::CppBuildResult result = build::build_cpp(store, request, system_process_runner(),
+                                                  [](std::string_view line) { note(std::string(line)); });
+  for (const auto& w : result.package.warnings) warn(w);
+  const auto& image = result.package.image;
+  if (flags.output == OutputFormat::json) {
+    nlohmann::json out = image_json(image);
+    out["builtFile"] = result.module_file.string();
+    return print_json(out);
+  }
+  std::cout << "stored " << image.reference.str() << "\n"
+            << "manifest digest: " << image.manifest_digest.str() << "\n"
+            << "wasm sha256:     " << image.wasm_digest.hex() << "\n";
+}
+
+void setup(CLI::App& app, GlobalOptions&) {
+  auto flags = std::make_shared<Flags>();
+  auto& r = flags->request;
+  app.add_option("DIR", flags->dir, "The filter's Bazel workspace (made by `wasme init`)")->required();
+  app.add_option("-t,--tag", flags->tag, "Image reference to store it as (e.g. localhost:5000/me/filter:v1)")
+      ->required();
+  app.add_option("--bazel", flags->bazel,
+                 "Bazel to run (default: $WASME_BAZEL, else bazelisk, else bazel on PATH)");
+  app.add_option("-g,--bazel-target", r.target, "Target to build")->default_str(r.target);
+  app.add_option("-f,--bazel-output", r.output, "File the target writes, under bazel-bin/")->default_str(r.output);
+  app.add_option("--bazel-opt", r.bazel_options,
+                 "Argument for `bazel build` (repeatable; write --bazel-opt=--flag for flags)");
+  app.add_option("--bazel-startup-opt", r.startup_options,
+                 "Bazel startup option, e.g. --bazel-startup-opt=--output_user_root=DIR (repeatable; "
+                 "also $WASME_BAZEL_STARTUP_OPTS)");
+  app.add_option("-c,--config", flags->config, "runtime-config.json (default: DIR/runtime-config.json)");
+  add_store_option(app, flags->store);
+  add_output_option(app, flags->output);
+  app.callback([flags] { run(*flags); });
+}
+
+const Registration registration{{"build cpp", "Build a C++ filter with Bazel and store it as an image", &setup}};
+
+}  // namespace
+}  // namespace wasme::cli

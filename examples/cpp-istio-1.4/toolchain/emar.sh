@@ -1,0 +1,6 @@
+#!/bin/bash
+# Bazel's archiver: emar.
+set -euo pipefail
+source toolchain/common.sh
+
+emar "$@"

@@ -1,0 +1,168 @@
+// wasme build cpp with real Bazel and real clang: `init` makes the offline template, one
+// Bazel build (shared by the tests in this file) turns it into a stored image, `inspect`
+// reports its root id and ABI, and the built module runs in node's WebAssembly under a
+// minimal proxy-wasm host. Failure paths: no Bazel, a compile error, a missing output.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Sandbox, expectStatus, snapshotTree, sha256Hex } from './lib/harness.mjs';
+import { ProxyHost } from './lib/proxy_host.mjs';
+
+const sb = new Sandbox('wasme-build-');
+const ws = sb.path('filter');
+const REF = 'localhost:5000/filter:v0.1';
+// Bazel's server and caches live in the sandbox; no sandboxing of actions (noise only).
+const outputRoot = sb.path('bazel-root');
+const bazelFlags = [`--bazel-startup-opt=--output_user_root=${outputRoot}`, '--bazel-opt=--spawn_strategy=local'];
+let built;  // the first build's result
+
+function build(args = [], opts = {}) {
+  return sb.run(['build', 'cpp', ws, ...bazelFlags, ...args], opts);
+}
+
+before(() => {
+  expectStatus(assert, sb.run(['init', ws, '--template', 'cpp-offline']), 0);
+  built = build(['-t', REF, '-o', 'json']);
+});
+
+after(() => {
+  spawnSync('bazel', [`--output_user_root=${outputRoot}`, 'shutdown'], { cwd: ws, env: sb.env, stdio: 'ignore' });
+  spawnSync('chmod', ['-R', 'u+w', sb.dir]);  // Bazel leaves read-only trees behind
+  sb.cleanup();
+});
+
+test('real Bazel builds the offline template and the image is stored', () => {
+  expectStatus(assert, built, 0);
+  const out = built.json();  // stdout is only the JSON: Bazel's output went to stderr
+  assert.equal(out.reference, 'localhost:5000/filter:v0.1');
+  assert.deepEqual(out.rootIds, ['add_header_root_id']);
+  assert.deepEqual(out.abiVersions, ['v0.2.1']);
+  assert.equal(out.builtFile, path.join(ws, 'bazel-bin', 'filter.wasm'));
+  assert.match(built.stderr, /wasme: running: \S*bazel\S* --output_user_root=\S+ build :filter\.wasm --spawn_strategy=local \(in /);
+  assert.match(built.stderr, /Build completed successfully/);
+  assert.doesNotMatch(built.stderr, /wasme: warning/);
+  const bytes = fs.readFileSync(path.join(ws, 'bazel-bin', 'filter.wasm'));
+  assert.equal(`sha256:${sha256Hex(bytes)}`, out.wasmDigest);
+});
+
+test('inspect shows the root id and ABI 0.2.1', () => {
+  const json = sb.run(['inspect', REF, '-o', 'json']);
+  expectStatus(assert, json, 0);
+  const info = json.json();
+  assert.deepEqual(info.rootIds, ['add_header_root_id']);
+  assert.equal(info.moduleAbi, 'v0.2.1');
+  assert.deepEqual(info.abiVersions, ['v0.2.1']);
+  assert.ok(info.exports.some((e) => e.name === 'proxy_abi_version_0_2_1'));
+  assert.ok(info.imports.every((i) => i.module === 'env' && i.name.startsWith('proxy_')));
+  const text = sb.run(['inspect', REF]);
+  expectStatus(assert, text, 0);
+  assert.match(text.stdout, /add_header_root_id/);
+  assert.match(text.stdout, /0\.2\.1/);
+  const list = sb.run(['list', '-o', 'json']);
+  expectStatus(assert, list, 0);
+  assert.match(list.stdout, /localhost:5000\/filter/);
+});
+
+test('the stored filter adds the configured response header when run', async () => {
+  const digest = built.json().wasmDigest.replace('sha256:', '');
+  const bytes = fs.readFileSync(path.join(sb.store, 'blobs', 'sha256', digest));
+  assert.equal(sha256Hex(bytes), digest);
+
+  const host = await ProxyHost.load(bytes, { rootId: 'add_header_root_id' });
+  assert.equal(host.abiVersion, '0.2.1');
+  assert.equal(host.configure('{"value":"hi"}'), true);
+  const stream = host.httpStream({ responseHeaders: [[':status', '200'], ['content-type', 'text/plain']] });
+  assert.equal(stream.responseAction, 0);  // Continue
+  assert.deepEqual(stream.responseHeaders, [[':status', '200'], ['content-type', 'text/plain'], ['newheader', 'hi']]);
+  assert.deepEqual(host.headerCalls, [{ op: 'add', map: 'response_headers', key: 'newheader', value: 'hi' }]);
+  assert.deepEqual(host.calls.slice(0, 6), ['proxy_on_context_create', 'proxy_on_vm_start', 'proxy_on_configure',
+    'proxy_on_context_create', 'proxy_on_request_headers', 'proxy_on_response_headers']);
+  assert.ok(host.logs.some((l) => l.message.includes('add_header_root_id')));
+
+  // Every stream gets the header; the request side is left alone.
+  const second = host.httpStream();
+  assert.deepEqual(second.requestHeaders, [[':method', 'GET'], [':path', '/']]);
+  assert.deepEqual(second.responseHeaders.at(-1), ['newheader', 'hi']);
+
+  const named = await ProxyHost.load(bytes, { rootId: 'add_header_root_id' });
+  assert.equal(named.configure('{"name": "x-greeting", "value": "h\\u00e9llo", "extra": [1, {"a": null}]}'), true);
+  assert.deepEqual(named.httpStream().responseHeaders.at(-1), ['x-greeting', 'héllo']);
+
+  for (const bad of ['', 'not json', '{"value": 7}', '{"name": "x"}', '{"value": "x"} trailing']) {
+    const h = await ProxyHost.load(bytes, { rootId: 'add_header_root_id' });
+    assert.equal(h.configure(bad), false, `configuration ${JSON.stringify(bad)} is refused`);
+    assert.ok(h.logs.some((l) => l.level === 'error' && l.message.startsWith('add-header: bad configuration')));
+  }
+});
+
+test('a rebuild is cached and reproducible; startup options also come from WASME_BAZEL_STARTUP_OPTS', () => {
+  const r = sb.run(['build', 'cpp', ws, '--bazel-opt=--spawn_strategy=local', '-t', 'localhost:5000/filter:v0.2', '-o', 'json'],
+    { env: { WASME_BAZEL_STARTUP_OPTS: `--output_user_root=${outputRoot}` } });
+  expectStatus(assert, r, 0);
+  assert.equal(r.json().wasmDigest, built.json().wasmDigest);
+  assert.equal(r.json().manifestDigest, built.json().manifestDigest);
+  assert.match(r.stderr, /--output_user_root=/);
+});
+
+test('a config whose ABI disagrees with the module is stored with a warning', () => {
+  sb.write('istio14.json', JSON.stringify({ type: 'envoy_proxy',
+    abiVersions: ['v0-6d525c67f39b36cdff9d688697f266c1b55e9cb7'], config: { rootIds: ['add_header_root_id'] } }));
+  const r = build(['-t', 'localhost:5000/filter:mismatch', '-c', sb.path('istio14.json')]);
+  expectStatus(assert, r, 0);
+  assert.match(r.stderr, /wasme: warning: .*0\.2\.1/);
+  assert.match(r.stdout, /^stored localhost:5000\/filter:mismatch\nmanifest digest: sha256:[0-9a-f]{64}\nwasm sha256: +[0-9a-f]{64}\n$/);
+});
+
+test('a compile error: Bazel\'s message and exit status reach the user, nothing is stored', () => {
+  const source = path.join(ws, 'filter.cc');
+  const good = fs.readFileSync(source, 'utf8');
+  const store = snapshotTree(sb.store);
+  try {
+    fs.writeFileSync(source, `${good}\nthis_is_not_cpp;\n`);
+    const r = build(['-t', 'localhost:5000/filter:broken']);
+    expectStatus(assert, r, 1);  // Bazel's "build failed" status
+    assert.match(r.stderr, /filter\.cc:\d+:\d+: error: /);  // clang's message, through Bazel
+    assert.match(r.stderr, /this_is_not_cpp/);
+    assert.match(r.stderr, /wasme: error: building \S+: bazel build :filter\.wasm failed: exit status 1\n/);
+    assert.equal(r.stdout, '');
+  } finally {
+    fs.writeFileSync(source, good);
+  }
+  // Bazel's own status, whatever it is: 2 for a bad command line.
+  const badFlag = build(['-t', 'localhost:5000/filter:broken', '--bazel-opt=--no_such_bazel_flag']);
+  expectStatus(assert, badFlag, 2);
+  assert.match(badFlag.stderr, /no_such_bazel_flag/);
+  assert.match(badFlag.stderr, /bazel build :filter\.wasm failed: exit status 2/);
+  assert.deepEqual(snapshotTree(sb.store), store);
+});
+
+test('an output the target does not write is reported with what to do', () => {
+  const r = build(['-t', 'localhost:5000/filter:x', '-f', 'missing.wasm']);
+  expectStatus(assert, r, 1);
+  assert.match(r.stderr, /Bazel built :filter\.wasm but bazel-bin\/missing\.wasm does not exist/);
+  assert.match(r.stderr, /hint: name the file the target writes with --bazel-output/);
+});
+
+test('no Bazel: say so and how to install it', () => {
+  const emptyBin = sb.path('empty-bin');
+  fs.mkdirSync(emptyBin, { recursive: true });
+  const r = sb.run(['build', 'cpp', ws, '-t', 'localhost:5000/filter:x'], { env: { PATH: emptyBin } });
+  expectStatus(assert, r, 1);
+  assert.match(r.stderr, /wasme: error: building \S+: Bazel is not installed: neither bazelisk nor bazel is on PATH/);
+  assert.match(r.stderr, /hint: install Bazel: `apt-get install bazel-bootstrap`.*bazelisk/);
+  const flag = sb.run(['build', 'cpp', ws, '-t', 'localhost:5000/filter:x', '--bazel', sb.path('nope', 'bazel')]);
+  expectStatus(assert, flag, 1);
+  assert.match(flag.stderr, /--bazel names \S+nope\/bazel, which is not an executable file/);
+});
+
+test('a directory that is not a Bazel workspace is refused before anything runs', () => {
+  fs.mkdirSync(sb.path('plain'), { recursive: true });
+  const r = sb.run(['build', 'cpp', sb.path('plain'), '-t', 'localhost:5000/filter:x']);
+  expectStatus(assert, r, 1);
+  assert.match(r.stderr, /plain is not a Bazel workspace \(it has no WORKSPACE file\)/);
+  assert.match(r.stderr, /wasme init DIR/);
+  const usage = sb.run(['build', 'cpp', ws]);
+  expectStatus(assert, usage, 2);
+});
