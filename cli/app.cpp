@@ -21,10 +21,7 @@ CLI::App* subcommand_for(CLI::App& root, const std::string& path, const std::str
     for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; })) {
       if (sub->get_name() == word) next = sub;
     }
-    if (!next) {
-      next = app->add_subcommand(word, "");
-      app->require_subcommand(0, 1);
-    }
+    if (!next) next = app->add_subcommand(word, "");
     app = next;
   }
   app->description(summary);
