@@ -157,6 +157,25 @@ test('no Bazel: say so and how to install it', () => {
   assert.match(flag.stderr, /--bazel names \S+nope\/bazel, which is not an executable file/);
 });
 
+test('the emscripten toolchain of cpp-istio-1.4 passes Bazel analysis offline', () => {
+  // Its build needs network, but the C++ toolchain definition (toolchain/) loads only
+  // @bazel_tools: Bazel can analyze it here, inside the offline workspace's server.
+  const old = sb.path('istio14');
+  expectStatus(assert, sb.run(['init', old, '--template', 'cpp-istio-1.4']), 0);
+  fs.cpSync(path.join(old, 'toolchain'), path.join(ws, 'toolchain'), { recursive: true });
+  try {
+    const r = spawnSync('bazel', [`--output_user_root=${outputRoot}`, 'build', '--spawn_strategy=local',
+      '//toolchain:wasm_toolchain_config'], { cwd: ws, env: sb.env, encoding: 'utf8', timeout: 300_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const q = spawnSync('bazel', [`--output_user_root=${outputRoot}`, 'query', 'kind("cc_toolchain", //toolchain:*)'],
+      { cwd: ws, env: sb.env, encoding: 'utf8', timeout: 300_000 });
+    assert.equal(q.status, 0, q.stderr);
+    assert.match(q.stdout, /\/\/toolchain:wasm_toolchain\n/);
+  } finally {
+    fs.rmSync(path.join(ws, 'toolchain'), { recursive: true, force: true });
+  }
+});
+
 test('a directory that is not a Bazel workspace is refused before anything runs', () => {
   fs.mkdirSync(sb.path('plain'), { recursive: true });
   const r = sb.run(['build', 'cpp', sb.path('plain'), '-t', 'localhost:5000/filter:x']);
