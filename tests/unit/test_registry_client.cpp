@@ -194,6 +194,8 @@ TEST_CASE("Bearer with an identity token: POST refresh_token, GET fallback on 40
           CHECK(r.body->bytes.find("scope=repository%3Aa%3Apull") != std::string::npos);
           CHECK(r.headers.get("content-type") == "application/x-www-form-urlencoded");
           if (post_status != 200) return respond(post_status);
+        } else {
+          CHECK(r.headers.get("Authorization") == basic_authorization("", "rt-1"));
         }
         return respond(200, R"({"access_token":"from-refresh"})");
       }

@@ -118,10 +118,11 @@ Response Authenticator::request_token(const std::string& scope, const Credential
     url = url.with_param("account", cred->username);
     get.url = url.str();
   }
-  if (cred && (!cred->username.empty() || !cred->password.empty())) {
-    get.headers.add("Authorization", basic_authorization(cred->username, cred->password));
-  } else if (cred && !cred->identity_token.empty()) {
+  if (cred && !cred->identity_token.empty()) {
+    // The GET fallback of the refresh-token flow: the identity token stands in for a password.
     get.headers.add("Authorization", basic_authorization(cred->username, cred->identity_token));
+  } else if (cred && (!cred->username.empty() || !cred->password.empty())) {
+    get.headers.add("Authorization", basic_authorization(cred->username, cred->password));
   }
   return send_(get);
 }

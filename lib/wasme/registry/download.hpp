@@ -1,0 +1,28 @@
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "wasme/oci/manifest.hpp"
+#include "wasme/registry/client.hpp"
+
+namespace wasme::registry {
+
+// Where one attempt of a download writes; a retry asks for a fresh one.
+using BlobSink = std::function<void(std::string_view bytes)>;
+using OpenSink = std::function<BlobSink()>;
+
+// Streams blob `descriptor` of repository into sinks, verifying its size and sha256 as the
+// bytes arrive: more bytes than declared stop the transfer at once, and a wrong digest is
+// Error(integrity) after the last byte, so the caller never commits unverified data.
+// A descriptor larger than max_size is refused before anything is fetched. Broken
+// connections are retried, each attempt with open_sink()'s fresh sink. When cancel becomes
+// true the download stops with an error.
+void download_blob(Client& client, const std::string& registry, const std::string& repository,
+                   const oci::Descriptor& descriptor, std::uint64_t max_size,
+                   const OpenSink& open_sink, const std::string& label,
+                   const std::atomic<bool>* cancel = nullptr);
+
+}  // namespace wasme::registry

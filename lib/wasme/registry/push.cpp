@@ -1,0 +1,121 @@
+#include "wasme/registry/push.hpp"
+
+#include <set>
+
+#include "wasme/core/error.hpp"
+#include "wasme/core/fs.hpp"
+#include "wasme/image/compat_tar.hpp"
+#include "wasme/image/package.hpp"
+#include "wasme/image/summary.hpp"
+#include "wasme/oci/media_types.hpp"
+#include "wasme/registry/upload.hpp"
+
+namespace wasme::registry {
+namespace {
+
+// What goes to the registry: the blobs and the manifest bytes.
+struct Artifact {
+  std::vector<BlobSource> blobs;
+  std::string manifest_bytes;
+  std::string media_type;
+  oci::Digest wasm_digest;
+};
+
+std::string label_of(const oci::Descriptor& d, const std::string& fallback) {
+  auto title = d.annotations.find(std::string(oci::annotation::title));
+  return title != d.annotations.end() ? title->second : fallback;
+}
+
+// The stored image as it is: its manifest bytes and every blob it names, once each.
+Artifact stored_artifact(const store::Store& store, const oci::Reference& reference) {
+  store::StoredImage image = store.get(reference);
+  Artifact out;
+  out.manifest_bytes = store.read_blob(image.manifest.digest, oci::max_manifest_size);
+  oci::Manifest manifest = oci::Manifest::parse(out.manifest_bytes);
+  out.media_type = !manifest.media_type.empty() ? manifest.media_type : image.manifest.media_type;
+  if (out.media_type.empty()) out.media_type = std::string(oci::media_type::oci_manifest);
+  oci::ArtifactLayout layout = oci::classify(manifest);
+  out.wasm_digest = layout.format == oci::ArtifactFormat::compat
+                        ? image::summarize(store, reference).wasm_digest
+                        : layout.module_layer.digest;
+  std::set<oci::Digest> seen;
+  std::vector<oci::Descriptor> all{manifest.config};
+  all.insert(all.end(), manifest.layers.begin(), manifest.layers.end());
+  for (const auto& d : all) {
+    if (!seen.insert(d.digest).second) continue;
+    std::string label = d.digest == layout.module_layer.digest ? label_of(d, "module") : label_of(d, "config");
+    out.blobs.push_back({store.blob_path(d.digest), d.digest, d.size, label});
+  }
+  return out;
+}
+
+// The compat variant of a stored image, written into work_dir.
+Artifact compat_artifact(const store::Store& store, const oci::Reference& reference,
+                         const fs::path& work_dir) {
+  image::ImageSummary summary = image::summarize(store, reference);
+  fs::path wasm = image::module_file(store, reference, work_dir);
+  image::CompatImage compat = image::make_compat_image(wasm, summary.config, work_dir);
+  Artifact out;
+  out.manifest_bytes = compat.manifest_bytes;
+  out.media_type = std::string(oci::media_type::oci_manifest);
+  out.wasm_digest = summary.wasm_digest;
+  out.blobs.push_back({compat.config_file, compat.manifest.config.digest, compat.manifest.config.size, "config"});
+  const oci::Descriptor& layer = compat.manifest.layers.back();
+  out.blobs.push_back({compat.layer_file, layer.digest, layer.size, "plugin.wasm (tar+gzip)"});
+  return out;
+}
+
+// PUTs the manifest under the reference's tag, or its digest when it has no tag.
+void put_manifest(Client& client, const oci::Reference& ref, const Artifact& artifact,
+                  const oci::Digest& digest) {
+  if (ref.digest && *ref.digest != digest) {
+    throw Error(ErrorKind::invalid_input, "the reference names digest " + ref.digest->str() +
+                                              " but the manifest's digest is " + digest.str());
+  }
+  std::string target = ref.tag ? *ref.tag : digest.str();
+  Request put;
+  put.method = "PUT";
+  put.url = "/v2/" + ref.repository + "/manifests/" + target;
+  put.headers.add("Content-Type", artifact.media_type);
+  put.body = RequestBody::from_string(artifact.manifest_bytes);
+  Response response = client.call(ref.registry, put, push_scope(ref.repository), {200, 201, 202},
+                                  "uploading the manifest");
+  auto claimed = response.headers.get("Docker-Content-Digest");
+  if (claimed && *claimed != digest.str()) {
+    client.log("the registry reports manifest digest " + *claimed + ", ours is " + digest.str());
+  }
+}
+
+}  // namespace
+
+PushResult push(Client& client, store::Store& store, const PushRequest& request) {
+  const oci::Reference& ref = request.reference;
+  return with_context("pushing \"" + ref.str() + "\"", [&] {
+    PushResult result;
+    result.reference = ref;
+    if (request.wasm_file) {
+      image::PackageResult packaged = image::package_module(store, {*request.wasm_file, ref, {}, {}, {}});
+      result.warnings = packaged.warnings;
+    }
+    TempDir work("wasme-push-");
+    Artifact artifact = request.format == PushFormat::compat ? compat_artifact(store, ref, work.path())
+                                                             : stored_artifact(store, ref);
+    for (const BlobSource& blob : artifact.blobs) {
+      UploadOutcome outcome = push_blob(client, ref.registry, ref.repository, blob);
+      (outcome == UploadOutcome::uploaded ? result.blobs_uploaded : result.blobs_skipped)++;
+    }
+    result.manifest_digest = oci::sha256_of(artifact.manifest_bytes);
+    put_manifest(client, ref, artifact, result.manifest_digest);
+    result.wasm_digest = artifact.wasm_digest;
+    result.manifest_media_type = artifact.media_type;
+    return result;
+  });
+}
+
+PushResult push(store::Store& store, const PushRequest& request, const RemoteOptions& options,
+                const Observer& observer) {
+  Client client(options, observer);
+  return push(client, store, request);
+}
+
+}  // namespace wasme::registry
