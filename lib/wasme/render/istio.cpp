@@ -10,6 +10,10 @@ namespace {
 
 const char* const wasm_filter_name = "envoy.filters.http.wasm";
 const char* const wasm_runtime = "envoy.wasm.runtime.v8";
+const char* const pod_keys_1_5 = "sidecar.istio.io/userVolume,sidecar.istio.io/userVolumeMount";
+const char* const pod_keys_1_4 =
+    "sidecar.istio.io/userVolume,sidecar.istio.io/userVolumeMount,sidecar.istio.io/interceptionMode,"
+    "traffic.sidecar.istio.io/includeInboundPorts";
 
 int parse_number(std::string_view text, std::string_view whole) {
   if (text.empty() || text.size() > 4 ||
@@ -26,6 +30,7 @@ Json metadata(const FilterSpec& spec) {
   m["labels"] = {{managed_by_label, "wasme"}, {id_label, spec.id}};
   Json annotations = {{image_annotation, spec.module.reference}};
   if (!spec.workload.empty()) annotations[workload_annotation] = spec.workload;
+  annotations[pod_annotations_annotation] = spec.istio.at_least(1, 5) ? pod_keys_1_5 : pod_keys_1_4;
   m["annotations"] = annotations;
   return m;
 }

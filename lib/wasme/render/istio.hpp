@@ -38,6 +38,7 @@ struct ModuleFacts {
   std::string wasm_sha256;      // 64 hex: the cache's file name
   std::string manifest_digest;  // 64 hex: WasmPlugin sha256 for oci:// urls
   std::vector<std::string> root_ids;
+  std::string abi;  // the module's proxy-wasm ABI as wasm::to_string names it ("v0.2.1", …)
 };
 
 // Labels and annotations that mark our objects, so undeploy finds what deploy made.
@@ -45,6 +46,8 @@ inline constexpr std::string_view managed_by_label = "app.kubernetes.io/managed-
 inline constexpr std::string_view id_label = "wasme.io/id";
 inline constexpr std::string_view image_annotation = "wasme.io/image";
 inline constexpr std::string_view workload_annotation = "wasme.io/workload";  // "deployment/name"
+// The pod-template annotation keys the filter needs (comma-separated), restored on undeploy.
+inline constexpr std::string_view pod_annotations_annotation = "wasme.io/pod-annotations";
 
 // One filter as deployed to one set of workloads.
 struct FilterSpec {

@@ -1,0 +1,140 @@
+#include "wasme/render/deploy.hpp"
+
+#include "wasme/core/error.hpp"
+#include "wasme/core/fs.hpp"
+#include "wasme/core/process.hpp"
+
+namespace wasme::render {
+namespace {
+
+std::vector<int> ports_for(const IstioDeployRequest& request, const Workload* workload) {
+  if (!request.ports.empty() || !workload) return request.ports;
+  return workload->ports;
+}
+
+std::string namespace_for(const IstioDeployRequest& request, const Workload* workload) {
+  return workload && !workload->namespace_name.empty() ? workload->namespace_name
+                                                       : request.namespace_name;
+}
+
+// `kubectl -n NS patch $(kubectl -n NS get deployment -l app=x -o name) --type=merge -p='…'`
+std::string patch_command(const IstioDeployRequest& request, const Json& patch) {
+  std::vector<std::string> get = {"kubectl", "-n", request.namespace_name, "get",
+                                  to_string(request.workload_kind)};
+  if (!request.labels.empty()) {
+    get.push_back("-l");
+    get.push_back(label_selector(request.labels));
+  }
+  get.push_back("-o");
+  get.push_back("name");
+  return shell_quote({"kubectl", "-n", request.namespace_name, "patch"}) + " $(" +
+         shell_quote(get) + ") --type=merge -p=" + shell_quote({patch.dump()});
+}
+
+std::vector<Json> read_manifests(const std::filesystem::path& file) {
+  return with_context("reading " + file.string(), [&] {
+    return parse_yaml_stream(read_file(file, 16u << 20), file.string());
+  });
+}
+
+}  // namespace
+
+DeployMode parse_deploy_mode(std::string_view text) {
+  if (text == "envoyfilter") return DeployMode::envoy_filter;
+  if (text == "wasmplugin") return DeployMode::wasm_plugin;
+  throw Error(ErrorKind::usage, "invalid mode \"" + std::string(text) + "\"",
+              "use envoyfilter (any Istio, with the node cache) or wasmplugin (Istio 1.12+)");
+}
+
+std::vector<Json> IstioDeployPlan::documents() const {
+  std::vector<Json> out = cache;
+  out.insert(out.end(), manifests.begin(), manifests.end());
+  out.insert(out.end(), filters.begin(), filters.end());
+  return out;
+}
+
+std::string root_id_for(const IstioDeployRequest& request) {
+  if (!request.root_id.empty()) return request.root_id;
+  if (!request.module.root_ids.empty()) return request.module.root_ids.front();
+  throw Error(ErrorKind::usage, "the image " + request.module.reference + " lists no root id",
+              "give the filter's root id with --root-id");
+}
+
+Json filter_for(const IstioDeployRequest& request, const Workload* workload) {
+  FilterSpec spec;
+  spec.id = request.id;
+  spec.root_id = root_id_for(request);
+  spec.config = request.config;
+  spec.istio = request.istio;
+  spec.context = request.context;
+  spec.ports = request.mode == DeployMode::wasm_plugin ? request.ports : ports_for(request, workload);
+  spec.name = (workload ? workload->name : std::string("wasme")) + "-" + request.id;
+  spec.namespace_name = namespace_for(request, workload);
+  spec.selector = workload && request.labels.empty() ? workload->template_labels : request.labels;
+  spec.workload = workload ? workload->ref() : "";
+  spec.module = request.module;
+  if (request.mode == DeployMode::wasm_plugin) return wasm_plugin(spec, request.plugin);
+  return envoy_filter(spec);
+}
+
+Json annotations_for(const IstioDeployRequest& request, const Workload* workload) {
+  return required_annotations(request.istio, ports_for(request, workload));
+}
+
+std::string abi_warning(const ModuleFacts& module, const IstioVersion& istio) {
+  bool unversioned = module.abi.rfind("istio-1.4", 0) == 0;
+  bool versioned = module.abi.rfind("v0.", 0) == 0;
+  if (unversioned && istio.at_least(1, 5)) {
+    return "the module has Istio 1.4's unversioned ABI; Istio " + istio.str() +
+           " runs modules built for proxy-wasm ABI 0.2.x";
+  }
+  if (versioned && !istio.at_least(1, 5)) {
+    return "the module exports proxy-wasm ABI " + module.abi +
+           ", which Istio 1.4's proxy cannot run; rebuild it with the Istio 1.4 SDK";
+  }
+  if (module.abi == "none") return "the module exports no proxy-wasm ABI; Envoy will refuse it";
+  return "";
+}
+
+IstioDeployPlan plan_istio_deploy(const IstioDeployRequest& request) {
+  IstioDeployPlan plan;
+  if (std::string w = abi_warning(request.module, request.istio); !w.empty()) plan.warnings.push_back(w);
+  bool envoy_filter_mode = request.mode == DeployMode::envoy_filter;
+  if (envoy_filter_mode) {
+    CacheOptions cache = request.cache;
+    cache.images.push_back(request.module.reference);
+    plan.cache = cache_objects(cache);
+    plan.warnings.push_back("applying this ConfigMap replaces the cache's image list; --apply adds " +
+                            request.module.reference + " to the list already in the cluster");
+  }
+  for (const auto& file : request.workload_files) {
+    size_t workloads = 0;
+    for (Json doc : read_manifests(file)) {
+      if (!is_workload(doc)) {
+        if (envoy_filter_mode) plan.manifests.push_back(doc);
+        continue;
+      }
+      Workload w = with_context(file.string(), [&] { return read_workload(doc); });
+      ++workloads;
+      plan.filters.push_back(filter_for(request, &w));
+      if (!envoy_filter_mode) continue;
+      Json changes = annotation_changes(w.annotations, annotations_for(request, &w));
+      plan.manifests.push_back(merge_patch(doc, template_patch(changes)));
+    }
+    if (workloads == 0) {
+      throw Error(ErrorKind::invalid_input, file.string() + ": no Deployment, DaemonSet or StatefulSet",
+                  "-f takes the manifests of the workloads that get the filter");
+    }
+  }
+  if (!request.workload_files.empty()) return plan;
+  plan.filters.push_back(filter_for(request, nullptr));
+  if (envoy_filter_mode) {
+    plan.patch = template_patch(annotations_for(request, nullptr));
+    plan.patch_command = patch_command(request, plan.patch);
+    plan.warnings.push_back("this patch replaces existing values of these annotations; --apply or -f "
+                            "merges them with what the workloads already have");
+  }
+  return plan;
+}
+
+}  // namespace wasme::render

@@ -1,0 +1,225 @@
+#include <doctest/doctest.h>
+
+#include <deque>
+#include <fstream>
+
+#include "wasme/core/error.hpp"
+#include "wasme/render/apply.hpp"
+#include "wasme/render/deploy.hpp"
+#include "wasme/render/envoy.hpp"
+
+using namespace wasme;
+using wasme::render::Json;
+
+namespace {
+
+render::IstioDeployRequest request(const char* version = "1.7") {
+  render::IstioDeployRequest r;
+  r.module = {"example.com/f:v1", std::string(64, 'a'), std::string(64, 'b'), {"root"}, "v0.2.1"};
+  r.id = "f";
+  r.labels = {{"app", "x"}};
+  r.istio = render::IstioVersion::parse(version);
+  return r;
+}
+
+// Answers kubectl calls from a queue and records them.
+struct ScriptedRunner : ProcessRunner {
+  std::vector<ProcessRequest> calls;
+  std::deque<ProcessResult> answers;
+  ProcessResult run(const ProcessRequest& r) override {
+    calls.push_back(r);
+    if (answers.empty()) return {};
+    ProcessResult a = answers.front();
+    answers.pop_front();
+    return a;
+  }
+};
+
+ProcessResult answer(const Json& j) {
+  ProcessResult r;
+  r.out = j.dump();
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("plan without -f: cache objects, one filter named wasme-<id>, a patch and its command") {
+  auto plan = render::plan_istio_deploy(request());
+  REQUIRE(plan.cache.size() == 4);
+  CHECK(plan.cache[2]["data"]["images"] == "example.com/f:v1\n");
+  REQUIRE(plan.filters.size() == 1);
+  CHECK(plan.filters[0]["metadata"]["name"] == "wasme-f");
+  CHECK(plan.manifests.empty());
+  CHECK(plan.patch == render::template_patch(render::required_annotations(render::IstioVersion::parse("1.7"), {})));
+  CHECK(plan.patch_command ==
+        "kubectl -n default patch $(kubectl -n default get deployment -l app=x -o name) --type=merge -p='" +
+            plan.patch.dump() + "'");
+  CHECK(plan.documents().size() == 5);
+}
+
+TEST_CASE("plan with -f: every document kept, workloads patched, one filter per workload") {
+  std::ofstream("w.yaml") << "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n---\n"
+                             "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a, namespace: team}\n"
+                             "spec: {template: {metadata: {labels: {app: a}}, spec: {containers: [{name: c, ports: [{containerPort: 80}]}]}}}\n"
+                             "---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: b}\n"
+                             "spec: {template: {metadata: {labels: {app: b}}, spec: {containers: [{name: c, ports: [{containerPort: 81}]}]}}}\n";
+  auto r = request("1.4");
+  r.labels.clear();
+  r.workload_files = {"w.yaml"};
+  auto plan = render::plan_istio_deploy(r);
+  REQUIRE(plan.manifests.size() == 3);
+  CHECK(plan.manifests[0]["kind"] == "Service");
+  CHECK(plan.manifests[1]["spec"]["template"]["metadata"]["annotations"]["traffic.sidecar.istio.io/includeInboundPorts"] == "80");
+  REQUIRE(plan.filters.size() == 2);
+  CHECK(plan.filters[0]["metadata"]["name"] == "a-f");
+  CHECK(plan.filters[1]["metadata"]["name"] == "b-f");
+  CHECK(plan.filters[1]["metadata"]["namespace"] == "default");
+  CHECK(plan.filters[1]["spec"]["configPatches"][0]["match"]["listener"]["portNumber"] == 81);
+  CHECK(plan.filters[0]["metadata"]["namespace"] == "team");
+  CHECK(plan.filters[0]["spec"]["workloadSelector"]["labels"] == Json{{"app", "a"}});
+  CHECK(plan.patch.is_null());
+  CHECK(plan.patch_command.empty());
+}
+
+TEST_CASE("plan refuses Istio 1.4 for a workload without ports, naming the file") {
+  std::ofstream("w.yaml") << "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: b}\n"
+                             "spec: {template: {metadata: {labels: {app: b}}, spec: {containers: []}}}\n";
+  auto r = request("1.4");
+  r.workload_files = {"w.yaml"};
+  CHECK_THROWS_AS(render::plan_istio_deploy(r), Error);
+  r.ports = {8080};
+  CHECK_NOTHROW(render::plan_istio_deploy(r));
+}
+
+TEST_CASE("wasmplugin plan: no cache, no patch") {
+  auto r = request();
+  r.mode = render::DeployMode::wasm_plugin;
+  auto plan = render::plan_istio_deploy(r);
+  CHECK(plan.cache.empty());
+  CHECK(plan.patch.is_null());
+  REQUIRE(plan.filters.size() == 1);
+  CHECK(plan.filters[0]["kind"] == "WasmPlugin");
+}
+
+TEST_CASE("root id defaults to the image's first and must exist somewhere") {
+  auto r = request();
+  CHECK(render::root_id_for(r) == "root");
+  r.root_id = "other";
+  CHECK(render::root_id_for(r) == "other");
+  r.root_id.clear();
+  r.module.root_ids.clear();
+  CHECK_THROWS_AS(render::root_id_for(r), Error);
+}
+
+TEST_CASE("ABI warnings compare the module with the Istio version") {
+  auto v = [](const char* t) { return render::IstioVersion::parse(t); };
+  render::ModuleFacts m;
+  m.abi = "istio-1.4 (unversioned)";
+  CHECK(render::abi_warning(m, v("1.4")).empty());
+  CHECK_FALSE(render::abi_warning(m, v("1.5")).empty());
+  m.abi = "v0.2.1";
+  CHECK(render::abi_warning(m, v("1.9")).empty());
+  CHECK_FALSE(render::abi_warning(m, v("1.4")).empty());
+  m.abi = "none";
+  CHECK_FALSE(render::abi_warning(m, v("1.9")).empty());
+}
+
+TEST_CASE("cache_reports_module finds the wasm digest in any shape of /images") {
+  std::string sha(64, 'a');
+  CHECK(render::cache_reports_module(Json{{"r:v1", {{"digest", "sha256:" + sha}, {"state", "cached"}}}}, sha));
+  CHECK(render::cache_reports_module(Json::array({{{"ref", "r"}, {"digest", sha}}}), sha));
+  CHECK_FALSE(render::cache_reports_module(Json{{"r:v1", {{"digest", "sha256:" + std::string(64, 'b')}}}}, sha));
+  CHECK_FALSE(render::cache_reports_module(Json{{"r:v1", {{"state", "pulling"}}}}, sha));
+  CHECK_FALSE(render::cache_reports_module(Json(), sha));
+}
+
+TEST_CASE("apply waits with the injected clock and gives up after the timeout") {
+  ScriptedRunner runner;
+  Json pods = {{"items", Json::array({{{"metadata", {{"name", "p"}}}}})}};
+  runner.answers = {answer({{"items", Json::array({{{"kind", "Deployment"}, {"metadata", {{"name", "x"}}},
+                                                     {"spec", {{"template", {{"metadata", {{"labels", {{"app", "x"}}}}}}}}}}})}}),
+                    ProcessResult{},  // no configmap
+                    ProcessResult{},  // apply
+                    answer(pods), answer(Json::object()), answer(pods), answer(Json::object()),
+                    answer(pods), answer(Json::object())};
+  render::Kubectl kubectl(runner, {"kubectl", "", ""});
+  auto clock = std::chrono::steady_clock::time_point{};
+  int sleeps = 0;
+  render::ApplyHooks hooks;
+  hooks.now = [&] { return clock; };
+  hooks.sleep = [&](std::chrono::milliseconds d) {
+    ++sleeps;
+    clock += d;
+  };
+  render::ApplyOptions options;
+  options.cache_timeout = std::chrono::seconds(3);
+  options.poll_interval = std::chrono::seconds(2);
+  try {
+    render::apply_istio_deploy(request(), kubectl, options, hooks);
+    FAIL("expected a timeout");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()).find("step 4 (waiting for the cache): the cache did not report example.com/f:v1 "
+                                      "in time: pod p does not have the module yet") == 0);
+  }
+  CHECK(sleeps == 2);
+  CHECK(runner.calls.size() == 9);  // 3 + 3 polls of (pods, images)
+}
+
+TEST_CASE("kubectl argv carries --kubeconfig and --context first; failures name the step") {
+  ScriptedRunner runner;
+  ProcessResult failed;
+  failed.exit_code = 1;
+  failed.err = "Unauthorized\n";
+  runner.answers = {failed};
+  render::Kubectl kubectl(runner, {"kubectl", "/k", "c"});
+  CHECK(kubectl.argv({"get", "pods"}) == std::vector<std::string>{"kubectl", "--kubeconfig=/k", "--context=c", "get", "pods"});
+  try {
+    kubectl.run({"get", "pods"}, "listing pods");
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()) ==
+          "listing pods: `kubectl --kubeconfig=/k --context=c get pods` failed: exit status 1: Unauthorized");
+  }
+  CHECK(render::resource_name(Json{{"apiVersion", "apps/v1"}, {"kind", "DaemonSet"}, {"metadata", {{"name", "d"}}}}) ==
+        "daemonset/d");
+  CHECK(render::resource_name(Json{{"apiVersion", "networking.istio.io/v1alpha3"}, {"kind", "EnvoyFilter"},
+                                   {"metadata", {{"name", "e"}}}}) == "envoyfilter.networking.istio.io/e");
+}
+
+TEST_CASE("envoy bootstrap: wasm filter before the router, static or DNS upstream") {
+  render::EnvoyBootstrapOptions o;
+  o.id = "f";
+  o.root_id = "root";
+  o.module_path = "/store/blobs/sha256/aa";
+  Json b = render::envoy_bootstrap(o);
+  const Json& filters = b["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]["http_filters"];
+  REQUIRE(filters.size() == 2);
+  CHECK(filters[0]["name"] == "envoy.filters.http.wasm");
+  CHECK(filters[0]["typed_config"]["config"]["vm_config"]["code"]["local"]["filename"] == "/store/blobs/sha256/aa");
+  CHECK_FALSE(filters[0]["typed_config"]["config"].contains("configuration"));
+  CHECK(filters[1]["name"] == "envoy.filters.http.router");
+  CHECK(b["static_resources"]["clusters"][0]["type"] == "STATIC");
+  o.upstream = render::HostPort::parse("svc.local:80");
+  CHECK(render::envoy_bootstrap(o)["static_resources"]["clusters"][0]["type"] == "STRICT_DNS");
+  o.listen_port = 0;
+  CHECK_THROWS_AS(render::envoy_bootstrap(o), Error);
+}
+
+TEST_CASE("HostPort parses host:port and bracketed IPv6; rejects the rest") {
+  struct Case {
+    const char* text;
+    const char* host;
+    int port;
+  };
+  for (const Case& c : {Case{"127.0.0.1:9080", "127.0.0.1", 9080}, Case{"example.com:80", "example.com", 80},
+                        Case{"[::1]:8080", "::1", 8080}, Case{"h:65535", "h", 65535}}) {
+    CAPTURE(c.text);
+    auto hp = render::HostPort::parse(c.text);
+    CHECK(hp.host == c.host);
+    CHECK(hp.port == c.port);
+  }
+  for (const char* bad : {"", "host", ":80", "h:", "h:0", "h:65536", "h:8o", "::1:80", "[::1]", "[::1]80", "h:123456"}) {
+    CAPTURE(bad);
+    CHECK_THROWS_AS(render::HostPort::parse(bad), Error);
+  }
+}
