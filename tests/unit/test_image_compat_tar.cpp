@@ -29,7 +29,7 @@ namespace {
 // A valid module header followed by a custom section of n pseudo-random bytes.
 std::string fake_module(size_t n) {
   std::string bytes("asm\1\0\0\0", 8);
-  bytes += '\0';  // custom section id
+  bytes += '\0'; // custom section id
   // LEB128 section size: name length byte + name + payload.
   size_t size = 1 + 4 + n;
   do {
@@ -54,12 +54,13 @@ oci::RuntimeConfig sample_config() {
 }
 
 struct Entry {
-  Entry(std::string n, std::string d = {}, unsigned t = AE_IFREG, std::string l = {}, bool hard = false)
+  Entry(std::string n, std::string d = {}, unsigned t = AE_IFREG, std::string l = {},
+        bool hard = false)
       : name(std::move(n)), data(std::move(d)), type(t), link(std::move(l)), hardlink(hard) {}
   std::string name;
   std::string data;
   unsigned type;
-  std::string link;  // symlink target, or hard link target when hardlink is set
+  std::string link; // symlink target, or hard link target when hardlink is set
   bool hardlink;
 };
 
@@ -78,12 +79,16 @@ fs::path build_tar_gz(const std::vector<Entry>& entries, const fs::path& path = 
     archive_entry_set_pathname(entry, e.name.c_str());
     archive_entry_set_filetype(entry, e.type);
     archive_entry_set_perm(entry, 0644);
-    if (e.hardlink) archive_entry_set_hardlink(entry, e.link.c_str());
-    if (e.type == AE_IFLNK) archive_entry_set_symlink(entry, e.link.c_str());
-    if (e.type == AE_IFCHR || e.type == AE_IFBLK) archive_entry_set_rdev(entry, makedev(1, 3));
+    if (e.hardlink)
+      archive_entry_set_hardlink(entry, e.link.c_str());
+    if (e.type == AE_IFLNK)
+      archive_entry_set_symlink(entry, e.link.c_str());
+    if (e.type == AE_IFCHR || e.type == AE_IFBLK)
+      archive_entry_set_rdev(entry, makedev(1, 3));
     archive_entry_set_size(entry, e.type == AE_IFREG && !e.hardlink ? e.data.size() : 0);
     REQUIRE(archive_write_header(a.get(), entry) == ARCHIVE_OK);
-    if (!e.data.empty()) archive_write_data(a.get(), e.data.data(), e.data.size());
+    if (!e.data.empty())
+      archive_write_data(a.get(), e.data.data(), e.data.size());
     archive_entry_free(entry);
   }
   REQUIRE(archive_write_close(a.get()) == ARCHIVE_OK);
@@ -116,10 +121,14 @@ std::string ustar_header(const std::string& name, std::uint64_t size) {
   std::snprintf(&h[124], 12, "%011llo", static_cast<unsigned long long>(size));
   std::snprintf(&h[136], 12, "%011o", 0);
   h[156] = '0';
-  std::memcpy(&h[257], "ustar\0" "00", 8);
+  std::memcpy(&h[257],
+              "ustar\0"
+              "00",
+              8);
   std::memset(&h[148], ' ', 8);
   unsigned sum = 0;
-  for (unsigned char c : h) sum += c;
+  for (unsigned char c : h)
+    sum += c;
   std::snprintf(&h[148], 8, "%06o", sum);
   return h;
 }
@@ -139,12 +148,18 @@ std::vector<Listed> list_tar_gz(const fs::path& path) {
   std::vector<Listed> out;
   archive_entry* e = nullptr;
   while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
-    Listed l{archive_entry_pathname(e), archive_entry_uname(e) ? archive_entry_uname(e) : "",
-             archive_entry_gname(e) ? archive_entry_gname(e) : "", "", archive_entry_mtime(e),
-             archive_entry_uid(e), archive_entry_gid(e), archive_entry_mode(e)};
+    Listed l{archive_entry_pathname(e),
+             archive_entry_uname(e) ? archive_entry_uname(e) : "",
+             archive_entry_gname(e) ? archive_entry_gname(e) : "",
+             "",
+             archive_entry_mtime(e),
+             archive_entry_uid(e),
+             archive_entry_gid(e),
+             archive_entry_mode(e)};
     char buf[65536];
     la_ssize_t n;
-    while ((n = archive_read_data(a, buf, sizeof buf)) > 0) l.data.append(buf, static_cast<size_t>(n));
+    while ((n = archive_read_data(a, buf, sizeof buf)) > 0)
+      l.data.append(buf, static_cast<size_t>(n));
     out.push_back(l);
   }
   archive_read_free(a);
@@ -162,7 +177,8 @@ std::string gunzip(const fs::path& path) {
   std::string out;
   char buf[65536];
   la_ssize_t n;
-  while ((n = archive_read_data(a, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  while ((n = archive_read_data(a, buf, sizeof buf)) > 0)
+    out.append(buf, static_cast<size_t>(n));
   archive_read_free(a);
   return out;
 }
@@ -176,7 +192,7 @@ std::set<std::string> tree(const fs::path& dir) {
   return out;
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("make_compat_image is byte-identical across runs and directories") {
   write_file_atomic("m.wasm", fake_module(3 << 20));
@@ -194,7 +210,7 @@ TEST_CASE("make_compat_image is byte-identical across runs and directories") {
   CHECK(gz.substr(4, 4) == std::string(4, '\0'));
   std::string tar = gunzip(a.layer_file);
   std::uint32_t isize = 0;
-  std::memcpy(&isize, gz.data() + gz.size() - 4, 4);  // little-endian host
+  std::memcpy(&isize, gz.data() + gz.size() - 4, 4); // little-endian host
   CHECK(isize == static_cast<std::uint32_t>(tar.size()));
 
   // A different module gives a different layer.
@@ -246,11 +262,12 @@ TEST_CASE("make_compat_image writes the documented tar, config and manifest") {
 TEST_CASE("make_compat_image refuses a missing module and leaves no layer behind") {
   CHECK_THROWS_AS(make_compat_image("absent.wasm", sample_config(), "work"), Error);
   CHECK_FALSE(fs::exists("work/compat-layer.tar.gz"));
-  for (const auto& e : fs::directory_iterator("work")) FAIL("left behind: " << e.path());
+  for (const auto& e : fs::directory_iterator("work"))
+    FAIL("left behind: " << e.path());
 }
 
 TEST_CASE("extract_plugin_wasm round-trips the module through a temp file") {
-  std::string module = fake_module((2 << 20) + 12345);  // crosses the chunk size
+  std::string module = fake_module((2 << 20) + 12345); // crosses the chunk size
   write_file_atomic("m.wasm", module);
   auto img = make_compat_image("m.wasm", sample_config(), "work");
   extract_plugin_wasm(img.layer_file, "out/plugin.wasm", 256u << 20);
@@ -268,9 +285,12 @@ TEST_CASE("extract_plugin_wasm accepts the shapes docker builds produce") {
     std::vector<Entry> entries;
   };
   const std::vector<Case> cases = {
-      {"dot-slash name and a directory entry", {{"./", "", AE_IFDIR}, {"./plugin.wasm", "asm-dot"}}},
-      {"nested path (Istio matches the base name)", {{"filter/", "", AE_IFDIR}, {"filter/plugin.wasm", "asm-nested"}}},
-      {"other files next to it", {{"README", "hi"}, {"plugin.wasm", "asm-other"}, {"runtime-config.json", "{}"}}},
+      {"dot-slash name and a directory entry",
+       {{"./", "", AE_IFDIR}, {"./plugin.wasm", "asm-dot"}}},
+      {"nested path (Istio matches the base name)",
+       {{"filter/", "", AE_IFDIR}, {"filter/plugin.wasm", "asm-nested"}}},
+      {"other files next to it",
+       {{"README", "hi"}, {"plugin.wasm", "asm-other"}, {"runtime-config.json", "{}"}}},
   };
   for (const auto& c : cases) {
     CAPTURE(std::string(c.what));
@@ -278,7 +298,8 @@ TEST_CASE("extract_plugin_wasm accepts the shapes docker builds produce") {
     extract_plugin_wasm("ok.tar.gz", "dest/plugin.wasm", 1 << 20);
     std::string expected;
     for (const auto& e : c.entries) {
-      if (e.name.size() >= 11 && e.name.substr(e.name.size() - 11) == "plugin.wasm") expected = e.data;
+      if (e.name.size() >= 11 && e.name.substr(e.name.size() - 11) == "plugin.wasm")
+        expected = e.data;
     }
     CHECK(read_file("dest/plugin.wasm") == expected);
     CHECK(tree("dest") == std::set<std::string>{"plugin.wasm"});
@@ -297,19 +318,33 @@ TEST_CASE("extract_plugin_wasm refuses hostile archives and writes nothing") {
   };
   const std::vector<Case> cases = {
       {"absolute path", {{abs_target, "asm"}}, "absolute path", 1 << 20},
-      {"absolute path, other entry", {{"plugin.wasm", "asm"}, {"/etc/x", "y"}}, "absolute path", 1 << 20},
+      {"absolute path, other entry",
+       {{"plugin.wasm", "asm"}, {"/etc/x", "y"}},
+       "absolute path",
+       1 << 20},
       {"dot-dot", {{"../plugin.wasm", "asm"}}, "climbs out", 1 << 20},
       {"dot-dot inside", {{"a/../../victim/plugin.wasm", "asm"}}, "climbs out", 1 << 20},
-      {"symlink named plugin.wasm", {{"plugin.wasm", "", AE_IFLNK, "../victim/secret"}}, "symbolic link", 1 << 20},
-      {"symlink then file", {{"link", "", AE_IFLNK, "/etc"}, {"plugin.wasm", "asm"}}, "symbolic link", 1 << 20},
+      {"symlink named plugin.wasm",
+       {{"plugin.wasm", "", AE_IFLNK, "../victim/secret"}},
+       "symbolic link",
+       1 << 20},
+      {"symlink then file",
+       {{"link", "", AE_IFLNK, "/etc"}, {"plugin.wasm", "asm"}},
+       "symbolic link",
+       1 << 20},
       {"hard link", {{"x", "asm"}, {"plugin.wasm", "", AE_IFREG, "x", true}}, "hard link", 1 << 20},
       {"character device", {{"plugin.wasm", "", AE_IFCHR}}, "device", 1 << 20},
       {"block device", {{"plugin.wasm", "", AE_IFBLK}}, "device", 1 << 20},
       {"fifo", {{"plugin.wasm", "", AE_IFIFO}}, "FIFO", 1 << 20},
       {"oversize module", {{"plugin.wasm", std::string(5000, 'a')}}, "over the limit", 4096},
-      {"oversize other files", {{"pad", std::string(3000, 'a')}, {"pad2", std::string(3000, 'b')},
-                                {"plugin.wasm", "asm"}}, "other files over", 4096},
-      {"two plugin.wasm", {{"plugin.wasm", "asm1"}, {"dir/plugin.wasm", "asm2"}}, "second plugin.wasm", 1 << 20},
+      {"oversize other files",
+       {{"pad", std::string(3000, 'a')}, {"pad2", std::string(3000, 'b')}, {"plugin.wasm", "asm"}},
+       "other files over",
+       4096},
+      {"two plugin.wasm",
+       {{"plugin.wasm", "asm1"}, {"dir/plugin.wasm", "asm2"}},
+       "second plugin.wasm",
+       1 << 20},
   };
   for (const auto& c : cases) {
     CAPTURE(std::string(c.what));
@@ -325,9 +360,10 @@ TEST_CASE("extract_plugin_wasm refuses hostile archives and writes nothing") {
       CHECK(std::string(e.what()).find("evil.tar.gz") != std::string::npos);
     }
     auto after = tree(".");
-    after.erase("out");  // the destination's directory may have been created, but stays empty
+    after.erase("out"); // the destination's directory may have been created, but stays empty
     CHECK(after == before);
-    if (fs::exists("out")) CHECK(fs::is_empty("out"));
+    if (fs::exists("out"))
+      CHECK(fs::is_empty("out"));
     CHECK(read_file("victim/secret") == "keep me");
     CHECK_FALSE(fs::exists(abs_target));
   }

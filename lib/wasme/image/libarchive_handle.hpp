@@ -33,13 +33,13 @@ inline std::string archive_error(archive* a) {
 
 // Writing must be exact (any warning would mean bytes other than the ones we chose).
 inline void check_write(archive* a, int rc, const std::string& what) {
-  if (rc != ARCHIVE_OK) throw Error(ErrorKind::io, what + ": " + archive_error(a));
+  if (rc != ARCHIVE_OK)
+    throw Error(ErrorKind::io, what + ": " + archive_error(a));
 }
 
 // Runs f inside a libarchive callback: exceptions must not unwind through C frames, so they
 // are parked in error and the callback reports failure (-1) instead.
-template <class F>
-la_ssize_t guard_callback(std::exception_ptr& error, F&& f) noexcept {
+template <class F> la_ssize_t guard_callback(std::exception_ptr& error, F&& f) noexcept {
   try {
     return f();
   } catch (...) {
@@ -48,4 +48,4 @@ la_ssize_t guard_callback(std::exception_ptr& error, F&& f) noexcept {
   }
 }
 
-}  // namespace wasme::image
+} // namespace wasme::image
