@@ -1,0 +1,134 @@
+// wasme deploy istio IMAGE --id ID: render (or --apply) everything a cluster needs to run a
+// filter: the node cache, the workloads' annotations and the EnvoyFilter (or a WasmPlugin).
+#include <iostream>
+
+#include "cli/command.hpp"
+#include "cli/common.hpp"
+#include "cli/deploy_image.hpp"
+#include "cli/output.hpp"
+#include "wasme/render/apply.hpp"
+#include "wasme/render/deploy.hpp"
+
+namespace wasme::cli {
+namespace {
+
+struct Flags {
+  std::string image, id, root_id, config, labels, namespace_name = "default";
+  std::string workload_type = "deployment", istio_version = "1.7", patch_context = "inbound";
+  std::string mode = "envoyfilter";
+  std::vector<int> ports;
+  std::vector<std::string> workload_files;
+  std::string cache_namespace = "wasme", cache_name = "wasme-cache", cache_image, cache_pull_secret;
+  std::string image_pull_policy, image_pull_secret, phase;
+  std::optional<int> priority;
+  bool apply = false;
+  std::string kubeconfig, context;
+  double cache_timeout_seconds = 60;
+  StoreOption store;
+  RegistryFlags registry;
+  OutputFormat output = OutputFormat::text;
+};
+
+render::IstioDeployRequest make_request(const Flags& f, const GlobalOptions& globals) {
+  render::IstioDeployRequest r;
+  r.id = f.id;
+  r.root_id = f.root_id;
+  r.config = f.config;
+  if (!f.labels.empty()) r.labels = render::parse_labels(f.labels);
+  r.namespace_name = f.namespace_name;
+  r.workload_kind = render::parse_workload_kind(f.workload_type);
+  r.istio = render::IstioVersion::parse(f.istio_version);
+  r.context = render::parse_patch_context(f.patch_context);
+  r.ports = f.ports;
+  r.mode = render::parse_deploy_mode(f.mode);
+  r.cache.namespace_name = f.cache_namespace;
+  r.cache.name = f.cache_name;
+  if (!f.cache_image.empty()) r.cache.image = f.cache_image;
+  if (!f.cache_pull_secret.empty()) r.cache.pull_secret = f.cache_pull_secret;
+  r.plugin = {f.image_pull_policy, f.image_pull_secret, f.phase, f.priority};
+  for (const auto& file : f.workload_files) r.workload_files.emplace_back(file);
+  r.module = module_facts(resolve_image(f.image, f.store, f.registry, globals));
+  return r;
+}
+
+void render_only(const render::IstioDeployRequest& request, OutputFormat output) {
+  render::IstioDeployPlan plan = render::plan_istio_deploy(request);
+  for (const auto& w : plan.warnings) warn(w);
+  if (output == OutputFormat::json) {
+    print_json({{"apiVersion", "v1"}, {"kind", "List"}, {"items", plan.documents()}});
+  } else {
+    std::cout << render::to_yaml_stream(plan.documents());
+  }
+  if (!plan.patch_command.empty()) {
+    std::cerr << "# Add the cache volume to the workloads' pod templates with this JSON merge patch:\n"
+              << plan.patch.dump() << "\n# for example:\n"
+              << plan.patch_command << "\n";
+  }
+}
+
+void apply(const render::IstioDeployRequest& request, const Flags& f) {
+  std::string warning = render::abi_warning(request.module, request.istio);
+  if (!warning.empty()) warn(warning);
+  render::Kubectl kubectl(system_process_runner(), {"kubectl", f.kubeconfig, f.context});
+  render::ApplyOptions options;
+  options.cache_timeout = std::chrono::milliseconds(static_cast<long long>(f.cache_timeout_seconds * 1000));
+  render::ApplyHooks hooks = render::default_hooks();
+  hooks.log = [](std::string_view line) { note(std::string(line)); };
+  render::ApplyResult result = render::apply_istio_deploy(request, kubectl, options, hooks);
+  if (f.output == OutputFormat::json) {
+    print_json({{"workloads", result.workloads}, {"filters", result.filters}});
+    return;
+  }
+  for (const auto& filter : result.filters) std::cout << "deployed " << filter << "\n";
+}
+
+void setup(CLI::App& app, GlobalOptions& globals) {
+  auto f = std::make_shared<Flags>();
+  app.add_option("IMAGE", f->image, "Image reference (pulled into the local store when missing)")->required();
+  app.add_option("--id", f->id, "Unique name of this filter deployment")->required();
+  app.add_option("--root-id", f->root_id, "Root id of the filter (default: the image's first)");
+  app.add_option("--config", f->config, "Configuration string passed to the filter (JSON for wasmplugin)");
+  app.add_option("-l,--labels", f->labels, "Workload selector k=v[,k=v] (default: every workload of the type)");
+  app.add_option("-n,--namespace", f->namespace_name, "Namespace of the workloads")->capture_default_str();
+  app.add_option("-t,--workload-type", f->workload_type, "deployment, daemonset or statefulset")
+      ->capture_default_str();
+  app.add_option("--istio-version", f->istio_version,
+                 "Istio version: picks the EnvoyFilter form (1.4, 1.5/1.6, 1.7 and later)")
+      ->capture_default_str();
+  app.add_option("--patch-context", f->patch_context, "inbound, outbound, gateway or any")->capture_default_str();
+  app.add_option("--port", f->ports, "Workload port (repeatable; Istio 1.4 needs them, -f supplies them)")
+      ->check(CLI::Range(1, 65535));
+  app.add_option("--mode", f->mode, "envoyfilter (node cache) or wasmplugin (Istio 1.12+)")->capture_default_str();
+  app.add_option("-f,--workload-file", f->workload_files,
+                 "Workload manifest to include, patched (repeatable)")->check(CLI::ExistingFile);
+  app.add_option("--cache-namespace", f->cache_namespace, "Namespace of the cache")->capture_default_str();
+  app.add_option("--cache-name", f->cache_name, "Name of the cache's DaemonSet and ConfigMap")->capture_default_str();
+  app.add_option("--cache-image", f->cache_image,
+                 "Container image of the cache (default " + std::string(render::default_cache_image) + ")");
+  app.add_option("--cache-pull-secret", f->cache_pull_secret,
+                 "dockerconfigjson Secret in the cache namespace for private registries");
+  app.add_option("--image-pull-policy", f->image_pull_policy, "wasmplugin: IfNotPresent or Always");
+  app.add_option("--image-pull-secret", f->image_pull_secret, "wasmplugin: Secret for the image");
+  app.add_option("--phase", f->phase, "wasmplugin: AUTHN, AUTHZ or STATS");
+  app.add_option("--priority", f->priority, "wasmplugin: order within the phase");
+  app.add_flag("--apply", f->apply, "Apply to the cluster with kubectl instead of printing");
+  app.add_option("--kubeconfig", f->kubeconfig, "kubeconfig for --apply");
+  app.add_option("--context", f->context, "kubeconfig context for --apply");
+  app.add_option("--cache-timeout", f->cache_timeout_seconds, "How long --apply waits for the cache (90s, 2m)")
+      ->transform(CLI::AsNumberWithUnit(std::map<std::string, double>{{"ms", 0.001}, {"s", 1}, {"m", 60}, {"h", 3600}}))
+      ->default_str("1m");
+  add_store_option(app, f->store);
+  add_registry_flags(app, f->registry);
+  add_output_option(app, f->output);
+  app.callback([f, &globals] {
+    render::IstioDeployRequest request = make_request(*f, globals);
+    if (f->apply) apply(request, *f);
+    else render_only(request, f->output);
+  });
+}
+
+const Registration registration{
+    {"deploy istio", "Render (or --apply) the cache, annotations and EnvoyFilter for an image", &setup}};
+
+}  // namespace
+}  // namespace wasme::cli

@@ -1,0 +1,18 @@
+#pragma once
+#include <string>
+
+#include "cli/command.hpp"
+#include "cli/common.hpp"
+#include "wasme/image/summary.hpp"
+#include "wasme/render/istio.hpp"
+
+namespace wasme::cli {
+
+// The image deploy needs: from the store, pulled first (with the registry flags) when missing.
+image::ImageSummary resolve_image(const std::string& reference, const StoreOption& store,
+                                  const RegistryFlags& registry, const GlobalOptions& globals);
+
+// The plain facts the render layer works from.
+render::ModuleFacts module_facts(const image::ImageSummary& image);
+
+}  // namespace wasme::cli
