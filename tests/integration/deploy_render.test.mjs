@@ -14,6 +14,7 @@ import { EnvoyFilter } from '@kubernetes-models/istio/networking.istio.io/v1alph
 import { WasmPlugin } from '@kubernetes-models/istio/extensions.istio.io/v1alpha1/WasmPlugin';
 import { Sandbox, expectStatus } from './lib/harness.mjs';
 import { startDiscoveryServer } from './lib/kube.mjs';
+import { startRegistry } from './lib/registry.mjs';
 import { SEED_REF, SEED_MODULE, SEED_MODULE_SHA, DETAILS_YAML, SEED_ANNOTATIONS, seedEnvoyFilter } from './lib/seed.mjs';
 
 const SEED_CONFIG = '{"value":"hi-from-wasme"}';
@@ -243,4 +244,32 @@ test('the default root id is the image\'s first; a module for another ABI warns'
   assert.match(r.stderr, /Istio 1\.4's unversioned ABI/);
   const old = deploy(['--labels', 'app=details', '--istio-version', '1.4', '--port', '9080']);
   assert.doesNotMatch(old.stderr, /ABI/);
+});
+
+test('must show: from a pushed image, one command renders the seed objects and kubectl accepts them', async () => {
+  const reg = await startRegistry(sb);
+  const server = await startDiscoveryServer();
+  const fresh = new Sandbox('wasme-deploy-fresh-');
+  try {
+    const ref = `${reg.host}/yuval-k/istio-example:1.4.2`;
+    expectStatus(assert, sb.run(['build', 'precompiled', SEED_MODULE, '-t', ref, '--root-id', 'add_header_root_id']), 0);
+    expectStatus(assert, sb.run(['push', ref]), 0);
+    // an empty store: deploy pulls the image first
+    const r = fresh.run(['deploy', 'istio', ref, '--id', 'test', '-f', details, '--istio-version', '1.4',
+                         '--config', SEED_CONFIG, '-l', 'app=details']);
+    expectStatus(assert, r, 0);
+    assert.match(r.stderr, /pulling/);
+    const objects = docs(r.stdout);
+    assert.deepEqual(objects[4].spec.template.metadata.annotations, SEED_ANNOTATIONS);
+    assert.deepEqual(objects[5].spec, seedEnvoyFilter().spec);
+    assert.equal(objects[2].data.images, `${ref}\n`);
+    const applied = await kubectlAsync(['apply', '--dry-run=client', '--validate=false', '-s', server.url, '-f', '-'], r.stdout);
+    assert.equal(applied.status, 0, applied.stderr);
+    assert.match(applied.stdout, /envoyfilter\.networking\.istio\.io\/details-v1-test created \(dry run\)/);
+    assert.match(applied.stdout, /deployment\.apps\/details-v1 created \(dry run\)/);
+  } finally {
+    fresh.cleanup();
+    await server.stop();
+    await reg.stop();
+  }
 });
