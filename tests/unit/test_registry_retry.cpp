@@ -154,5 +154,7 @@ TEST_CASE("raise_for_status maps statuses to kinds and keeps Retry-After") {
   auto limited = raised(testing::respond(429, "", {{"retry-after", "3"}}));
   CHECK(limited.retry_after() == milliseconds(3000));
   CHECK(limited.retryable());
-  CHECK(std::string(raised(testing::respond(500)).what()) == "fetching manifest v1: HTTP 500");
+  CHECK(std::string(raised(testing::respond(500)).what()) == "fetching manifest v1: server error (HTTP 500)");
+  CHECK(std::string(raised(testing::respond(401)).what()) ==
+        "fetching manifest v1: unauthorized: authentication required (HTTP 401)");
 }

@@ -243,10 +243,17 @@ Response CurlTransport::send(const Request& request) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
   curl_slist_free_all(headers);
   if (ex.fd >= 0) ::close(ex.fd);
-  std::string shown = request.method + " " + Url::parse(request.url).redacted();
+  std::string where = Url::parse(request.url).redacted();
+  std::string shown = request.method + " " + where;
   if (code != CURLE_OK) {
-    if (log_) log_(shown + " failed " + std::to_string(ms.count()) + "ms");
-    fail(code, request, ex, errbuf);
+    try {
+      fail(code, request, ex, errbuf);
+    } catch (const Error& e) {
+      std::string_view why = e.what();
+      if (why.substr(0, where.size() + 2) == where + ": ") why.remove_prefix(where.size() + 2);
+      if (log_) log_(shown + " failed " + std::to_string(ms.count()) + "ms: " + std::string(why));
+      throw;
+    }
   }
   curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &response.status);
   if (log_) log_(shown + " " + std::to_string(response.status) + " " + std::to_string(ms.count()) + "ms");
@@ -275,9 +282,9 @@ void CurlTransport::fail(CURLcode code, const Request& request, const Exchange& 
   switch (failure) {
     case Failure::connect: hint = "is the registry running and the address right?"; break;
     case Failure::connect_timeout: {
-      curl_off_t connect_us = 0;
-      curl_easy_getinfo(easy_, CURLINFO_CONNECT_TIME_T, &connect_us);
-      if (connect_us == 0) {
+      // Both timeouts give CURLE_OPERATION_TIMEDOUT; only the low-speed check says "too slow"
+      // (connect times cannot tell: a reused connection reports 0).
+      if (detail.find("too slow") == std::string::npos) {
         what = "no connection after " + std::to_string(options_.connect_timeout_seconds) + " s";
         break;
       }

@@ -73,6 +73,7 @@ FetchedFile fetch_compat(Client& client, const oci::Reference& ref, const oci::D
 FetchedFile fetch_module(Client& client, const oci::Reference& ref, const fs::path& dest_dir,
                          const std::atomic<bool>* cancel) {
   return with_context("fetching the module of \"" + ref.str() + "\"", [&] {
+    if (cancel && cancel->load()) throw Error(ErrorKind::network, "cancelled");
     ResolvedManifest resolved = resolve_manifest(client, ref);
     const oci::Descriptor& layer = resolved.layout.module_layer;
     if (resolved.layout.format == oci::ArtifactFormat::compat) {

@@ -58,6 +58,22 @@ ErrorKind kind_for_status(long status) {
   return ErrorKind::registry;
 }
 
+// What a status means when the answer has no error body (HEAD answers never do).
+std::string text_for_status(long status) {
+  switch (status) {
+    case 400: return "bad request";
+    case 401: return "unauthorized: authentication required";
+    case 403: return "denied: access forbidden";
+    case 404: return "not found";
+    case 405: return "method not allowed";
+    case 408: return "request timeout";
+    case 413: return "payload too large";
+    case 416: return "range not satisfiable";
+    case 429: return "too many requests";
+    default: return status >= 500 ? "server error" : "unexpected answer";
+  }
+}
+
 std::string hint_for_status(long status) {
   if (status == 401) {
     return "the registry wants credentials: run `wasme login REGISTRY`, or pass -u/-p or "
@@ -72,8 +88,8 @@ std::string hint_for_status(long status) {
 
 void raise_for_status(const Response& response, const std::string& what) {
   std::string detail = describe_error_body(response.body);
-  std::string status = "HTTP " + std::to_string(response.status);
-  std::string message = what + ": " + (detail.empty() ? status : detail + " (" + status + ")");
+  if (detail.empty()) detail = text_for_status(response.status);
+  std::string message = what + ": " + detail + " (HTTP " + std::to_string(response.status) + ")";
   std::optional<std::chrono::milliseconds> retry_after;
   if (auto header = response.headers.get("Retry-After")) {
     retry_after = parse_retry_after(*header, std::chrono::system_clock::now());

@@ -1,0 +1,131 @@
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <map>
+
+#include "test_registry_fakes.hpp"
+#include "wasme/core/fs.hpp"
+#include "wasme/image/compat_tar.hpp"
+#include "wasme/oci/artifact.hpp"
+#include "wasme/oci/media_types.hpp"
+#include "wasme/registry/fetch.hpp"
+
+using namespace wasme::registry;
+using testing::respond;
+namespace fs = std::filesystem;
+namespace oci = wasme::oci;
+
+namespace {
+
+const std::string module_bytes("\0asm\x01\0\0\0 a tiny module", 22);
+
+// A registry in memory: manifests by tag and digest, blobs by digest; `tamper` flips a byte
+// of the named blob as it is served.
+struct MemoryRegistry {
+  std::map<std::string, std::string> manifests;
+  std::map<std::string, std::string> blobs;
+  std::string tamper;
+  Response operator()(const Request& r) {
+    auto slash = r.url.rfind('/');
+    std::string key = r.url.substr(slash + 1);
+    if (r.url.find("/manifests/") != std::string::npos && manifests.count(key)) {
+      return respond(200, manifests[key]);
+    }
+    if (r.url.find("/blobs/") != std::string::npos && blobs.count(key)) {
+      std::string body = blobs[key];
+      if (key == tamper) body.back() ^= 1;
+      return respond(200, body);
+    }
+    return respond(404);
+  }
+  void add_manifest(const std::string& tag, const std::string& bytes) {
+    manifests[tag] = bytes;
+    manifests[oci::sha256_of(bytes).str()] = bytes;
+  }
+  void add_blob(const std::string& bytes) { blobs[oci::sha256_of(bytes).str()] = bytes; }
+};
+
+struct Fixture {
+  MemoryRegistry registry;
+  testing::FakeClock clock;
+  std::shared_ptr<testing::FakeTransport> transport;
+  std::unique_ptr<Client> client;
+  Fixture() {
+    transport = std::make_shared<testing::FakeTransport>(std::ref(registry));
+    client = std::make_unique<Client>(RemoteOptions{}, Observer{}, ClientDeps{transport, &clock, nullptr});
+  }
+  void add_wasme_image(const std::string& tag) {
+    oci::RuntimeConfig config;
+    registry.add_blob(config.serialize());
+    registry.add_blob(module_bytes);
+    registry.add_manifest(tag, oci::make_wasm_manifest(config, oci::sha256_of(module_bytes), module_bytes.size()).serialize());
+  }
+};
+
+std::vector<std::string> names_in(const fs::path& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("fetch_module writes dest/<sha256 hex> and nothing else") {
+  Fixture f;
+  f.add_wasme_image("v1");
+  fs::create_directories("cache");
+  FetchedFile got = fetch_module(*f.client, oci::Reference::parse("r.example/team/filter:v1"), "cache");
+  std::string hex = oci::sha256_of(module_bytes).hex();
+  CHECK(got.digest.hex() == hex);
+  CHECK(got.size == module_bytes.size());
+  CHECK(got.path == fs::path("cache") / hex);
+  CHECK(wasme::read_file(got.path) == module_bytes);
+  CHECK(names_in("cache") == std::vector<std::string>{hex});
+}
+
+TEST_CASE("fetch_module: a tampered module leaves no file, not even a temp file") {
+  Fixture f;
+  f.add_wasme_image("v1");
+  f.registry.tamper = oci::sha256_of(module_bytes).str();
+  fs::create_directories("cache");
+  try {
+    fetch_module(*f.client, oci::Reference::parse("r.example/team/filter:v1"), "cache");
+    FAIL("expected an error");
+  } catch (const wasme::Error& e) {
+    CHECK(e.kind() == wasme::ErrorKind::integrity);
+    CHECK(std::string(e.what()).find("fetching the module of \"r.example/team/filter:v1\"") == 0);
+  }
+  CHECK(names_in("cache").empty());
+}
+
+TEST_CASE("fetch_module: compat images give plugin.wasm under its own digest") {
+  Fixture f;
+  wasme::write_file_atomic("plugin.wasm", module_bytes);
+  fs::create_directories("work");
+  wasme::image::CompatImage compat = wasme::image::make_compat_image("plugin.wasm", oci::RuntimeConfig{}, "work");
+  f.registry.add_blob(wasme::read_file(compat.config_file));
+  f.registry.add_blob(wasme::read_file(compat.layer_file));
+  f.registry.add_manifest("compat", compat.manifest_bytes);
+  fs::create_directories("cache");
+  FetchedFile got = fetch_module(*f.client, oci::Reference::parse("r.example/team/filter:compat"), "cache");
+  CHECK(got.digest == oci::sha256_of(module_bytes));
+  CHECK(wasme::read_file(got.path) == module_bytes);
+  CHECK(names_in("cache") == std::vector<std::string>{got.digest.hex()});
+
+  f.registry.tamper = compat.manifest.layers.back().digest.str();
+  fs::remove_all("cache");
+  fs::create_directories("cache");
+  CHECK_THROWS_AS(fetch_module(*f.client, oci::Reference::parse("r.example/team/filter:compat"), "cache"), wasme::Error);
+  CHECK(names_in("cache").empty());
+}
+
+TEST_CASE("fetch_module stops when cancelled") {
+  Fixture f;
+  f.add_wasme_image("v1");
+  fs::create_directories("cache");
+  std::atomic<bool> cancel{true};
+  CHECK_THROWS_AS(fetch_module(*f.client, oci::Reference::parse("r.example/team/filter:v1"), "cache", &cancel),
+                  wasme::Error);
+  CHECK(names_in("cache").empty());
+}
