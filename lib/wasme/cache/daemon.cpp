@@ -1,0 +1,227 @@
+#include "wasme/cache/daemon.hpp"
+
+#include <sys/stat.h>
+
+#include "wasme/core/fs.hpp"
+
+namespace wasme::cache {
+namespace {
+
+std::string in_quotes(const std::string& ref) { return "\"" + ref + "\""; }
+
+}  // namespace
+
+Daemon::Daemon(DaemonConfig config, Fetcher fetcher, Log log)
+    : config_(std::move(config)),
+      fetcher_(std::move(fetcher)),
+      log_(std::move(log)),
+      dir_(config_.directory),
+      catalog_(config_.backoff) {
+  if (config_.concurrency < 1) {
+    throw Error(ErrorKind::usage, "--concurrency must be at least 1, got " +
+                                      std::to_string(config_.concurrency));
+  }
+  if (config_.ref_file) ref_file_.emplace(*config_.ref_file);
+}
+
+Daemon::~Daemon() {
+  stop();
+  if (http_) http_->stop();
+  for (auto& t : workers_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+void Daemon::start() {
+  dir_.lock();
+  auto stale = dir_.remove_temp_files();
+  if (!stale.empty()) {
+    log("removed " + std::to_string(stale.size()) + " unfinished download(s) left in " +
+        dir_.path().string() + " by an earlier run");
+  }
+  load_existing_modules();
+  std::vector<std::string> from_file;
+  if (ref_file_) from_file = ref_file_->load();
+  auto refs = merge_refs(from_file, config_.refs);
+  {
+    std::lock_guard lock(mutex_);
+    catalog_.set_listed(refs);
+  }
+  std::string source = ref_file_ ? " from " + ref_file_->path().string() : "";
+  log(std::to_string(refs.size()) + " ref(s) listed" + source + "; " +
+      std::to_string(missing(nullptr).size()) + " to pull into " + dir_.path().string());
+  if (config_.port) {
+    http_ = std::make_unique<HttpServer>(*this);
+    http_->start(config_.address, *config_.port);
+    log("serving http://" + config_.address + ":" + std::to_string(http_->port()));
+  }
+  for (int i = 0; i < config_.concurrency; ++i) workers_.emplace_back([this] { worker(); });
+}
+
+// Verifies every module already on disk (dropping any whose bytes do not match its name)
+// and restores the refs of the previous run's index that still have their module.
+void Daemon::load_existing_modules() {
+  std::map<std::string, std::uint64_t> good;
+  for (const auto& digest : dir_.modules()) {
+    auto size = std::filesystem::file_size(dir_.module_path(digest));
+    if (dir_.verify(digest, size)) {
+      good[digest.hex()] = size;
+      continue;
+    }
+    dir_.remove_module(digest);
+    log("removed " + dir_.module_path(digest).string() + ": its content does not match its name");
+  }
+  std::lock_guard lock(mutex_);
+  for (const auto& entry : dir_.load_index()) {
+    auto it = good.find(entry.digest.hex());
+    if (it != good.end() && it->second == entry.size) catalog_.restore(entry.ref, entry.digest, entry.size);
+  }
+}
+
+void Daemon::stop() {
+  std::lock_guard lock(mutex_);
+  stopping_ = true;
+  cancel_ = true;
+  wake_.notify_all();
+}
+
+StopResult Daemon::run() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    tick();
+    lock.lock();
+    wake_.wait_for(lock, config_.interval, [&] { return stopping_; });
+  }
+  lock.unlock();
+  return shut_down();
+}
+
+StopResult Daemon::shut_down() {
+  if (http_) http_->stop();
+  std::unique_lock lock(mutex_);
+  if (busy_ > 0) log("stopping: discarding " + std::to_string(busy_) + " pull(s) in progress");
+  bool idle = wake_.wait_for(lock, config_.shutdown_grace, [&] { return busy_ == 0; });
+  StopResult result{busy_};
+  lock.unlock();
+  if (idle) {
+    for (auto& t : workers_) t.join();
+    workers_.clear();
+    log("stopped");
+    return result;
+  }
+  // The fetcher ignored the cancel flag: make sure its temp files do not outlive us.
+  // Its threads stay joinable: the destructor waits for them (run_until_signal never runs it).
+  dir_.remove_temp_files();
+  log("stopped; " + std::to_string(result.abandoned_pulls) + " pull(s) did not finish in " +
+      format_duration(config_.shutdown_grace) + " and were abandoned");
+  return result;
+}
+
+void Daemon::worker() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    auto ref = catalog_.start_next(Clock::now());
+    if (!ref) {
+      auto due = catalog_.next_due();
+      if (due == Clock::time_point::max()) {
+        wake_.wait(lock);
+      } else {
+        wake_.wait_until(lock, due);
+      }
+      continue;
+    }
+    ++busy_;
+    std::uint64_t number = next_pull_++;
+    pulls_in_flight_.insert(number);
+    const RefStatus* s = catalog_.find(*ref);
+    bool first = s && s->failures == 0;
+    lock.unlock();
+    if (first) log("pulling " + in_quotes(*ref));
+    pull(*ref);  // records the outcome in the catalog before the pull stops counting
+    lock.lock();
+    pulls_in_flight_.erase(number);
+    --busy_;
+    wake_.notify_all();
+  }
+}
+
+void Daemon::pull(const std::string& ref) {
+  try {
+    record_success(ref, fetch_verified(ref));
+  } catch (const Error& e) {
+    record_failure(ref, e);
+  } catch (const std::exception& e) {
+    record_failure(ref, Error(ErrorKind::io, e.what()));
+  }
+}
+
+// Calls the fetcher and checks its work: the file is where it belongs, named by its digest,
+// with the announced size and bytes that hash to the name. Anything else is removed.
+FetchedModule Daemon::fetch_verified(const std::string& ref) {
+  FetchedModule module = fetcher_(ref, dir_.path(), cancel_);
+  auto expected = dir_.module_path(module.digest);
+  if (module.path.filename() != expected.filename() ||
+      std::filesystem::absolute(module.path).parent_path() !=
+          std::filesystem::absolute(expected).parent_path()) {
+    throw Error(ErrorKind::integrity, "the module was written to " + module.path.string() +
+                                          ", not " + expected.string());
+  }
+  if (!dir_.verify(module.digest, module.size)) {
+    dir_.remove_module(module.digest);
+    throw Error(ErrorKind::integrity, expected.string() + " does not match " +
+                                          module.digest.str() + " (" +
+                                          std::to_string(module.size) + " bytes); removed it");
+  }
+  ::chmod(expected.c_str(), 0644);  // Envoy runs as another user: the file must be readable
+  return module;
+}
+
+void Daemon::record_success(const std::string& ref, const FetchedModule& module) {
+  int failures = 0;
+  {
+    std::lock_guard lock(mutex_);
+    if (const RefStatus* s = catalog_.find(ref)) failures = s->failures;
+    catalog_.mark_cached(ref, module.digest, module.size);
+    unneeded_.erase(module.digest.hex());
+  }
+  std::string after = failures ? " after " + std::to_string(failures) + " failed attempt(s)" : "";
+  log("cached " + in_quotes(ref) + " as " + module.digest.hex() + " (" + format_size(module.size) +
+      ")" + after);
+  save_index();
+}
+
+void Daemon::record_failure(const std::string& ref, const Error& error) {
+  std::string retry;
+  bool news = false;
+  {
+    std::lock_guard lock(mutex_);
+    news = catalog_.mark_failed(ref, error, Clock::now());
+    const RefStatus* s = catalog_.find(ref);
+    if (s && s->listed) retry = "; retrying in " + format_duration(config_.backoff.delay(s->failures));
+    if (stopping_) return;  // a cancelled pull is not news
+  }
+  if (news) log("cannot pull " + in_quotes(ref) + ": " + error.what() + retry);
+}
+
+void Daemon::save_index() {
+  std::lock_guard index_lock(index_mutex_);
+  std::vector<IndexEntry> entries;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& s : catalog_.snapshot()) {
+      if (s.state == RefState::cached) entries.push_back({s.ref, s.digest, s.size});
+    }
+  }
+  try {
+    dir_.save_index(entries);
+  } catch (const Error& e) {
+    log(std::string("cannot save the index (refs will be pulled again after a restart): ") + e.what());
+  }
+}
+
+void Daemon::log(const std::string& line) const {
+  if (log_) log_(line);
+}
+
+}  // namespace wasme::cache

@@ -1,0 +1,93 @@
+// The daemon as the HTTP server's ModuleSource: open, pull on demand, readiness, status.
+#include "wasme/cache/daemon.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+namespace wasme::cache {
+
+std::shared_ptr<OpenModule> Daemon::open_module(const oci::Digest& digest) {
+  std::lock_guard lock(mutex_);  // prune removes files under this lock
+  auto path = dir_.module_path(digest);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return nullptr;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return nullptr;
+  }
+  std::string hex = digest.hex();
+  ++serving_[hex];
+  return std::make_shared<OpenModule>(digest, static_cast<std::uint64_t>(st.st_size), fd, [this, hex] {
+    std::lock_guard release(mutex_);
+    if (--serving_[hex] == 0) serving_.erase(hex);
+  });
+}
+
+std::shared_ptr<OpenModule> Daemon::pull_and_open(const std::string& ref) {
+  std::unique_lock lock(mutex_);
+  auto stopping = [&] { return Error(ErrorKind::io, "the cache is shutting down"); };
+  if (stopping_) throw stopping();
+  if (const RefStatus* s = catalog_.find(ref); s && s->state == RefState::cached) {
+    oci::Digest digest = s->digest;
+    lock.unlock();
+    if (auto module = open_module(digest)) return module;
+    lock.lock();
+    catalog_.module_lost(digest);
+  }
+  if (!catalog_.request(ref, config_.max_requested_refs)) {
+    throw Error(ErrorKind::io, "pulling \"" + ref + "\": too many refs were requested over HTTP",
+                "list the refs in the ref file instead");
+  }
+  std::uint64_t before = catalog_.find(ref)->attempts;
+  wake_.notify_all();
+  const RefStatus* s = nullptr;
+  bool done = wake_.wait_for(lock, config_.request_timeout, [&] {
+    s = catalog_.find(ref);
+    return stopping_ || !s || s->state == RefState::cached || s->attempts > before;
+  });
+  if (stopping_) throw stopping();
+  if (!done) {
+    throw Error(ErrorKind::network, "pulling \"" + ref + "\": still not done after " +
+                                        format_duration(config_.request_timeout));
+  }
+  if (!s) throw Error(ErrorKind::not_found, "pulling \"" + ref + "\": the ref was dropped");
+  if (s->state != RefState::cached) throw Error(s->last_error_kind, s->last_error);
+  oci::Digest digest = s->digest;
+  lock.unlock();
+  if (auto module = open_module(digest)) return module;
+  throw Error(ErrorKind::io, "pulling \"" + ref + "\": " + digest.hex() + " vanished after the pull");
+}
+
+std::vector<std::string> Daemon::missing(std::size_t* listed_count) const {
+  std::lock_guard lock(mutex_);
+  if (listed_count) *listed_count = catalog_.listed().size();
+  return catalog_.missing();
+}
+
+std::vector<RefStatus> Daemon::statuses() const {
+  std::lock_guard lock(mutex_);
+  return catalog_.snapshot();
+}
+
+std::string Daemon::images_json() const {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& s : statuses()) {
+    nlohmann::json entry = {
+        {"state", to_string(s.state)},
+        {"listed", s.listed},
+        {"digest", s.digest.empty() ? nlohmann::json() : nlohmann::json(s.digest.str())},
+        {"size", s.digest.empty() ? nlohmann::json() : nlohmann::json(s.size)},
+        {"file", s.digest.empty() ? nlohmann::json() : nlohmann::json(dir_.module_path(s.digest).string())},
+        {"last_error", s.last_error.empty() ? nlohmann::json() : nlohmann::json(s.last_error)},
+        {"failures", s.failures},
+    };
+    out[s.ref] = std::move(entry);
+  }
+  return out.dump(2) + "\n";
+}
+
+}  // namespace wasme::cache
