@@ -53,7 +53,7 @@ void setup(CLI::App& app, GlobalOptions& globals) {
       ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case))
       ->default_str("wasme");
   app.add_option("--chunk-size", flags->chunk_size,
-                 "Upload blobs above this size in chunks of this size (e.g. 8MiB; default 8MiB)")
+                 "Upload blobs above this size in chunks of this size (e.g. 8MiB; default 64MiB)")
       ->transform(CLI::AsSizeValue(false));
   add_store_option(app, flags->store);
   add_registry_flags(app, flags->registry);

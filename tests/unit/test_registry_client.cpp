@@ -299,3 +299,17 @@ TEST_CASE("parse_token_answer") {
     CHECK_THROWS_AS(parse_token_answer(bad), wasme::Error);
   }
 }
+
+TEST_CASE("progress reaches the observer once per percent, and always at the end") {
+  std::vector<std::uint64_t> seen;
+  Observer observer;
+  observer.progress = [&](std::string_view, std::uint64_t done, std::uint64_t) { seen.push_back(done); };
+  FakeClock clock;
+  auto transport = std::make_shared<FakeTransport>([](const Request&) { return respond(200); });
+  Client client({}, observer, {transport, &clock, nullptr});
+  for (std::uint64_t done = 0; done <= 1000; done += 5) client.progress("blob", done, 1000);
+  CHECK(seen.size() == 101);
+  CHECK(seen.back() == 1000);
+  client.progress("other", 0, 0);
+  CHECK(seen.size() == 102);
+}

@@ -46,6 +46,15 @@ void Client::log(std::string_view line) const {
   if (observer_.log) observer_.log(line);
 }
 
+void Client::progress(const std::string& what, std::uint64_t done, std::uint64_t total) {
+  if (!observer_.progress) return;
+  int percent = total ? static_cast<int>(std::min(done, total) * 100 / total) : 100;
+  if (what == progress_what_ && percent == progress_percent_) return;
+  progress_what_ = what;
+  progress_percent_ = percent;
+  observer_.progress(what, done, total);
+}
+
 Client::RegistryState& Client::state(const std::string& registry) {
   auto& slot = registries_[registry];
   if (slot) return *slot;

@@ -47,6 +47,9 @@ class Client {
   const RemoteOptions& options() const { return options_; }
   const Observer& observer() const { return observer_; }
   void log(std::string_view line) const;
+  // Forwards progress to the observer when the percentage moved (libcurl reports far more
+  // often than a progress bar needs redrawing).
+  void progress(const std::string& what, std::uint64_t done, std::uint64_t total);
 
  private:
   struct RegistryState;
@@ -60,6 +63,8 @@ class Client {
   ProcessRunner& runner_;
   Retrier retrier_;
   std::map<std::string, std::unique_ptr<RegistryState>> registries_;
+  std::string progress_what_;
+  int progress_percent_ = -1;
 };
 
 // Token scopes for a repository.

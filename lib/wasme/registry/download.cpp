@@ -30,7 +30,7 @@ void attempt(Client& client, const std::string& registry, const std::string& rep
   std::string what = descriptor.digest.short_hex() + " " + label;
   request.progress = [&](std::uint64_t done) {
     check_cancel(cancel);
-    if (client.observer().progress) client.observer().progress(what, done, expected);
+    client.progress(what, done, expected);
   };
   Response response = client.send(registry, request, pull_scope(repository));
   if (response.status != 200) raise_for_status(response, "fetching it");
@@ -43,7 +43,7 @@ void attempt(Client& client, const std::string& registry, const std::string& rep
     throw Error(ErrorKind::integrity, "the bytes the registry sent have digest " + actual.str(),
                 "the registry or something between us changed the content; nothing was stored");
   }
-  if (client.observer().progress) client.observer().progress(what, expected, expected);
+  client.progress(what, expected, expected);
 }
 
 }  // namespace

@@ -20,7 +20,9 @@ struct RemoteOptions {
   std::optional<std::string> password;
   // -c/--credentials FILE (docker config format), tried in order before the defaults.
   std::vector<std::filesystem::path> credential_files;
-  std::uint64_t chunk_size = 8u << 20;             // uploads above this use chunked PATCH
+  // Uploads above this go in PATCH chunks of this size (below the request-size limits of
+  // common proxies; smaller blobs go in one PUT, which is fastest).
+  std::uint64_t chunk_size = 64u << 20;
   std::uint64_t max_module_size = 256u << 20;      // Istio's limit
   std::uint64_t max_manifest_size = 4u << 20;
   long connect_timeout_seconds = 15;

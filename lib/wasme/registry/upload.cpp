@@ -35,10 +35,8 @@ std::string next_location(const Response& response, const std::string& what) {
   return resolve_location(Url::parse(response.url), *location).str();
 }
 
-void report(const Client& client, const BlobSource& blob, std::uint64_t done) {
-  if (client.observer().progress) {
-    client.observer().progress(blob.digest.short_hex() + " " + blob.label, done, blob.size);
-  }
+void report(Client& client, const BlobSource& blob, std::uint64_t done) {
+  client.progress(blob.digest.short_hex() + " " + blob.label, done, blob.size);
 }
 
 void upload_once(Client& client, const std::string& registry, const std::string& repository,
