@@ -9,11 +9,14 @@
 #include "cli/output.hpp"
 #include "wasme/core/fs.hpp"
 #include "wasme/image/list.hpp"
+#include "wasme/registry/tags.hpp"
 
 namespace wasme::cli {
 namespace {
 
 struct Flags {
+  std::string remote;
+  RegistryFlags registry;
   bool wide = false;
   bool show_dir = false;
   StoreOption store;
@@ -46,6 +49,19 @@ std::string age(std::filesystem::file_time_type t) {
   return plural(secs / 86400, "day");
 }
 
+// --remote REPO: the repository's tags, as the registry lists them.
+void run_remote(const Flags& flags, const GlobalOptions& globals) {
+  oci::Reference repo = oci::Reference::parse(flags.remote);
+  std::vector<std::string> tags =
+      registry::list_tags(repo, flags.registry.resolve(), make_observer(globals));
+  if (flags.output == OutputFormat::json) {
+    return print_json({{"repository", repo.name()}, {"tags", tags}});
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& tag : tags) rows.push_back({repo.name(), tag});
+  print_table(std::cout, {"NAME", "TAG"}, rows);
+}
+
 void run(const Flags& flags) {
   std::vector<image::ListEntry> entries = image::list_images(flags.store.open());
   if (flags.output == OutputFormat::json) {
@@ -76,13 +92,15 @@ void run(const Flags& flags) {
   print_table(std::cout, header, rows);
 }
 
-void setup(CLI::App& app, GlobalOptions&) {
+void setup(CLI::App& app, GlobalOptions& globals) {
   auto flags = std::make_shared<Flags>();
+  app.add_option("--remote", flags->remote, "List a registry repository's tags instead (e.g. ghcr.io/me/filter)");
+  add_registry_flags(app, flags->registry);
   app.add_flag("-w,--wide", flags->wide, "Full digests, root ids and ABI");
   app.add_flag("-d,--show-dir", flags->show_dir, "Show where each module is stored");
   add_store_option(app, flags->store);
   add_output_option(app, flags->output);
-  app.callback([flags] { run(*flags); });
+  app.callback([flags, &globals] { flags->remote.empty() ? run(*flags) : run_remote(*flags, globals); });
 }
 
 const Registration registration{{"list", "List the images in the local store", &setup}};
