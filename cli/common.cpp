@@ -27,7 +27,8 @@ void add_registry_flags(CLI::App& app, RegistryFlags& flags) {
                  "Registry password (visible to other users of this machine; prefer --password-stdin)");
   app.add_flag("--password-stdin", flags.password_stdin, "Read the password from standard input");
   app.add_option("-c,--credentials", flags.credential_files,
-                 "Docker-config-format credentials file (repeatable; tried before the defaults)");
+                 "Docker-config-format credentials file (repeatable; tried before the defaults)")
+      ->allow_extra_args(false);  // one file per -c, so `-c f.json REF` keeps REF positional
 }
 
 registry::RemoteOptions RegistryFlags::resolve() const {
