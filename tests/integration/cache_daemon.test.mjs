@@ -256,3 +256,42 @@ test('bad flags and a second cache on the same directory are refused', async () 
     assert.equal((await first.stop('SIGINT')).code, 0);
   }
 });
+
+test('a private registry: refused without credentials, pulled with a docker config file', async () => {
+  const priv = await startRegistry(sb, { name: 'private', mode: 'basic' });
+  try {
+    const bytes = moduleOfSize(7000);
+    const file = sb.write('modules/private.wasm', bytes);
+    const ref = `${priv.host}/team/private:v1`;
+    expectStatus(assert, sb.run(['push', ref, file, '-u', priv.user, '--password-stdin'], { input: `${priv.password}\n` }), 0);
+    const hex = sha256Hex(bytes);
+
+    const anonymous = await startCache(sb, { dir: sb.path('c9/anon'), refs: [ref] });
+    try {
+      const status = await waitFor(async () => {
+        const s = (await anonymous.images())[ref];
+        return s?.failures >= 1 && s;
+      }, 'a refused attempt');
+      assert.match(status.last_error, /401|unauthori[sz]ed|credentials/i);
+      assert.deepEqual(moduleFiles(sb.path('c9/anon')), []);
+    } finally {
+      assert.equal((await anonymous.stop()).code, 0);
+    }
+
+    // What the DaemonSet mounts from a kubernetes.io/dockerconfigjson Secret.
+    const auth = Buffer.from(`${priv.user}:${priv.password}`).toString('base64');
+    const creds = sb.write('c9/secret/.dockerconfigjson', JSON.stringify({ auths: { [priv.host]: { auth } } }), 0o600);
+    const dir = sb.path('c9/cache');
+    const cache = await startCache(sb, { dir, refs: [ref], args: ['-c', creds] });
+    try {
+      await waitFor(() => fs.existsSync(fileOf(dir, hex)), 'the private module');
+      assert.equal(sha(fileOf(dir, hex)), hex);
+      assert.ok(!cache.stderr().includes(priv.password), 'the password never reaches the log');
+      assert.ok(!cache.stderr().includes(auth), 'nor does the encoded credential');
+    } finally {
+      assert.equal((await cache.stop()).code, 0);
+    }
+  } finally {
+    await priv.stop();
+  }
+});

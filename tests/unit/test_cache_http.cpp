@@ -34,7 +34,8 @@ struct Served {
   std::thread loop;
   std::unique_ptr<httplib::Client> client;
 
-  Served(std::vector<std::string> refs, const std::map<std::string, std::string>& modules) {
+  Served(std::vector<std::string> refs, const std::map<std::string, std::string>& modules,
+         std::function<void(wasme::cache::DaemonConfig&)> adjust = nullptr) {
     for (const auto& [ref, bytes] : modules) registry.put(ref, bytes);
     wasme::cache::DaemonConfig c;
     c.directory = "cache";
@@ -43,6 +44,7 @@ struct Served {
     c.refs = std::move(refs);
     c.interval = Millis{10};
     c.backoff = {Millis{5}, Millis{20}};
+    if (adjust) adjust(c);
     daemon = std::make_unique<wasme::cache::Daemon>(c, registry.fetcher(), nullptr);
     daemon->start();
     loop = std::thread([this] { daemon->run(); });
@@ -139,6 +141,30 @@ TEST_CASE("GET /<ref> answers a failed pull with its error") {
   auto back = s.client->Get("/r/down:1");  // asked again: retried at once
   REQUIRE(back);
   CHECK(back->status == 200);
+}
+
+TEST_CASE("on-demand pulls that may wait are bounded, so probes always get a thread") {
+  Served s({}, {{"r/slow:1", module_bytes("slow")}, {"r/other:1", module_bytes("other")}},
+           [](wasme::cache::DaemonConfig& c) { c.max_waiting_requests = 1; });
+  s.registry.set(s.registry.blocking, "r/slow:1", true);
+  std::thread first([&] {
+    httplib::Client own("127.0.0.1", s.daemon->http_port());
+    own.set_read_timeout(60);
+    auto res = own.Get("/r/slow:1");
+    REQUIRE(res);
+    CHECK(res->status == 200);
+  });
+  REQUIRE(eventually([&] { return s.registry.calls("r/slow:1") == 1; }));
+  auto refused = s.client->Get("/r/other:1");
+  REQUIRE(refused);
+  CHECK(refused->status == 503);
+  CHECK(refused->body.find("try again later") != std::string::npos);
+  CHECK(s.client->Get("/healthz")->status == 200);
+  s.registry.set(s.registry.blocking, "r/slow:1", false);
+  first.join();
+  auto later = s.client->Get("/r/other:1");
+  REQUIRE(later);
+  CHECK(later->status == 200);
 }
 
 TEST_CASE("nothing else is served: no path escapes the directory") {

@@ -37,6 +37,9 @@ struct DaemonConfig {
   Millis shutdown_grace{10000};      // how long a stop waits for pulls in flight
   Millis request_timeout{120000};    // how long GET /<ref> waits for its pull
   std::size_t max_requested_refs = 64;  // refs pulled on demand over HTTP, at most
+  // GET /<ref> requests waiting for a pull at once; the rest of the HTTP threads stay free
+  // for /ready probes and module reads.
+  int max_waiting_requests = 8;
 };
 
 // Parses a Go-style duration: "2s", "500ms", "1m30s", "1h". Throws Error(usage) naming

@@ -63,8 +63,9 @@ void Daemon::start() {
 void Daemon::load_existing_modules() {
   std::map<std::string, std::uint64_t> good;
   for (const auto& digest : dir_.modules()) {
-    auto size = std::filesystem::file_size(dir_.module_path(digest));
-    if (dir_.verify(digest, size)) {
+    std::error_code ec;
+    auto size = std::filesystem::file_size(dir_.module_path(digest), ec);
+    if (!ec && dir_.verify(digest, size)) {
       good[digest.hex()] = size;
       continue;
     }

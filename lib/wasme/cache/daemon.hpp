@@ -90,6 +90,7 @@ class Daemon : public ModuleSource {
   std::set<std::uint64_t> pulls_in_flight_;  // their numbers, in start order
   std::uint64_t next_pull_ = 0;
   int busy_ = 0;
+  int waiting_requests_ = 0;  // GET /<ref> waiting for their pull
   bool stopping_ = false;
   std::atomic<bool> cancel_{false};
   std::vector<std::thread> workers_;

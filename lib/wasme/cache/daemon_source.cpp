@@ -42,13 +42,19 @@ std::shared_ptr<OpenModule> Daemon::pull_and_open(const std::string& ref) {
     throw Error(ErrorKind::io, "pulling \"" + ref + "\": too many refs were requested over HTTP",
                 "list the refs in the ref file instead");
   }
+  if (waiting_requests_ >= config_.max_waiting_requests) {
+    throw Error(ErrorKind::io, "pulling \"" + ref + "\": " + std::to_string(waiting_requests_) +
+                                   " requests already wait for pulls; try again later");
+  }
   std::uint64_t before = catalog_.find(ref)->attempts;
   wake_.notify_all();
   const RefStatus* s = nullptr;
+  ++waiting_requests_;
   bool done = wake_.wait_for(lock, config_.request_timeout, [&] {
     s = catalog_.find(ref);
     return stopping_ || !s || s->state == RefState::cached || s->attempts > before;
   });
+  --waiting_requests_;
   if (stopping_) throw stopping();
   if (!done) {
     throw Error(ErrorKind::network, "pulling \"" + ref + "\": still not done after " +

@@ -153,6 +153,9 @@ HttpServer::HttpServer(ModuleSource& source) : impl_(std::make_unique<Impl>()) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
+  // Enough threads that the GET /<ref> requests allowed to wait for pulls (8) leave room for
+  // readiness probes and module reads.
+  server.new_task_queue = [] { return new httplib::ThreadPool(16); };
   ModuleSource* src = &source;
   server.Get(".*", [src](const httplib::Request& req, httplib::Response& res) {
     try {

@@ -20,6 +20,17 @@ namespace stdfs = std::filesystem;
 constexpr const char* lock_name = ".wasme-cache.lock";
 constexpr const char* index_name = ".wasme-cache-index.json";
 
+// The names in dir; Error(io) rather than std::filesystem_error when it cannot be read.
+std::vector<std::string> names_in(const stdfs::path& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (stdfs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    names.push_back(it->path().filename().string());
+  }
+  if (ec) throw Error(ErrorKind::io, "listing " + dir.string() + ": " + ec.message());
+  return names;
+}
+
 }  // namespace
 
 bool is_module_name(std::string_view name) {
@@ -62,11 +73,10 @@ void ModuleDir::lock() {
 
 std::vector<std::string> ModuleDir::remove_temp_files() const {
   std::vector<std::string> removed;
-  for (const auto& entry : stdfs::directory_iterator(dir_)) {
-    std::string name = entry.path().filename().string();
+  for (const auto& name : names_in(dir_)) {
     if (name.rfind(temp_file_prefix, 0) != 0) continue;
     std::error_code ec;
-    if (stdfs::remove(entry.path(), ec)) removed.push_back(name);
+    if (stdfs::remove(dir_ / name, ec)) removed.push_back(name);
   }
   return removed;
 }
@@ -80,10 +90,11 @@ bool ModuleDir::has_module(const oci::Digest& digest) const {
 
 std::vector<oci::Digest> ModuleDir::modules() const {
   std::vector<oci::Digest> out;
-  for (const auto& entry : stdfs::directory_iterator(dir_)) {
-    std::string name = entry.path().filename().string();
+  for (const auto& name : names_in(dir_)) {
     std::error_code ec;
-    if (is_module_name(name) && entry.is_regular_file(ec)) out.push_back(oci::Digest::from_hex(name));
+    if (is_module_name(name) && stdfs::is_regular_file(dir_ / name, ec)) {
+      out.push_back(oci::Digest::from_hex(name));
+    }
   }
   std::sort(out.begin(), out.end());
   return out;
