@@ -117,9 +117,6 @@ void setup(CLI::App& app, GlobalOptions& globals) {
   app.add_option("--max-size", f->max_size, "Largest module to accept (default 256MiB, as Istio)")
       ->transform(CLI::AsSizeValue(false));
   add_registry_flags(app, f->registry);
-  // A vector option swallows the arguments after it: `-c FILE REF` must leave REF a ref.
-  // (Workaround here until cli/common.cpp does this for every command.)
-  app.get_option("--credentials")->allow_extra_args(false);
   add_output_option(app, f->output);
   app.callback([f, &globals] { run(*f, globals); });
 }
