@@ -26,8 +26,8 @@ struct FakeRegistry {
   std::set<std::string> lying;                 // refs whose bytes do not match the digest
   std::set<std::string> blocking;              // refs that wait until unblocked or cancelled
   std::map<std::string, int> fetches;          // ref -> calls
-  int in_flight = 0;
-  int max_in_flight = 0;
+  std::atomic<int> in_flight{0};  // atomic: the guard below leaves without the lock
+  std::atomic<int> max_in_flight{0};
   std::chrono::milliseconds delay{0};
 
   void put(const std::string& ref, const std::string& bytes) {
@@ -48,7 +48,7 @@ struct FakeRegistry {
                                     const std::atomic<bool>& cancel) {
     std::unique_lock lock(mutex);
     ++fetches[ref];
-    max_in_flight = std::max(max_in_flight, ++in_flight);
+    max_in_flight = std::max(max_in_flight.load(), ++in_flight);
     struct Leave {
       FakeRegistry& r;
       ~Leave() { --r.in_flight; }
