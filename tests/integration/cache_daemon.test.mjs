@@ -295,3 +295,24 @@ test('a private registry: refused without credentials, pulled with a docker conf
     await priv.stop();
   }
 });
+
+test('--prune removes a module once no ref lists it; -o json logs one JSON object a line', async () => {
+  const a = push('team/keep:v1', moduleOfSize(6000));
+  const b = push('team/drop:v1', moduleOfSize(6001));
+  const dir = sb.path('c10/cache');
+  const refFile = sb.write('c10/images.txt', `${a.ref}\n${b.ref}\n`);
+  const cache = await startCache(sb, { dir, refFile, args: ['--prune', '--prune-grace', '300ms', '-o', 'json'] });
+  try {
+    await waitFor(() => moduleFiles(dir).length === 2, 'both modules');
+    fs.writeFileSync(refFile, `${a.ref}\n`);
+    await waitFor(() => !fs.existsSync(fileOf(dir, b.hex)), 'the unlisted module to go');
+    assert.ok(fs.existsSync(fileOf(dir, a.hex)));
+    assert.equal((await cache.get(`/${b.hex}`)).status, 404);
+    assert.equal((await cache.images())[b.ref], undefined);
+  } finally {
+    assert.equal((await cache.stop()).code, 0);
+  }
+  const lines = cache.stderr().trim().split('\n').map((l) => JSON.parse(l));
+  assert.ok(lines.every((l) => typeof l.time === 'string' && typeof l.msg === 'string'));
+  assert.equal(lines.filter((l) => l.msg.startsWith(`pruned ${b.hex}`)).length, 1);
+});
