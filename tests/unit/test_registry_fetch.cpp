@@ -1,7 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <condition_variable>
 #include <filesystem>
 #include <map>
+#include <mutex>
+#include <thread>
 
 #include "test_registry_fakes.hpp"
 #include "wasme/core/fs.hpp"
@@ -29,10 +32,10 @@ struct MemoryRegistry {
     auto slash = r.url.rfind('/');
     std::string key = r.url.substr(slash + 1);
     if (r.url.find("/manifests/") != std::string::npos && manifests.count(key)) {
-      return respond(200, manifests[key]);
+      return respond(200, manifests.at(key));
     }
     if (r.url.find("/blobs/") != std::string::npos && blobs.count(key)) {
-      std::string body = blobs[key];
+      std::string body = blobs.at(key);
       if (key == tamper) body.back() ^= 1;
       return respond(200, body);
     }
@@ -128,4 +131,53 @@ TEST_CASE("fetch_module stops when cancelled") {
   CHECK_THROWS_AS(fetch_module(*f.client, oci::Reference::parse("r.example/team/filter:v1"), "cache", &cancel),
                   wasme::Error);
   CHECK(names_in("cache").empty());
+}
+
+TEST_CASE("fetch_module: concurrent fetches of one compat image into one directory all succeed") {
+  // The cache daemon may fetch two refs naming the same compat layer at once; their scratch
+  // files must not share a name. A barrier holds every fetch at the layer download so all of
+  // them extract at the same moment, which is when shared names would collide.
+  constexpr int fetchers = 6;
+  const std::string big_module = module_bytes + std::string(2u << 20, 'x');
+  wasme::write_file_atomic("plugin.wasm", big_module);
+  fs::create_directories("work");
+  wasme::image::CompatImage compat = wasme::image::make_compat_image("plugin.wasm", oci::RuntimeConfig{}, "work");
+  MemoryRegistry registry;
+  registry.add_blob(wasme::read_file(compat.config_file));
+  registry.add_blob(wasme::read_file(compat.layer_file));
+  registry.add_manifest("compat", compat.manifest_bytes);
+  const std::string layer_key = compat.manifest.layers.back().digest.str();
+
+  std::mutex mutex;
+  std::condition_variable all_arrived;
+  int arrived = 0;
+  auto responder = [&](const Request& r) {
+    if (r.url.find("/blobs/" + layer_key) != std::string::npos) {
+      std::unique_lock<std::mutex> lock(mutex);
+      ++arrived;
+      all_arrived.notify_all();
+      all_arrived.wait_for(lock, std::chrono::seconds(10), [&] { return arrived >= fetchers; });
+    }
+    return registry(r);
+  };
+  fs::create_directories("cache");
+  std::vector<std::string> errors(fetchers);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < fetchers; ++i) {
+    threads.emplace_back([&, i] {
+      testing::FakeClock clock;
+      auto transport = std::make_shared<testing::FakeTransport>(responder);
+      Client client(RemoteOptions{}, Observer{}, ClientDeps{transport, &clock, nullptr});
+      try {
+        fetch_module(client, oci::Reference::parse("r.example/team/filter:compat"), "cache");
+      } catch (const std::exception& e) {
+        errors[i] = e.what();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& e : errors) CHECK(e == "");
+  std::string hex = oci::sha256_of(big_module).hex();
+  CHECK(names_in("cache") == std::vector<std::string>{hex});
+  CHECK(oci::sha256_of(wasme::read_file(fs::path("cache") / hex)).hex() == hex);
 }

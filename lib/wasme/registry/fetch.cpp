@@ -43,10 +43,13 @@ void fsync_path(const fs::path& path) {
 // Downloads a compat layer, extracts plugin.wasm, and moves it to dest_dir/<its sha256>.
 FetchedFile fetch_compat(Client& client, const oci::Reference& ref, const oci::Descriptor& layer,
                          const fs::path& dest_dir, const std::atomic<bool>* cancel) {
-  std::string tag = std::string(temp_file_prefix) + "fetch-" + layer.digest.short_hex();
-  auto layer_file = download_to(client, ref, layer, dest_dir / (tag + ".tar.gz"), "compat layer", cancel);
-  // The layer is verified; extract from the temp file (never committed: it goes with layer_file).
-  fs::path extracted = dest_dir / (tag + ".wasm");
+  // Never committed: the layer only lives as layer_file's temp file, whose name is unique, so
+  // fetches of the same layer into one directory at the same time never share a file.
+  auto layer_file = download_to(client, ref, layer, dest_dir / ("compat-layer-" + layer.digest.short_hex()),
+                                "compat layer", cancel);
+  // The extracted module is named after that temp file, so it is unique too, and it starts
+  // with temp_file_prefix, so the cache's start-up sweep removes it if we are killed.
+  fs::path extracted = layer_file->temp_path().string() + ".wasm";
   struct Cleanup {
     fs::path path;
     ~Cleanup() {
