@@ -2,6 +2,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <iostream>
 
 #include "cli/command.hpp"
@@ -19,19 +20,34 @@ struct Flags {
   OutputFormat output = OutputFormat::text;
 };
 
-// Reads a line from the terminal without echoing it.
+// The terminal settings to put back if the user interrupts the password prompt.
+termios saved_terminal{};
+
+void restore_terminal_and_die(int signal) {
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &saved_terminal);
+  ::signal(signal, SIG_DFL);
+  ::raise(signal);
+}
+
+// Reads a line from the terminal without echoing it. Echo goes off before the prompt shows,
+// so nothing typed after the prompt appears, and comes back even after Ctrl-C.
 std::string prompt_hidden(const std::string& prompt) {
-  std::cerr << prompt << std::flush;
-  termios old {};
-  bool restore = ::tcgetattr(STDIN_FILENO, &old) == 0;
-  if (restore) {
-    termios quiet = old;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  bool quiet = ::tcgetattr(STDIN_FILENO, &saved_terminal) == 0;
+  if (quiet) {
+    termios no_echo = saved_terminal;
+    no_echo.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::signal(SIGINT, restore_terminal_and_die);
+    ::signal(SIGTERM, restore_terminal_and_die);
+    ::signal(SIGHUP, restore_terminal_and_die);
+    quiet = ::tcsetattr(STDIN_FILENO, TCSANOW, &no_echo) == 0;
   }
+  if (!quiet) throw Error(ErrorKind::usage, "cannot turn off echo on this terminal to read a password",
+                          "pass --password-stdin");
+  std::cerr << prompt << std::flush;
   std::string line;
   std::getline(std::cin, line);
-  if (restore) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &saved_terminal);
+  for (int signal : {SIGINT, SIGTERM, SIGHUP}) ::signal(signal, SIG_DFL);
   std::cerr << "\n";
   return line;
 }

@@ -107,6 +107,34 @@ test('login without a user or password and no terminal is a usage error', async 
   expect(await run(['login', basic.host, '-u', 'x'], { env: home('nouser') }), 2);
 });
 
+test('on a terminal, login asks for the user and the password, and the password is not echoed', async () => {
+  const env = home('tty');
+  const file = path.join(env.WASME_HOME, 'credentials.json');
+  const r = await sandbox.runOnTerminal(['login', basic.host], { env, answers: [
+    { when: /Username: $/, send: `${basic.user}\n` },
+    { when: /Password: $/, send: `${basic.password}\n` },
+  ] });
+  outputs.push(r.output);
+  assert.equal(r.status, 0, r.output);
+  assert.equal(r.unanswered, 0, r.output);
+  // The user name is echoed as typed; the password is not, and nothing warns about -p.
+  assert.match(r.output, new RegExp(`Username: ${basic.user}\r?\nPassword: \r?\nlogin succeeded for ${basic.host}`));
+  assert.ok(!r.output.includes(basic.password), 'the password was echoed');
+  assert.doesNotMatch(r.output, /insecure/);
+  assert.equal(JSON.parse(fs.readFileSync(file)).auths[basic.host].auth, auth(basic.user, basic.password));
+
+  // A wrong password typed at the prompt is refused, not echoed and not saved.
+  const env2 = home('tty-wrong');
+  const wrong = await sandbox.runOnTerminal(['login', basic.host, '-u', basic.user], { env: env2, answers: [
+    { when: /Password: $/, send: 'typed-wrong-9c1\n' },
+  ] });
+  outputs.push(wrong.output);
+  assert.equal(wrong.status, 1, wrong.output);
+  assert.ok(!wrong.output.includes('typed-wrong-9c1'), 'the password was echoed');
+  assert.match(wrong.output, /unauthorized|incorrect|refused/i);
+  assert.ok(!fs.existsSync(path.join(env2.WASME_HOME, 'credentials.json')));
+});
+
 test('credentials chain: -c file, $DOCKER_CONFIG, podman auth.json, a credential helper', async () => {
   const ref = `${basic.host}/team/chain:v1`;
   const entry = { auths: { [`http://${basic.host}/v2/`]: { auth: auth(basic.user, basic.password) } } };

@@ -74,9 +74,33 @@ test('chunked uploads: PATCHes with Content-Range, and the registry has the exac
   expectStatus(assert, r, 0);
   const patches = r.stderr.split('\n').filter((l) => l.startsWith('PATCH '));
   assert.equal(patches.length, 4, r.stderr);
+  assert.doesNotMatch(r.stderr, /%/, 'no progress when stderr is not a terminal');
   const blob = await fetchRaw(`${reg.url}/v2/team/big/blobs/sha256:${sha256Hex(module)}`);
   assert.equal(blob.status, 200);
   assert.ok(blob.body.equals(module));
+});
+
+test('on a terminal, blobs over 1 MiB show progress on push and pull; small ones do not', async () => {
+  const module = bigModule(3 << 20);
+  const file = sandbox.write('in/progress.wasm', module);
+  const ref = `${reg.host}/team/progress:v1`;
+  const kib = Math.floor(module.length / 1024);
+  const finished = new RegExp(`\\r[0-9a-f]+ [^\\r\\n]+ 100% \\(${kib}/${kib} KiB\\)\\r?\\n`);
+  const percents = (out) => new Set([...out.matchAll(/ (\d+)% \(/g)].map((m) => Number(m[1])));
+
+  const pushed = await sandbox.runOnTerminal(['push', '--chunk-size', '1MiB', ref, file], { env: home('tty-push') });
+  assert.equal(pushed.status, 0, pushed.output);
+  assert.match(pushed.output, finished);
+  assert.ok(percents(pushed.output).size >= 3, `progress moves: ${[...percents(pushed.output)]}`);
+
+  const pulled = await sandbox.runOnTerminal(['pull', ref], { env: home('tty-pull') });
+  assert.equal(pulled.status, 0, pulled.output);
+  assert.match(pulled.output, finished);
+
+  const small = await sandbox.runOnTerminal(['push', `${reg.host}/team/progress:small`,
+    sandbox.write('in/small.wasm', MODULE)], { env: home('tty-small') });
+  assert.equal(small.status, 0, small.output);
+  assert.doesNotMatch(small.output, /%/);
 });
 
 test('pull by digest; a digest the registry lacks is an error', () => {

@@ -50,6 +50,36 @@ export class Sandbox {
   spawn(args, { env = {}, cwd, stdio = 'pipe' } = {}) {
     return spawn(WASME_BIN, args, { cwd: cwd || this.dir, env: { ...this.env, ...env }, stdio });
   }
+  // Runs wasme on a pseudo-terminal (util-linux script(1)); stdout and stderr arrive merged,
+  // as a person would see them. Each answer is typed once, in order, after the output since
+  // the previous answer matches its `when`. Resolves to {status, output}.
+  runOnTerminal(args, { env = {}, answers = [], timeoutMs = 60_000 } = {}) {
+    const quote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
+    const command = [WASME_BIN, ...args].map(quote).join(' ');
+    const child = spawn('script', ['-qefc', command, '/dev/null'], {
+      cwd: this.dir, env: { ...this.env, TERM: 'dumb', ...env }, stdio: 'pipe',
+    });
+    return new Promise((resolve, reject) => {
+      let output = '';
+      let seen = 0;  // output before this index was matched by an earlier answer
+      const pending = [...answers];
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      const onData = (d) => {
+        output += d;
+        while (pending.length && pending[0].when.test(output.slice(seen))) {
+          seen = output.length;
+          child.stdin.write(pending.shift().send);
+        }
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.on('error', reject);
+      child.on('close', (status, signal) => {
+        clearTimeout(timer);
+        resolve({ status, signal, output, unanswered: pending.length });
+      });
+    });
+  }
   cleanup() { fs.rmSync(this.dir, { recursive: true, force: true }); }
 }
 
