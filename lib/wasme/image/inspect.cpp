@@ -3,6 +3,7 @@
 #include "wasme/core/error.hpp"
 #include "wasme/core/fs.hpp"
 #include "wasme/oci/artifact.hpp"
+#include "wasme/oci/manifest.hpp"
 
 namespace wasme::image {
 
@@ -11,7 +12,7 @@ InspectReport inspect_image(const store::Store& store, const oci::Reference& ref
   report.from_store = true;
   report.image = summarize(store, reference);
   oci::Manifest manifest =
-      oci::Manifest::parse(store.read_blob(report.image.manifest_digest, 4u << 20));
+      oci::Manifest::parse(store.read_blob(report.image.manifest_digest, oci::max_manifest_size));
   report.config_media_type = manifest.config.media_type;
   report.layers = manifest.layers;
   TempDir scratch("wasme-inspect-");

@@ -3,12 +3,12 @@
 #include "wasme/core/error.hpp"
 #include "wasme/core/fs.hpp"
 #include "wasme/image/compat_tar.hpp"
+#include "wasme/oci/manifest.hpp"
 #include "wasme/oci/media_types.hpp"
 
 namespace wasme::image {
 namespace {
 
-constexpr std::uint64_t max_manifest_size = 4u << 20;
 constexpr std::uint64_t max_config_size = 1u << 20;
 constexpr std::uint64_t max_module_size = 1ull << 32;
 
@@ -25,7 +25,7 @@ ImageSummary summarize(const store::Store& store, const oci::Reference& referenc
   return with_context("reading image \"" + reference.str() + "\"", [&] {
     store::StoredImage stored = store.get(reference);
     oci::Manifest manifest =
-        oci::Manifest::parse(store.read_blob(stored.manifest.digest, max_manifest_size));
+        oci::Manifest::parse(store.read_blob(stored.manifest.digest, oci::max_manifest_size));
     oci::ArtifactLayout layout = oci::classify(manifest);
 
     ImageSummary summary;
@@ -57,7 +57,7 @@ fs::path module_file(const store::Store& store, const oci::Reference& reference,
                      const fs::path& scratch_dir) {
   store::StoredImage stored = store.get(reference);
   oci::Manifest manifest =
-      oci::Manifest::parse(store.read_blob(stored.manifest.digest, max_manifest_size));
+      oci::Manifest::parse(store.read_blob(stored.manifest.digest, oci::max_manifest_size));
   oci::ArtifactLayout layout = oci::classify(manifest);
   if (layout.format != oci::ArtifactFormat::compat) {
     return store.blob_path(layout.module_layer.digest);
