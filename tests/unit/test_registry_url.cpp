@@ -30,6 +30,26 @@ TEST_CASE("Url::parse splits absolute http(s) URLs") {
   }
 }
 
+TEST_CASE("a refused URL is named in the error without its user info or query") {
+  for (const char* text : {"https://user:s3cret@h/v2/", "ftp://h/x?X-Amz-Signature=s3cret",
+                           "gopher://user:s3cret@h/p?token=s3cret#s3cret"}) {
+    CAPTURE(text);
+    try {
+      Url::parse(text);
+      FAIL("expected an error");
+    } catch (const wasme::Error& e) {
+      std::string message = e.what();
+      CHECK(message.find("s3cret") == std::string::npos);
+      CHECK(message.find("invalid URL") != std::string::npos);
+    }
+  }
+  try {
+    Url::parse("ftp://user:pw@h/x?q=1");
+  } catch (const wasme::Error& e) {
+    CHECK(std::string(e.what()) == "invalid URL \"ftp://…@h/x?…\": only http and https are allowed");
+  }
+}
+
 TEST_CASE("Url::parse refuses what is not an absolute http(s) URL") {
   for (const char* text : {"", "/v2/", "ftp://h/x", "file:///etc/passwd", "https://", "https://u:p@h/",
                            "javascript://x"}) {
@@ -81,4 +101,7 @@ TEST_CASE("same_origin_host compares host and port with default ports") {
   CHECK_FALSE(same_origin_host(Url::parse("http://h:5000/a"), Url::parse("http://h:5001/")));
   CHECK_FALSE(same_origin_host(Url::parse("https://h/a"), Url::parse("https://storage.h/")));
   CHECK_FALSE(same_origin_host(Url::parse("http://127.0.0.1:80/"), Url::parse("http://localhost/")));
+  // A downgrade to plain http on the same host and port is another origin: no credentials.
+  CHECK_FALSE(same_origin_host(Url::parse("http://h:5000/v2/"), Url::parse("https://h:5000/")));
+  CHECK_FALSE(same_origin_host(Url::parse("http://h:443/v2/"), Url::parse("https://h/")));
 }

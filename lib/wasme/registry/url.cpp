@@ -21,11 +21,34 @@ std::string canonical_authority(const Url& url) {
   return authority + (url.scheme == "https" ? ":443" : ":80");
 }
 
+// text as an error may show it: user info and the query (which may carry a signature or a
+// token) are replaced by "…".
+std::string shown(std::string_view text) {
+  std::string_view rest = text;
+  auto sep = rest.find("://");
+  std::string out;
+  if (sep != std::string_view::npos) {
+    out = std::string(rest.substr(0, sep + 3));
+    rest = rest.substr(sep + 3);
+  }
+  auto query = rest.find_first_of("?#");
+  std::string_view before_query = rest.substr(0, query);
+  auto authority_end = before_query.find('/');
+  auto at = before_query.substr(0, authority_end).rfind('@');
+  if (at != std::string_view::npos) {
+    out += "…@";
+    before_query = before_query.substr(at + 1);
+  }
+  out += std::string(before_query);
+  if (query != std::string_view::npos) out += "?…";
+  return out;
+}
+
 }  // namespace
 
 Url Url::parse(std::string_view text) {
   auto fail = [&](const char* why) -> Url {
-    throw Error(ErrorKind::invalid_input, "invalid URL \"" + std::string(text) + "\": " + why);
+    throw Error(ErrorKind::invalid_input, "invalid URL \"" + shown(text) + "\": " + why);
   };
   auto sep = text.find("://");
   if (sep == std::string_view::npos) return fail("not an absolute URL");
@@ -105,7 +128,7 @@ std::string url_encode(std::string_view text) {
 }
 
 bool same_origin_host(const Url& a, const Url& b) {
-  return canonical_authority(a) == canonical_authority(b);
+  return a.scheme == b.scheme && canonical_authority(a) == canonical_authority(b);
 }
 
 }  // namespace wasme::registry

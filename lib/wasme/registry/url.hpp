@@ -29,8 +29,9 @@ Url resolve_location(const Url& base, std::string_view location);
 // Percent-encodes everything except unreserved characters (RFC 3986).
 std::string url_encode(std::string_view text);
 
-// True when both URLs name the same host and port (scheme-aware default ports), i.e. when
-// credentials meant for one may be sent to the other.
+// True when both URLs have the same scheme, host and port (default ports made explicit), i.e.
+// when credentials meant for one may be sent to the other: never to another host, and never
+// from https down to plain http on the same host.
 bool same_origin_host(const Url& a, const Url& b);
 
 }  // namespace wasme::registry
