@@ -62,6 +62,8 @@ case "$url" in
   https://index.docker.io/v1/) echo '{"ServerURL":"x","Username":"hubuser","Secret":"hubpass"}' ;;
   tok.example) echo '{"ServerURL":"tok.example","Username":"<token>","Secret":"refresh-123"}' ;;
   broken.example) echo 'keychain exploded' >&2; exit 3 ;;
+  leaky.example) echo '{"Username":"u","Secret":"leaked-secret-42"}'; exit 1 ;;
+  says.example) echo 'keychain is locked'; exit 1 ;;
   *) echo "credentials not found in native keychain"; exit 1 ;;
 esac
 )", 0755);
@@ -126,6 +128,9 @@ TEST_CASE("the default chain: wasme login file, docker config, then podman's aut
   RemoteOptions options;
   CHECK_FALSE(find_credential("r.example", options));
 
+  // podman's file in the home directory, read whether or not XDG_RUNTIME_DIR is set
+  write_json(wasme::home_dir() / ".config/containers/auth.json", auths("r.example", "podman-home", "ph"));
+  CHECK(find_credential("r.example", options)->username == "podman-home");
   write_json("run/containers/auth.json", auths("r.example", "podman", "pp"));
   EnvVar runtime("XDG_RUNTIME_DIR", fs::absolute("run").c_str());
   CHECK(find_credential("r.example", options)->username == "podman");
@@ -228,6 +233,27 @@ TEST_CASE("a failing or missing helper is an auth error, never silently anonymou
       CHECK(e.kind() == wasme::ErrorKind::auth);
     }
   }
+}
+
+TEST_CASE("a failing helper's message is shown, but never output that may hold its secret") {
+  CleanEnv env;
+  FakeHelper helper;
+  write_json("c.json", {{"credHelpers", {{"broken.example", "test"}, {"leaky.example", "test"}, {"says.example", "test"}}}});
+  RemoteOptions options;
+  options.credential_files = {"c.json"};
+  auto message_for = [&](const char* host) -> std::string {
+    try {
+      find_credential(host, options);
+    } catch (const wasme::Error& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  CHECK(message_for("broken.example").find("keychain exploded") != std::string::npos);  // stderr
+  CHECK(message_for("says.example").find("keychain is locked") != std::string::npos);    // stdout, plain text
+  std::string leaky = message_for("leaky.example");
+  CHECK(leaky.find("docker-credential-test get for leaky.example") != std::string::npos);
+  CHECK(leaky.find("leaked-secret-42") == std::string::npos);
 }
 
 TEST_CASE("save_login merges into credentials.json with mode 0600; remove_login edits it") {

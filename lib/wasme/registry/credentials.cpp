@@ -112,7 +112,13 @@ std::optional<Credential> run_credential_helper(const std::string& helper,
     if (lower(result.out + result.err).find("credentials not found") != std::string::npos) {
       return std::nullopt;
     }
-    std::string tail = result.err.empty() ? result.out : result.err;
+    // Helpers report errors on stdout, but a broken one could print its answer there and
+    // still fail: stdout is shown only when it cannot be an answer (no JSON, no "Secret").
+    std::string tail = result.err;
+    bool may_hold_secret = result.out.find('{') != std::string::npos ||
+                           lower(result.out).find("secret") != std::string::npos;
+    if (tail.empty() && !may_hold_secret) tail = result.out;
+    if (tail.empty()) tail = "(its output is not shown: it may hold the secret)";
     throw Error(ErrorKind::auth, what + ": " + result.describe() + ": " + tail.substr(0, 300));
   }
   json doc = json::parse(result.out, nullptr, false);
@@ -176,8 +182,11 @@ std::optional<Credential> find_credential(const std::string& registry,
   defaults.push_back(docker_dir ? *docker_dir / "config.json" : home_dir() / ".docker/config.json");
   if (auto auth_file = env_path("REGISTRY_AUTH_FILE")) {
     defaults.push_back(*auth_file);
-  } else if (auto runtime = env_path("XDG_RUNTIME_DIR")) {
-    defaults.push_back(*runtime / "containers/auth.json");
+  } else {
+    // podman writes $XDG_RUNTIME_DIR/containers/auth.json and also reads this one (where
+    // XDG_RUNTIME_DIR is unset: root, containers).
+    if (auto runtime = env_path("XDG_RUNTIME_DIR")) defaults.push_back(*runtime / "containers/auth.json");
+    defaults.push_back(home_dir() / ".config/containers/auth.json");
   }
   for (const auto& file : defaults) {
     if (auto cred = lookup_config_file(file, registry, runner)) return cred;
