@@ -257,6 +257,39 @@ test('bad flags and a second cache on the same directory are refused', async () 
   }
 });
 
+// Inodes of the TCP sockets process pid is listening on (state 0A in /proc/net/tcp{,6}).
+function listeningSockets(pid) {
+  const listening = new Set();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!fs.existsSync(table)) continue;
+    for (const line of fs.readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols[3] === '0A') listening.add(cols[9]);
+    }
+  }
+  const fdDir = `/proc/${pid}/fd`;
+  return fs.readdirSync(fdDir).map((fd) => { try { return fs.readlinkSync(path.join(fdDir, fd)); } catch { return ''; } })
+    .map((link) => /^socket:\[(\d+)\]$/.exec(link)?.[1]).filter((inode) => inode && listening.has(inode));
+}
+
+test('--port 0 caches without listening on any port', async () => {
+  const a = push('team/noport:v1', moduleOfSize(3000));
+  const dir = sb.path('c10/cache');
+  const quiet = sb.spawn(['cache', '--directory', dir, '--port', '0', '--interval', '100ms', a.ref]);
+  const exited = new Promise((resolve) => quiet.once('exit', (code) => resolve(code)));
+  const listening = await startCache(sb, { dir: sb.path('c10/other'), refs: [a.ref] });
+  try {
+    await waitFor(() => fs.existsSync(fileOf(dir, a.hex)), 'the module, with HTTP off');
+    assert.equal(sha(fileOf(dir, a.hex)), a.hex);
+    assert.deepEqual(listeningSockets(quiet.pid), []);
+    assert.equal(listeningSockets(listening.proc.pid).length, 1, 'the check sees a listening cache');
+  } finally {
+    quiet.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.equal((await listening.stop()).code, 0);
+  }
+});
+
 test('a private registry: refused without credentials, pulled with a docker config file', async () => {
   const priv = await startRegistry(sb, { name: 'private', mode: 'basic' });
   try {
@@ -282,12 +315,15 @@ test('a private registry: refused without credentials, pulled with a docker conf
     const auth = Buffer.from(`${priv.user}:${priv.password}`).toString('base64');
     const creds = sb.write('c9/secret/.dockerconfigjson', JSON.stringify({ auths: { [priv.host]: { auth } } }), 0o600);
     const dir = sb.path('c9/cache');
-    const cache = await startCache(sb, { dir, refs: [ref], args: ['-c', creds] });
+    // -v logs every registry request: still no credential in the log.
+    const cache = await startCache(sb, { dir, refs: [ref], args: ['-v', '-c', creds] });
     try {
       await waitFor(() => fs.existsSync(fileOf(dir, hex)), 'the private module');
       assert.equal(sha(fileOf(dir, hex)), hex);
+      assert.match(cache.stderr(), /GET http:\/\/127\.0\.0\.1:\d+\/v2\/team\/private\/blobs\/sha256:[0-9a-f]{64} 200/);
       assert.ok(!cache.stderr().includes(priv.password), 'the password never reaches the log');
       assert.ok(!cache.stderr().includes(auth), 'nor does the encoded credential');
+      assert.doesNotMatch(cache.stderr(), /authorization/i);
     } finally {
       assert.equal((await cache.stop()).code, 0);
     }

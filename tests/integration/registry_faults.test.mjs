@@ -209,3 +209,14 @@ test('a redirect to another host gets no credentials; the bytes it serves are st
     await basic.stop();
   }
 });
+
+// Last: the proxy's request numbers (n in plans above) count from its start.
+test('one push reuses its connection for every request', async () => {
+  proxy.requests.length = 0;
+  const before = proxy.connections;
+  const other = sandbox.write('in/reuse.wasm', fs.readFileSync(path.join(FIXTURES, 'abi_0_2_0.wasm')));
+  expect(await run(['push', '--plain-http', `${proxy.host}/faults/reuse:v1`, other]), 0);
+  const requests = proxy.requests.length;
+  assert.ok(requests >= 6, `a push makes several requests (${requests})`);
+  assert.ok(proxy.connections - before <= 2, `${requests} requests over ${proxy.connections - before} connections`);
+});

@@ -36,7 +36,12 @@ function actionName(action) {
 async function listen(handler) {
   const server = http.createServer(handler);
   const sockets = new Set();
-  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  const counts = { connections: 0 };
+  server.on('connection', (s) => {
+    counts.connections += 1;
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);
@@ -45,7 +50,7 @@ async function listen(handler) {
     server.close(() => resolve());
     for (const s of sockets) s.destroy();
   });
-  return { server, port: server.address().port, stop };
+  return { server, port: server.address().port, stop, counts };
 }
 
 // Pipes the upstream answer to res, flipping one byte (at offset, or the last when at is null).
@@ -146,6 +151,8 @@ export async function startFaultProxy(targetPort, plan = () => 'forward', { targ
   });
   return {
     port: proxy.port, host: `127.0.0.1:${proxy.port}`, url: `http://127.0.0.1:${proxy.port}`, requests,
+    // TCP connections accepted so far (clients that reuse connections open few).
+    get connections() { return proxy.counts.connections; },
     setPlan(next) { plan = next; },
     async stop() { agent.destroy(); await proxy.stop(); },
   };
