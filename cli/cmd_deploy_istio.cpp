@@ -14,7 +14,7 @@ namespace {
 
 struct Flags {
   std::string image, id, root_id, config, labels, namespace_name = "default";
-  std::string workload_type = "deployment", istio_version = "1.7", patch_context = "inbound";
+  std::string workload_type = "deployment", istio_version = "1.9", patch_context = "inbound";
   std::string mode = "envoyfilter";
   std::vector<int> ports;
   std::vector<std::string> workload_files;
@@ -93,7 +93,8 @@ void setup(CLI::App& app, GlobalOptions& globals) {
   app.add_option("-t,--workload-type", f->workload_type, "deployment, daemonset or statefulset")
       ->capture_default_str();
   app.add_option("--istio-version", f->istio_version,
-                 "Istio version: picks the EnvoyFilter form (1.4, 1.5/1.6, 1.7 and later)")
+                 "Istio version: picks the EnvoyFilter form (1.4, 1.5/1.6, 1.7 and later) and is "
+                 "checked against the module's ABI")
       ->capture_default_str();
   app.add_option("--patch-context", f->patch_context, "inbound, outbound, gateway or any")->capture_default_str();
   app.add_option("--port", f->ports, "Workload port (repeatable; Istio 1.4 needs them, -f supplies them)")

@@ -119,6 +119,17 @@ TEST_CASE("ABI warnings compare the module with the Istio version") {
   CHECK_FALSE(render::abi_warning(m, v("1.5")).empty());
   m.abi = "v0.2.1";
   CHECK(render::abi_warning(m, v("1.9")).empty());
+  CHECK(render::abi_warning(m, v("1.20")).empty());
+  CHECK(render::abi_warning(m, v("1.4")).find("Istio 1.4's proxy cannot run") != std::string::npos);
+  CHECK(render::abi_warning(m, v("1.8")) ==
+        "the module exports proxy-wasm ABI v0.2.1, which Istio runs from 1.9 on, not 1.8; pass that "
+        "--istio-version if the mesh has it, or rebuild with an older SDK");
+  m.abi = "v0.2.0";
+  CHECK(render::abi_warning(m, v("1.7")).empty());
+  CHECK(render::abi_warning(m, v("1.6")).find("from 1.7 on, not 1.6") != std::string::npos);
+  m.abi = "v0.1.0";
+  CHECK(render::abi_warning(m, v("1.5")).empty());
+  CHECK(render::abi_warning(m, v("1.12")).empty());
   CHECK_FALSE(render::abi_warning(m, v("1.4")).empty());
   m.abi = "none";
   CHECK_FALSE(render::abi_warning(m, v("1.9")).empty());

@@ -81,16 +81,34 @@ Json annotations_for(const IstioDeployRequest& request, const Workload* workload
   return required_annotations(request.istio, ports_for(request, workload));
 }
 
+namespace {
+
+// The first Istio whose proxy runs each proxy-wasm ABI (wasme-facts §3: 1.5/1.6 ran 0.1.0,
+// 1.7/1.8 a precursor of 0.2.0, 1.9 on the released 0.2.x; later proxies keep the older ABIs).
+struct AbiFloor {
+  const char* abi;
+  int major;
+  int minor;
+};
+constexpr AbiFloor abi_floors[] = {{"v0.1.0", 1, 5}, {"v0.2.0", 1, 7}, {"v0.2.1", 1, 9}};
+
+}  // namespace
+
 std::string abi_warning(const ModuleFacts& module, const IstioVersion& istio) {
   bool unversioned = module.abi.rfind("istio-1.4", 0) == 0;
-  bool versioned = module.abi.rfind("v0.", 0) == 0;
   if (unversioned && istio.at_least(1, 5)) {
     return "the module has Istio 1.4's unversioned ABI; Istio " + istio.str() +
-           " runs modules built for proxy-wasm ABI 0.2.x";
+           " runs modules built for proxy-wasm ABI 0.1.0 or later";
   }
-  if (versioned && !istio.at_least(1, 5)) {
-    return "the module exports proxy-wasm ABI " + module.abi +
-           ", which Istio 1.4's proxy cannot run; rebuild it with the Istio 1.4 SDK";
+  for (const AbiFloor& floor : abi_floors) {
+    if (module.abi != floor.abi || istio.at_least(floor.major, floor.minor)) continue;
+    if (!istio.at_least(1, 5)) {
+      return "the module exports proxy-wasm ABI " + module.abi +
+             ", which Istio 1.4's proxy cannot run; rebuild it with the Istio 1.4 SDK";
+    }
+    return "the module exports proxy-wasm ABI " + module.abi + ", which Istio runs from " +
+           std::to_string(floor.major) + "." + std::to_string(floor.minor) + " on, not " + istio.str() +
+           "; pass that --istio-version if the mesh has it, or rebuild with an older SDK";
   }
   if (module.abi == "none") return "the module exports no proxy-wasm ABI; Envoy will refuse it";
   return "";
