@@ -90,7 +90,23 @@ void AtomicFile::write(std::string_view bytes) {
       throw Error(ErrorKind::io, "writing " + temp_path_.string() + ": " + errno_text());
     }
     bytes.remove_prefix(static_cast<size_t>(n));
+    written_ += static_cast<std::uint64_t>(n);
   }
+  start_writeback();
+}
+
+// commit() fsyncs, and an fsync of a large file that was all still in the page cache waits
+// for the whole file to reach the disk (about 0.9 s for 256 MiB here). Asking the kernel to
+// start writing every few MiB as the bytes arrive overlaps that with the download, so the
+// final fsync has little left to do. Only a hint: failures are ignored.
+void AtomicFile::start_writeback() {
+#ifdef SYNC_FILE_RANGE_WRITE
+  constexpr std::uint64_t step = 8u << 20;
+  if (written_ - writeback_started_ < step) return;
+  ::sync_file_range(fd_, static_cast<off64_t>(writeback_started_),
+                    static_cast<off64_t>(written_ - writeback_started_), SYNC_FILE_RANGE_WRITE);
+  writeback_started_ = written_;
+#endif
 }
 
 void AtomicFile::commit(Durability durability) {

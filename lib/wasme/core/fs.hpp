@@ -34,10 +34,14 @@ class AtomicFile {
   void commit(Durability durability = Durability::fsync);
 
  private:
+  void start_writeback();
+
   fs::path final_path_;
   fs::path temp_path_;
   int fd_ = -1;
   bool committed_ = false;
+  std::uint64_t written_ = 0;          // bytes written so far
+  std::uint64_t writeback_started_ = 0;  // bytes already handed to the disk (start_writeback)
 };
 
 // Prefix of every temp file we create, so stale ones can be recognised and removed.
