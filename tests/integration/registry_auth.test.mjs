@@ -171,6 +171,9 @@ test('TLS: --ca-file verifies, no CA is refused (no plain-HTTP fallback), --inse
   const withCa = await run(['push', '--ca-file', tls.caFile, ref, FILE], { env: home('t1') });
   expect(withCa, 0);
   assert.ok(!withCa.stderr.includes('http://'), 'stayed on https');
+  // The registry offers h2 over TLS and the client takes it (plain HTTP stays on 1.1).
+  assert.match(withCa.stderr, /PUT https:\/\/\S+\/manifests\/v1 201 \d+ms HTTP\/2/);
+  assert.doesNotMatch(withCa.stderr, /HTTP\/1/);
 
   const refused = await run(['pull', ref], { env: home('t2') });
   expect(refused, 1);

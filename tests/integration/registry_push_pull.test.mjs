@@ -74,6 +74,7 @@ test('chunked uploads: PATCHes with Content-Range, and the registry has the exac
   expectStatus(assert, r, 0);
   const patches = r.stderr.split('\n').filter((l) => l.startsWith('PATCH '));
   assert.equal(patches.length, 4, r.stderr);
+  assert.ok(patches.every((l) => / 202 \d+ms HTTP\/1\.1$/.test(l)), patches.join('\n'));
   assert.doesNotMatch(r.stderr, /%/, 'no progress when stderr is not a terminal');
   const blob = await fetchRaw(`${reg.url}/v2/team/big/blobs/sha256:${sha256Hex(module)}`);
   assert.equal(blob.status, 200);

@@ -226,6 +226,19 @@ curl_slist* CurlTransport::configure(const Request& request, Exchange& ex, char*
   return list;
 }
 
+// The HTTP version the answer came in, for -v.
+const char* protocol_name(CURL* easy) {
+  long version = 0;
+  curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &version);
+  switch (version) {
+    case CURL_HTTP_VERSION_1_0: return "HTTP/1.0";
+    case CURL_HTTP_VERSION_1_1: return "HTTP/1.1";
+    case CURL_HTTP_VERSION_2_0: return "HTTP/2";
+    case CURL_HTTP_VERSION_3: return "HTTP/3";
+    default: return "HTTP/?";
+  }
+}
+
 Response CurlTransport::send(const Request& request) {
   Response response;
   Exchange ex;
@@ -259,7 +272,10 @@ Response CurlTransport::send(const Request& request) {
     }
   }
   curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &response.status);
-  if (log_) log_(shown + " " + std::to_string(response.status) + " " + std::to_string(ms.count()) + "ms");
+  if (log_) {
+    log_(shown + " " + std::to_string(response.status) + " " + std::to_string(ms.count()) + "ms " +
+         protocol_name(easy_));
+  }
   return response;
 }
 
