@@ -2,6 +2,7 @@
 // 429 with Retry-After, a connection cut mid-blob, a hang (the stall timeout), tampered and
 // oversized answers, and a redirect to another host (which must not get the credentials).
 import { test, before, after } from 'node:test';
+import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -127,6 +128,40 @@ test('a hang trips the stall timeout with a clear message; the store is unchange
   assert.match(result.stderr, /WASME_STALL_TIMEOUT/);
   assert.equal(proxy.requests.filter(isBlob).length, 5);
   assert.deepEqual(snapshotTree(env.WASME_HOME), before);
+});
+
+test('a registry that never accepts the connection trips the connect timeout, retried, then a clear error', async () => {
+  // A listening socket whose accept queue is full and never drained: the kernel drops
+  // further SYNs, so a connect neither succeeds nor fails, as with a firewalled host.
+  const blackhole = spawn('python3', ['-c', `
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
+fill = []
+for _ in range(4):
+    c = socket.socket(); c.setblocking(False)
+    try: c.connect(s.getsockname())
+    except BlockingIOError: pass
+    fill.append(c)
+print(s.getsockname()[1], flush=True)
+time.sleep(120)
+`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise((resolve, reject) => {
+      blackhole.stdout.once('data', (d) => resolve(Number(String(d).trim())));
+      blackhole.once('exit', () => reject(new Error('the blackhole listener exited')));
+    });
+    const env = await populatedHome();
+    const before = snapshotTree(env.WASME_HOME);
+    const result = await run(['pull', '--plain-http', `127.0.0.1:${port}/faults/filter:v1`],
+      { env: { ...env, WASME_CONNECT_TIMEOUT: '1' } });
+    expect(result, 1);
+    assert.match(result.stderr, /no connection after 1 s \(gave up after 5 attempts\)/);
+    assert.match(result.stderr, /WASME_CONNECT_TIMEOUT/);
+    assert.equal(result.stderr.match(/retrying .* \(attempt \d of 5\)/g)?.length, 4);
+    assert.deepEqual(snapshotTree(env.WASME_HOME), before);
+  } finally {
+    blackhole.kill();
+  }
 });
 
 test('a tampered blob is refused, not retried, and the store is unchanged', async () => {

@@ -120,13 +120,14 @@ int on_progress(void* user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ult
   return 0;
 }
 
-long stall_timeout(const RemoteOptions& options) {
-  if (const char* env = std::getenv("WASME_STALL_TIMEOUT"); env && *env) {
+// Seconds from the environment variable name when it holds a positive integer, else fallback.
+long seconds_from_env(const char* name, long fallback) {
+  if (const char* env = std::getenv(name); env && *env) {
     char* end = nullptr;
     long value = std::strtol(env, &end, 10);
     if (end && *end == '\0' && value > 0) return value;
   }
-  return options.stall_timeout_seconds;
+  return fallback;
 }
 
 Failure classify(CURLcode code) {
@@ -152,7 +153,10 @@ Failure classify(CURLcode code) {
 class CurlTransport : public Transport {
  public:
   CurlTransport(const RemoteOptions& options, std::function<void(std::string_view)> log)
-      : options_(options), stall_seconds_(stall_timeout(options)), log_(std::move(log)) {
+      : options_(options),
+        connect_seconds_(seconds_from_env("WASME_CONNECT_TIMEOUT", options.connect_timeout_seconds)),
+        stall_seconds_(seconds_from_env("WASME_STALL_TIMEOUT", options.stall_timeout_seconds)),
+        log_(std::move(log)) {
     static std::once_flag once;
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
     easy_ = curl_easy_init();
@@ -170,6 +174,7 @@ class CurlTransport : public Transport {
                          const char* errbuf);
 
   RemoteOptions options_;
+  long connect_seconds_;
   long stall_seconds_;
   std::function<void(std::string_view)> log_;
   CURL* easy_ = nullptr;
@@ -187,7 +192,7 @@ curl_slist* CurlTransport::configure(const Request& request, Exchange& ex, char*
   // Bigger buffers than the 16 KiB default: fewer callbacks and writes per blob.
   curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 256L << 10);
   curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, 256L << 10);
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_seconds);
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, connect_seconds_);
   curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, stall_seconds_);
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
@@ -304,7 +309,8 @@ void CurlTransport::fail(CURLcode code, const Request& request, const Exchange& 
       // Both timeouts give CURLE_OPERATION_TIMEDOUT; only the low-speed check says "too slow"
       // (connect times cannot tell: a reused connection reports 0).
       if (detail.find("too slow") == std::string::npos) {
-        what = "no connection after " + std::to_string(options_.connect_timeout_seconds) + " s";
+        what = "no connection after " + std::to_string(connect_seconds_) + " s";
+        hint = "is the registry reachable from here? WASME_CONNECT_TIMEOUT=SECONDS sets the connect timeout";
         break;
       }
       failure = Failure::stall;

@@ -14,7 +14,8 @@ namespace wasme::registry {
 // no total timeout, which would kill large uploads), TLS verification (on unless insecure;
 // ca_file as the trust bundle), and never follows redirects itself. Each request is logged
 // as "GET https://host/v2/… 200 12ms": no headers, and no query string (it may hold tokens).
-// The environment variable WASME_STALL_TIMEOUT (seconds) overrides the stall timeout.
+// The environment variables WASME_CONNECT_TIMEOUT and WASME_STALL_TIMEOUT (seconds) override
+// the two timeouts.
 std::unique_ptr<Transport> make_curl_transport(const RemoteOptions& options,
                                                std::function<void(std::string_view)> log);
 
