@@ -164,6 +164,21 @@ time.sleep(120)
   }
 });
 
+test('push REF FILE that fails leaves the store as it was (no new image, or the old one back)', async () => {
+  const env = await populatedHome();
+  const before = snapshotTree(env.WASME_HOME);
+  const down = `127.0.0.1:1/faults/new:v1`;
+  const failed = await run(['push', '--plain-http', down, FILE], { env: { ...env, WASME_CONNECT_TIMEOUT: '1' } });
+  expect(failed, 1);
+  assert.deepEqual(snapshotTree(env.WASME_HOME), before, 'no image left behind');
+
+  // The same name already held another module: it is still there after the failed push.
+  expect(await run(['tag', 'local/keep:v1', down], { env }), 0);
+  const old = (await run(['inspect', down, '-o', 'json'], { env })).json().manifestDigest;
+  expect(await run(['push', '--plain-http', down, FILE], { env }), 1);
+  assert.equal((await run(['inspect', down, '-o', 'json'], { env })).json().manifestDigest, old);
+});
+
 test('a tampered blob is refused, not retried, and the store is unchanged', async () => {
   const env = await populatedHome();
   const before = snapshotTree(env.WASME_HOME);

@@ -1,5 +1,6 @@
 #include "wasme/registry/push.hpp"
 
+#include <optional>
 #include <set>
 
 #include "wasme/core/error.hpp"
@@ -86,6 +87,18 @@ void put_manifest(Client& client, const oci::Reference& ref, const Artifact& art
   }
 }
 
+void restore_tag(store::Store& store, const oci::Reference& ref, const std::optional<store::StoredImage>& previous) {
+  try {
+    if (previous) {
+      store.add_image(ref, previous->manifest);
+    } else {
+      store.remove(ref);
+    }
+  } catch (const Error&) {
+    // The push error is what the user needs; the store keeps the packaged image then.
+  }
+}
+
 }  // namespace
 
 PushResult push(Client& client, store::Store& store, const PushRequest& request) {
@@ -93,21 +106,30 @@ PushResult push(Client& client, store::Store& store, const PushRequest& request)
   return with_context("pushing \"" + ref.str() + "\"", [&] {
     PushResult result;
     result.reference = ref;
+    std::optional<store::StoredImage> previous;
     if (request.wasm_file) {
+      previous = store.find(ref);
       image::PackageResult packaged = image::package_module(store, {*request.wasm_file, ref, {}, {}, {}});
       result.warnings = packaged.warnings;
     }
-    TempDir work("wasme-push-");
-    Artifact artifact = request.format == PushFormat::compat ? compat_artifact(store, ref, work.path())
-                                                             : stored_artifact(store, ref);
-    for (const BlobSource& blob : artifact.blobs) {
-      UploadOutcome outcome = push_blob(client, ref.registry, ref.repository, blob);
-      (outcome == UploadOutcome::uploaded ? result.blobs_uploaded : result.blobs_skipped)++;
+    try {
+      TempDir work("wasme-push-");
+      Artifact artifact = request.format == PushFormat::compat ? compat_artifact(store, ref, work.path())
+                                                               : stored_artifact(store, ref);
+      for (const BlobSource& blob : artifact.blobs) {
+        UploadOutcome outcome = push_blob(client, ref.registry, ref.repository, blob);
+        (outcome == UploadOutcome::uploaded ? result.blobs_uploaded : result.blobs_skipped)++;
+      }
+      result.manifest_digest = oci::sha256_of(artifact.manifest_bytes);
+      put_manifest(client, ref, artifact, result.manifest_digest);
+      result.wasm_digest = artifact.wasm_digest;
+      result.manifest_media_type = artifact.media_type;
+    } catch (...) {
+      // `push REF FILE` stored FILE as REF only to push it: a failed push puts the store's
+      // REF back as it was (the previous image, or none).
+      if (request.wasm_file) restore_tag(store, ref, previous);
+      throw;
     }
-    result.manifest_digest = oci::sha256_of(artifact.manifest_bytes);
-    put_manifest(client, ref, artifact, result.manifest_digest);
-    result.wasm_digest = artifact.wasm_digest;
-    result.manifest_media_type = artifact.media_type;
     return result;
   });
 }
