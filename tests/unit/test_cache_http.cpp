@@ -113,7 +113,9 @@ TEST_CASE("/images reports every ref with digest, size, state and last error") {
 }
 
 TEST_CASE("GET /<url-encoded ref> pulls on demand and serves") {
-  Served s({}, {{"127.0.0.1:5000/team/f:v1", module_bytes("f")}});
+  // On demand only from registries that listed refs name (here 127.0.0.1:5000).
+  Served s({"127.0.0.1:5000/team/listed:v1"},
+           {{"127.0.0.1:5000/team/listed:v1", module_bytes("l")}, {"127.0.0.1:5000/team/f:v1", module_bytes("f")}});
   auto res = s.client->Get("/127.0.0.1%3A5000%2Fteam%2Ff%3Av1");
   REQUIRE(res);
   CHECK(res->status == 200);
@@ -126,8 +128,29 @@ TEST_CASE("GET /<url-encoded ref> pulls on demand and serves") {
   CHECK(s.ready());  // on-demand refs are not part of readiness
 }
 
+TEST_CASE("GET /<ref> never pulls from a registry no listed ref names") {
+  // Anyone who reaches the port may name a ref; the daemon's credentials stay with the
+  // registries it was told about.
+  Served s({"127.0.0.1:5000/team/listed:v1"},
+           {{"127.0.0.1:5000/team/listed:v1", module_bytes("l")}, {"attacker.example/x/y:1", module_bytes("x")}});
+  auto res = s.client->Get("/attacker.example%2Fx%2Fy%3A1");
+  REQUIRE(res);
+  CHECK(res->status == 404);
+  CHECK(res->body.find("only from the registries of its listed refs (127.0.0.1:5000)") != std::string::npos);
+  CHECK(s.registry.calls("attacker.example/x/y:1") == 0);
+}
+
+TEST_CASE("GET /<ref> pulls nothing when no ref is listed") {
+  Served none({}, {{"r/a:1", module_bytes("a")}});
+  auto nothing_listed = none.client->Get("/r/a:1");
+  REQUIRE(nothing_listed);
+  CHECK(nothing_listed->status == 404);
+  CHECK(nothing_listed->body.find("(none listed)") != std::string::npos);
+  CHECK(none.registry.calls("r/a:1") == 0);
+}
+
 TEST_CASE("GET /<ref> answers a failed pull with its error") {
-  Served s({}, {{"r/down:1", module_bytes("d")}});
+  Served s({"r/listed:1"}, {{"r/listed:1", module_bytes("l")}, {"r/down:1", module_bytes("d")}});
   s.registry.set(s.registry.down, "r/down:1", true);
   auto unknown = s.client->Get("/r/unknown:1");
   REQUIRE(unknown);
@@ -144,7 +167,8 @@ TEST_CASE("GET /<ref> answers a failed pull with its error") {
 }
 
 TEST_CASE("on-demand pulls that may wait are bounded, so probes always get a thread") {
-  Served s({}, {{"r/slow:1", module_bytes("slow")}, {"r/other:1", module_bytes("other")}},
+  Served s({"r/listed:1"},
+           {{"r/listed:1", module_bytes("l")}, {"r/slow:1", module_bytes("slow")}, {"r/other:1", module_bytes("other")}},
            [](wasme::cache::DaemonConfig& c) { c.max_waiting_requests = 1; });
   s.registry.set(s.registry.blocking, "r/slow:1", true);
   std::thread first([&] {

@@ -7,12 +7,41 @@
 
 #include <nlohmann/json.hpp>
 
+#include "wasme/core/error.hpp"
+#include "wasme/oci/reference.hpp"
+
 namespace wasme::cache {
+namespace {
+
+// GET /<ref> lets anyone who reaches the port name a ref, and the daemon pulls with its
+// credentials: those must never go to a host it was not told about. So an unlisted ref is
+// pulled only from a registry that some listed ref names.
+void check_on_demand_registry(const std::string& ref, const std::vector<std::string>& listed) {
+  std::string registry = oci::Reference::parse(ref).registry;
+  std::string known;
+  for (const auto& l : listed) {
+    std::string r;
+    try {
+      r = oci::Reference::parse(l).registry;
+    } catch (const Error&) {
+      continue;
+    }
+    if (r == registry) return;
+    if (known.find(r) == std::string::npos) known += (known.empty() ? "" : ", ") + r;
+  }
+  throw Error(ErrorKind::not_found,
+              "pulling \"" + ref + "\": on demand, the cache pulls only from the registries of its listed refs (" +
+                  (known.empty() ? "none listed" : known) + ")",
+              "list the ref in the ref file");
+}
+
+}  // namespace
 
 std::shared_ptr<OpenModule> Daemon::open_module(const oci::Digest& digest) {
   std::lock_guard lock(mutex_);  // prune removes files under this lock
   auto path = dir_.module_path(digest);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NOFOLLOW: only files the daemon wrote are served, never what a symlink planted in DIR names.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return nullptr;
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -38,6 +67,7 @@ std::shared_ptr<OpenModule> Daemon::pull_and_open(const std::string& ref) {
     lock.lock();
     catalog_.module_lost(digest);
   }
+  if (const RefStatus* s = catalog_.find(ref); !s || !s->listed) check_on_demand_registry(ref, catalog_.listed());
   if (!catalog_.request(ref, config_.max_requested_refs)) {
     throw Error(ErrorKind::io, "pulling \"" + ref + "\": too many refs were requested over HTTP",
                 "list the refs in the ref file instead");
