@@ -292,6 +292,34 @@ TEST_CASE("prune removes unlisted modules after the grace period, never one bein
   CHECK(r.status("r/b:1").ref.empty());
 }
 
+TEST_CASE("prune waits while a listed ref is not cached: it may need a module on disk") {
+  // b's module stays on disk after b is unlisted; a new tag for the same bytes is listed
+  // while its registry is down. Pruning then would lose the only copy.
+  std::ofstream("images.txt") << "r/a:1\nr/b:1\n";
+  auto config = Running::base_config();
+  config.ref_file = "images.txt";
+  config.prune = wasme::cache::Prune::remove_unlisted;
+  config.prune_grace = Millis{0};
+  Running r(config);
+  r.registry.put("r/a:1", module_bytes("a"));
+  r.registry.put("r/b:1", module_bytes("b"));
+  r.registry.put("r/b:stable", module_bytes("b"));
+  r.registry.set(r.registry.down, "r/b:stable", true);
+  r.start();
+  REQUIRE(eventually([&] { return r.cached("r/a:1") && r.cached("r/b:1"); }));
+  auto b = sha256_of(module_bytes("b"));
+  std::ofstream("images.txt", std::ios::trunc) << "r/a:1\nr/b:stable\n";
+  REQUIRE(eventually([&] { return r.registry.calls("r/b:stable") >= 2; }));
+  std::this_thread::sleep_for(50ms);  // several ticks with b unneeded by any cached ref
+  CHECK(fs::exists(fs::path("cache") / b.hex()));
+  CHECK(r.log_count("pruned ") == 0);
+  r.registry.set(r.registry.down, "r/b:stable", false);
+  REQUIRE(eventually([&] { return r.cached("r/b:stable"); }));
+  std::this_thread::sleep_for(50ms);
+  CHECK(fs::exists(fs::path("cache") / b.hex()));
+  CHECK(r.log_count("pruned ") == 0);
+}
+
 TEST_CASE("without --prune unlisted modules stay") {
   std::ofstream("images.txt") << "r/a:1\n";
   auto config = Running::base_config();

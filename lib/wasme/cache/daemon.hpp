@@ -77,6 +77,7 @@ class Daemon : public ModuleSource {
   std::optional<RefFile> ref_file_;
   std::unique_ptr<HttpServer> http_;
 
+  std::string last_watch_error_;  // the watch loop's last error, logged once (watch thread only)
   mutable std::mutex mutex_;  // guards everything below
   std::condition_variable wake_;
   Catalog catalog_;

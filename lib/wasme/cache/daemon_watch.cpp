@@ -21,9 +21,13 @@ void Daemon::tick() {
     poll_ref_file();
     check_modules_present();
     if (config_.prune == Prune::remove_unlisted) prune(Clock::now());
+    if (!last_watch_error_.empty()) log("watch: working again");
+    last_watch_error_.clear();
   } catch (const std::exception& e) {
-    // The directory or file system misbehaves; keep serving and try again next time.
-    log(std::string("watch: ") + e.what());
+    // The directory or file system misbehaves; keep serving and try again next time, and
+    // say so once rather than every tick.
+    if (last_watch_error_ != e.what()) log(std::string("watch: ") + e.what());
+    last_watch_error_ = e.what();
   }
 }
 
@@ -82,6 +86,10 @@ void Daemon::prune(Clock::time_point now) {
   std::vector<oci::Digest> removed;
   {
     std::lock_guard lock(mutex_);
+    // A listed ref not pulled yet may need a module already on disk (a new tag for old
+    // bytes) that the catalog cannot name until the pull resolves it: prune waits until
+    // every listed ref is cached.
+    if (!catalog_.missing().empty()) return;
     auto needed = catalog_.needed_modules();
     std::map<std::string, Unneeded> still_unneeded;
     for (const auto& digest : on_disk) {
