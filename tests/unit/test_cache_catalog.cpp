@@ -78,6 +78,19 @@ TEST_CASE("failures back off and are news only when the error changes") {
   CHECK(c.find("a")->last_error.empty());
 }
 
+TEST_CASE("the same failure with other numbers in its text is not news; another kind is") {
+  Catalog c(backoff);
+  c.set_listed({"a"});
+  c.start_next(t0);
+  CHECK(c.mark_failed("a", network("Failed to connect to 127.0.0.1 port 5000 after 1503 ms"), t0));
+  c.start_next(t0 + 10s);
+  CHECK_FALSE(c.mark_failed("a", network("Failed to connect to 127.0.0.1 port 5000 after 7 ms"), t0 + 10s));
+  c.start_next(t0 + 20s);
+  CHECK(c.mark_failed("a", Error(ErrorKind::auth, "Failed to connect to 127.0.0.1 port 5000 after 7 ms"), t0 + 20s));
+  c.start_next(t0 + 30s);
+  CHECK(c.mark_failed("a", Error(ErrorKind::auth, "unauthorized"), t0 + 30s));
+}
+
 TEST_CASE("a request makes a backing-off ref due at once, and goes first") {
   Catalog c(backoff);
   c.set_listed({"a", "b"});

@@ -111,11 +111,30 @@ bool Catalog::mark_cached(const std::string& ref, const oci::Digest& digest, std
   return true;
 }
 
+namespace {
+
+std::string without_digits(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c >= '0' && c <= '9') {
+      if (out.empty() || out.back() != '#') out.push_back('#');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 bool Catalog::mark_failed(const std::string& ref, const Error& error, Clock::time_point now) {
   auto it = refs_.find(ref);
   if (it == refs_.end()) return false;
   RefStatus& s = it->second;
-  bool news = s.failures == 0 || s.last_error != error.what();
+  // The same failure again is not news, even when its text carries changing numbers
+  // (curl's "after 1503 ms", ports, request ids): compare kinds and texts without digits.
+  bool news = s.failures == 0 || s.last_error_kind != error.kind() ||
+              without_digits(s.last_error) != without_digits(error.what());
   s.state = RefState::failed;
   s.last_error = error.what();
   s.last_error_kind = error.kind();
