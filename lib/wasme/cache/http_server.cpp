@@ -145,7 +145,7 @@ HttpServer::HttpServer(ModuleSource& source) : impl_(std::make_unique<Impl>()) {
   auto& server = impl_->server;
   server.set_keep_alive_timeout(5);
   server.set_read_timeout(10);
-  server.set_write_timeout(60);
+  server.set_write_timeout(10);  // per write: a reader that stops reading must not hold a stop for long
   server.set_payload_max_length(64 * 1024);  // read-only: no request needs a body
   // httplib's default is SO_REUSEPORT, which lets a second cache bind the same port and
   // silently take half the connections. SO_REUSEADDR only allows a quick restart.

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cerrno>
 #include <ctime>
+#include <string>
 #include <thread>
 
 #include "wasme/cache/daemon.hpp"
@@ -22,7 +23,14 @@ class BlockedSignals {
     sigaddset(&set_, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set_, &old_);
   }
-  ~BlockedSignals() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+  ~BlockedSignals() {
+    // A second SIGTERM or SIGINT may still be pending; unblocked, it would kill the process
+    // with a non-zero status after a clean stop. Take it first.
+    timespec zero{0, 0};
+    while (sigtimedwait(&set_, nullptr, &zero) > 0) {
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
   BlockedSignals(const BlockedSignals&) = delete;
   BlockedSignals& operator=(const BlockedSignals&) = delete;
 
@@ -47,12 +55,18 @@ StopResult run_until_signal(const DaemonConfig& config, Fetcher fetcher, Log log
   std::atomic<bool> done{false};
   Daemon* d = daemon.get();
   std::thread watcher([&] {
+    bool stopping = false;
     while (!done) {
-      if (int sig = signals.wait_briefly()) {
-        if (log) log(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + "; stopping");
-        d->stop();
-        return;
+      int sig = signals.wait_briefly();
+      if (!sig) continue;
+      std::string name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+      if (stopping) {
+        if (log) log("received " + name + " again; already stopping");
+        continue;
       }
+      if (log) log("received " + name + "; stopping");
+      stopping = true;
+      d->stop();
     }
   });
   StopResult result = daemon->run();
