@@ -181,3 +181,32 @@ TEST_CASE("fetch_module: concurrent fetches of one compat image into one directo
   CHECK(names_in("cache") == std::vector<std::string>{hex});
   CHECK(oci::sha256_of(wasme::read_file(fs::path("cache") / hex)).hex() == hex);
 }
+
+TEST_CASE("a cancel set while a manifest request hangs aborts that request") {
+  // The transport stands for libcurl waiting on a registry that never answers: it calls the
+  // request's progress callback (as curl does about once a second) until it throws.
+  Fixture f;
+  f.add_wasme_image("v1");
+  std::atomic<bool> cancel{false};
+  int idle_calls = 0;
+  auto hanging = std::make_shared<testing::FakeTransport>([&](const Request& r) {
+    for (int i = 0; i < 1000 && r.progress; ++i) {
+      if (i == 3) cancel = true;
+      ++idle_calls;
+      r.progress(0);
+    }
+    return f.registry(r);
+  });
+  Client client(RemoteOptions{}, Observer{}, ClientDeps{hanging, &f.clock, nullptr});
+  client.set_cancel(&cancel);
+  fs::create_directories("cache");
+  try {
+    fetch_module(client, oci::Reference::parse("r.example/team/filter:v1"), "cache", &cancel);
+    FAIL("expected the fetch to be cancelled");
+  } catch (const wasme::Error& e) {
+    CHECK(std::string(e.what()).find("cancelled") != std::string::npos);
+  }
+  CHECK(idle_calls == 4);
+  CHECK(hanging->requests.size() == 1);  // the manifest request, not retried
+  CHECK(names_in("cache").empty());
+}

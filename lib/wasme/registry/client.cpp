@@ -66,7 +66,7 @@ Client::RegistryState& Client::state(const std::string& registry) {
   auto lookup = [this, registry] { return find_credential(registry, options_, runner_); };
   auto send_token_request = [this](const Request& request) {
     return retrier_.run("requesting a token", [&] {
-      Response response = transport_->send(request);
+      Response response = transport_->send(cancellable(request));
       if (is_retryable_status(response.status)) raise_for_status(response, "requesting a token");
       return response;
     });
@@ -75,9 +75,18 @@ Client::RegistryState& Client::state(const std::string& registry) {
   return *slot;
 }
 
+Request Client::cancellable(Request request) const {
+  if (!cancel_) return request;
+  request.progress = [cancel = cancel_, inner = std::move(request.progress)](std::uint64_t done) {
+    if (cancel->load()) throw Error(ErrorKind::network, "cancelled");
+    if (inner) inner(done);
+  };
+  return request;
+}
+
 Response Client::transmit(RegistryState& st, Request& request, Url& url) {
   try {
-    Response response = transport_->send(request);
+    Response response = transport_->send(cancellable(request));
     if (url.authority == st.authority && url.scheme == "https") st.may_fall_back = false;
     return response;
   } catch (const RequestError& e) {
@@ -89,7 +98,7 @@ Response Client::transmit(RegistryState& st, Request& request, Url& url) {
     st.may_fall_back = false;
     url.scheme = "http";
     request.url = url.str();
-    return transport_->send(request);
+    return transport_->send(cancellable(request));
   }
 }
 

@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -50,11 +51,16 @@ class Client {
   // Forwards progress to the observer when the percentage moved (libcurl reports far more
   // often than a progress bar needs redrawing).
   void progress(const std::string& what, std::uint64_t done, std::uint64_t total);
+  // Every request after this (manifests and tokens too, not only blobs) is aborted soon after
+  // *cancel becomes true. cancel must outlive the client.
+  void set_cancel(const std::atomic<bool>* cancel) { cancel_ = cancel; }
 
  private:
   struct RegistryState;
   RegistryState& state(const std::string& registry);
   Response transmit(RegistryState& st, Request& request, Url& url);
+  // request with a progress callback that throws once cancel_ is set.
+  Request cancellable(Request request) const;
 
   RemoteOptions options_;
   Observer observer_;
@@ -63,6 +69,7 @@ class Client {
   ProcessRunner& runner_;
   Retrier retrier_;
   std::map<std::string, std::unique_ptr<RegistryState>> registries_;
+  const std::atomic<bool>* cancel_ = nullptr;
   std::string progress_what_;
   int progress_percent_ = -1;
 };

@@ -93,6 +93,7 @@ FetchedFile fetch_module(const oci::Reference& reference, const fs::path& dest_d
                          const RemoteOptions& options, const Observer& observer,
                          const std::atomic<bool>* cancel) {
   Client client(options, observer);
+  client.set_cancel(cancel);
   return fetch_module(client, reference, dest_dir, cancel);
 }
 
