@@ -43,6 +43,10 @@ registry::RemoteOptions RegistryFlags::resolve() const {
     std::string line;
     std::getline(std::cin, line);
     if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) {
+      throw Error(ErrorKind::usage, "--password-stdin read an empty password",
+                  "pipe the password (or token) in: echo \"$TOKEN\" | wasme ... --password-stdin");
+    }
     out.password = line;
   } else if (!password.empty()) {
     warn("using --password on the command line is insecure; use --password-stdin");

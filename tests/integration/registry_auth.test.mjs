@@ -81,6 +81,12 @@ test('login checks the password first, then merges into credentials.json (0600);
   const wrong = await run(['login', basic.host, '-u', basic.user, '--password-stdin'], { env, input: 'not-it\n' });
   expect(wrong, 1);
   assert.ok(!fs.existsSync(file), 'nothing saved after a refused login');
+  // The hint names whose credentials were refused, not "log in" (that is what failed).
+  assert.match(wrong.stderr, new RegExp(`refused the credentials \\(user "${basic.user}" from -u/-p\\)`));
+  const empty = await run(['login', basic.host, '-u', basic.user, '--password-stdin'], { env, input: '\n' });
+  expect(empty, 2);
+  assert.match(empty.stderr, /empty password/);
+  assert.ok(!fs.existsSync(file), 'an empty password is never saved');
 
   writeJson(file, { auths: { 'other.example': { auth: auth('o', 'op') } } });
   const ok = await run(['login', basic.host, '-u', basic.user, '--password-stdin', '-o', 'json'],

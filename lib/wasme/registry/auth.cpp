@@ -45,6 +45,13 @@ const std::optional<Credential>& Authenticator::credential() {
   return credential_;
 }
 
+std::string Authenticator::credential_in_use() const {
+  if (!looked_up_ || !credential_) return "";
+  const Credential& c = *credential_;
+  std::string who = c.username.empty() || c.username == "<token>" ? "the token" : "user \"" + c.username + "\"";
+  return who + " from " + c.source;
+}
+
 std::optional<std::string> Authenticator::header_for(const std::string& scope) {
   if (!challenge_) return std::nullopt;
   if (challenge_->scheme == "basic") {

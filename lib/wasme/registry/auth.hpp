@@ -43,6 +43,9 @@ class Authenticator {
   // for scope; false when there is nothing new to try (then the 401 is final).
   bool on_unauthorized(const Response& response, const std::string& registry_url,
                        const std::string& scope);
+  // The credentials in use, for an error when the registry refuses them ("user \"bob\"
+  // from -u/-p"); "" when anonymous. Never the secret itself.
+  std::string credential_in_use() const;
 
  private:
   const std::optional<Credential>& credential();

@@ -123,6 +123,7 @@ Response Client::send(const std::string& registry, Request request, const std::s
       auth_retried = true;
       continue;
     }
+    if (response.status == 401 && to_registry) response.refused_credential = st.auth->credential_in_use();
     auto location = response.headers.get("Location");
     if (!is_redirect(response.status) || !location) return response;
     url = resolve_location(url, *location);

@@ -16,6 +16,9 @@ LoginResult login(const std::string& server, const RemoteOptions& options, const
     if (!options.password) {
       throw Error(ErrorKind::usage, "a password is required", "pass --password-stdin or -p");
     }
+    if (options.password->empty()) {
+      throw Error(ErrorKind::usage, "the password is empty", "give the password (or token) on --password-stdin or -p");
+    }
     check_login(registry, options, observer);
     save_login(registry, *options.username, *options.password);
     return LoginResult{registry, login_file()};

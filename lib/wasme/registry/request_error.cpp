@@ -74,7 +74,11 @@ std::string text_for_status(long status) {
   }
 }
 
-std::string hint_for_status(long status) {
+std::string hint_for_status(long status, const std::string& refused_credential) {
+  if (status == 401 && !refused_credential.empty()) {
+    return "the registry refused the credentials (" + refused_credential +
+           "): check the user name and password, or log in again with `wasme login REGISTRY`";
+  }
   if (status == 401) {
     return "the registry wants credentials: run `wasme login REGISTRY`, or pass -u/-p or "
            "-c FILE";
@@ -94,7 +98,8 @@ void raise_for_status(const Response& response, const std::string& what) {
   if (auto header = response.headers.get("Retry-After")) {
     retry_after = parse_retry_after(*header, std::chrono::system_clock::now());
   }
-  throw RequestError(kind_for_status(response.status), message, hint_for_status(response.status),
+  throw RequestError(kind_for_status(response.status), message,
+                     hint_for_status(response.status, response.refused_credential),
                      Failure::status, response.status, retry_after);
 }
 

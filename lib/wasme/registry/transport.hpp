@@ -59,6 +59,8 @@ struct Response {
   Headers headers;
   std::string body;
   std::string url;  // the URL that gave this answer (set by the client, after redirects)
+  // On a final 401: the credentials the registry refused (Authenticator::credential_in_use).
+  std::string refused_credential;
 };
 
 // Sends one HTTP request and nothing more: no redirects, no auth, no retries (the client
