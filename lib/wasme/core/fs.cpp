@@ -67,12 +67,23 @@ void write_file_atomic(const fs::path& path, std::string_view content, unsigned 
 }
 
 AtomicFile::AtomicFile(const fs::path& final_path, unsigned mode) : final_path_(final_path) {
+  // Errors name the file the user asked for, not the temp file next to it.
+  std::error_code ec;
+  if (final_path.empty() || final_path.filename().empty() || fs::is_directory(final_path, ec)) {
+    throw Error(ErrorKind::invalid_input, "writing " + final_path.string() + ": it is a directory",
+                "give the path of a file");
+  }
   fs::path dir = final_path.parent_path().empty() ? fs::path(".") : final_path.parent_path();
   temp_path_ = dir / (std::string(temp_file_prefix) + final_path.filename().string() + "-" +
                       random_suffix());
   fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd_ < 0) {
-    throw Error(ErrorKind::io, "creating " + temp_path_.string() + ": " + errno_text());
+    int saved = errno;
+    if (saved == ENOENT) {
+      throw Error(ErrorKind::io, "writing " + final_path.string() + ": the directory " + dir.string() +
+                                     " does not exist");
+    }
+    throw Error(ErrorKind::io, "writing " + final_path.string() + ": " + std::strerror(saved));
   }
   ::fchmod(fd_, mode);  // umask must not widen or narrow what the caller asked for
 }
