@@ -29,7 +29,9 @@ render::Json bootstrap(const Flags& f, const GlobalOptions& globals) {
   options.id = f.id;
   options.root_id = f.root_id.empty() && !image.config.root_ids.empty() ? image.config.root_ids.front() : f.root_id;
   options.config = f.config;
-  options.module_path = std::filesystem::absolute(f.store.open().blob_path(image.wasm_digest)).string();
+  // Compat images hold the module inside a tar layer; Envoy needs the bare file.
+  options.module_path =
+      std::filesystem::absolute(image::lasting_module_file(f.store.open(), image, wasme_home() / "modules")).string();
   options.upstream = render::HostPort::parse(f.upstream);
   options.listen_port = f.listen;
   options.admin_port = f.admin_port;

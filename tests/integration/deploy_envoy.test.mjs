@@ -7,6 +7,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { Sandbox, expectStatus, sha256Hex } from './lib/harness.mjs';
 import { SEED_REF, SEED_MODULE, SEED_MODULE_SHA } from './lib/seed.mjs';
+import { startRegistry } from './lib/registry.mjs';
 
 let sb;
 before(() => {
@@ -87,4 +88,36 @@ test('bad --upstream, ports and a missing id are usage errors', () => {
     assert.equal(r.stdout, '');
   }
   expectStatus(assert, sb.run(['deploy', 'envoy', SEED_REF], { env: noEnvoy }), 2);
+});
+
+test('a compat image: the bootstrap names plugin.wasm extracted under WASME_HOME/modules/<sha256>', async () => {
+  const reg = await startRegistry(sb, { name: 'compat' });
+  try {
+    const ref = `${reg.host}/team/compat:v1`;
+    expectStatus(assert, sb.run(['push', '--format', 'compat', ref, SEED_MODULE]), 0);
+    const env = { WASME_HOME: sb.path('compat-home') };
+    expectStatus(assert, sb.run(['pull', ref], { env }), 0);
+    const out = sb.path('compat-envoy.yaml');
+    expectStatus(assert, sb.run(['deploy', 'envoy', ref, '--id', 'hdr', '--root-id', 'add_header_root_id', '--out', out], { env }), 0);
+    const wasm = YAML.parse(fs.readFileSync(out, 'utf8')).static_resources.listeners[0].filter_chains[0].filters[0]
+      .typed_config.http_filters[0].typed_config;
+    const file = wasm.config.vm_config.code.local.filename;
+    assert.equal(file, path.join(env.WASME_HOME, 'modules', SEED_MODULE_SHA));
+    assert.equal(sha256Hex(fs.readFileSync(file)), SEED_MODULE_SHA);
+  } finally {
+    await reg.stop();
+  }
+});
+
+test('--out naming a directory or a missing directory is an error that names it', () => {
+  const dir = sb.path('outdir');
+  fs.mkdirSync(dir, { recursive: true });
+  const r = sb.run(['deploy', 'envoy', SEED_REF, '--id', 'hdr', '--out', dir]);
+  expectStatus(assert, r, 1);
+  assert.match(r.stderr, new RegExp(`writing ${dir}: it is a directory`));
+  const missing = sb.run(['deploy', 'envoy', SEED_REF, '--id', 'hdr', '--out', sb.path('no/such/envoy.yaml')]);
+  expectStatus(assert, missing, 1);
+  assert.match(missing.stderr, /the directory \S*no\/such does not exist/);
+  assert.doesNotMatch(missing.stderr + r.stderr, /wasme-tmp/);
+  assert.deepEqual(fs.readdirSync(dir), []);
 });

@@ -1,5 +1,8 @@
 #include "wasme/image/summary.hpp"
 
+#include <fstream>
+#include <vector>
+
 #include "wasme/core/error.hpp"
 #include "wasme/core/fs.hpp"
 #include "wasme/image/compat_tar.hpp"
@@ -64,6 +67,28 @@ fs::path module_file(const store::Store& store, const oci::Reference& reference,
   }
   fs::path dest = scratch_dir / "plugin.wasm";
   extract_plugin_wasm(store.blob_path(layout.module_layer.digest), dest, max_module_size);
+  return dest;
+}
+
+fs::path lasting_module_file(const store::Store& store, const ImageSummary& image, const fs::path& modules_dir) {
+  if (image.format != oci::ArtifactFormat::compat) return store.blob_path(image.wasm_digest);
+  fs::path dest = modules_dir / image.wasm_digest.hex();
+  std::error_code ec;
+  if (fs::exists(dest, ec) && oci::sha256_of_file(dest).digest == image.wasm_digest) return dest;
+  fs::create_directories(modules_dir, ec);
+  if (ec) throw Error(ErrorKind::io, "creating " + modules_dir.string() + ": " + ec.message());
+  TempDir scratch("wasme-module-");
+  fs::path extracted = module_file(store, image.reference, scratch.path());
+  if (oci::sha256_of_file(extracted).digest != image.wasm_digest) {
+    throw Error(ErrorKind::integrity, "plugin.wasm of " + image.reference.str() + " changed since it was summarized");
+  }
+  AtomicFile out(dest);
+  std::ifstream in(extracted, std::ios::binary);
+  std::vector<char> buffer(1 << 20);
+  while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0) {
+    out.write(std::string_view(buffer.data(), static_cast<size_t>(in.gcount())));
+  }
+  out.commit();
   return dest;
 }
 

@@ -33,4 +33,10 @@ ImageSummary summarize(const store::Store& store, const oci::Reference& referenc
 std::filesystem::path module_file(const store::Store& store, const oci::Reference& reference,
                                   const std::filesystem::path& scratch_dir);
 
+// A file that keeps holding the module's raw bytes, for a config that names it (Envoy's
+// bootstrap): the wasm blob for wasme images; for a compat image plugin.wasm, extracted once
+// into modules_dir/<sha256 hex> and checked against the image's wasm digest.
+std::filesystem::path lasting_module_file(const store::Store& store, const ImageSummary& image,
+                                          const std::filesystem::path& modules_dir);
+
 }  // namespace wasme::image
