@@ -14,7 +14,7 @@ namespace {
 
 struct Flags {
   std::string image, id, root_id, config, labels, namespace_name = "default";
-  std::string workload_type = "deployment", istio_version = "1.9", patch_context = "inbound";
+  std::string workload_type = "deployment", istio_version, patch_context = "inbound";
   std::string mode = "envoyfilter";
   std::vector<int> ports;
   std::vector<std::string> workload_files;
@@ -37,7 +37,10 @@ render::IstioDeployRequest make_request(const Flags& f, const GlobalOptions& glo
   if (!f.labels.empty()) r.labels = render::parse_labels(f.labels);
   r.namespace_name = f.namespace_name;
   r.workload_kind = render::parse_workload_kind(f.workload_type);
-  r.istio = render::IstioVersion::parse(f.istio_version);
+  // Unset: 1.9 (the first Istio on proxy-wasm ABI 0.2.1), or 1.12 for WasmPlugin.
+  std::string version = f.istio_version;
+  if (version.empty()) version = render::parse_deploy_mode(f.mode) == render::DeployMode::wasm_plugin ? "1.12" : "1.9";
+  r.istio = render::IstioVersion::parse(version);
   r.context = render::parse_patch_context(f.patch_context);
   r.ports = f.ports;
   r.mode = render::parse_deploy_mode(f.mode);
@@ -95,7 +98,7 @@ void setup(CLI::App& app, GlobalOptions& globals) {
   app.add_option("--istio-version", f->istio_version,
                  "Istio version: picks the EnvoyFilter form (1.4, 1.5/1.6, 1.7 and later) and is "
                  "checked against the module's ABI")
-      ->capture_default_str();
+      ->default_str("1.9; 1.12 with --mode wasmplugin");
   app.add_option("--patch-context", f->patch_context, "inbound, outbound, gateway or any")->capture_default_str();
   app.add_option("--port", f->ports, "Workload port (repeatable; Istio 1.4 needs them, -f supplies them)")
       ->check(CLI::Range(1, 65535));

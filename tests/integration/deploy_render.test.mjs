@@ -219,11 +219,15 @@ test('bad input: usage errors exit 2, a missing image exits 1 with a hint, nothi
   assert.match(noPort.stderr, /--port/);
   assert.equal(noPort.stdout, '');
   for (const args of [['--istio-version', '1.3'], ['--istio-version', 'latest'], ['--patch-context', 'sideways'],
-                      ['--mode', 'helm'], ['-t', 'pod'], ['--labels', 'app']]) {
+                      ['--mode', 'helm'], ['-t', 'pod'], ['--labels', 'app'], ['-n', 'Bad_NS'],
+                      ['--mode', 'wasmplugin', '--istio-version', '1.9'], ['--phase', 'AUTHN']]) {
     const r = deploy(args);
     expectStatus(assert, r, 2);
     assert.equal(r.stdout, '');
   }
+  const badId = sb.run(['deploy', 'istio', SEED_REF, '--id', 'Bad ID']);
+  expectStatus(assert, badId, 2);
+  assert.match(badId.stderr, /--id "Bad ID" is not a valid Kubernetes name/);
   const notJson = deploy(['--mode', 'wasmplugin', '--config', 'plain text']);
   expectStatus(assert, notJson, 1);
   assert.match(notJson.stderr, /JSON object/);

@@ -91,8 +91,48 @@ TEST_CASE("plan refuses Istio 1.4 for a workload without ports, naming the file"
   CHECK_NOTHROW(render::plan_istio_deploy(r));
 }
 
-TEST_CASE("wasmplugin plan: no cache, no patch") {
+TEST_CASE("requests Kubernetes or Istio would reject are usage errors naming the flag") {
+  auto usage_error = [](const render::IstioDeployRequest& r) -> std::string {
+    try {
+      render::check_request(r);
+    } catch (const Error& e) {
+      CHECK(e.kind() == ErrorKind::usage);
+      return e.what();
+    }
+    return "";
+  };
+  CHECK(usage_error(request()).empty());
+  for (const char* id : {"Bad ID", "UPPER", "-lead", "trail-", "under_score", "a.b", ""}) {
+    CAPTURE(id);
+    auto r = request();
+    r.id = id;
+    CHECK(usage_error(r).find("--id \"" + std::string(id) + "\" is not a valid Kubernetes name") == 0);
+  }
   auto r = request();
+  r.id = std::string(63, 'a');
+  CHECK(usage_error(r).empty());
+  r.id += "a";
+  CHECK_FALSE(usage_error(r).empty());
+  r = request();
+  r.namespace_name = "Bad_NS";
+  CHECK(usage_error(r).find("--namespace") == 0);
+  r = request();
+  r.cache.name = "Cache";
+  CHECK(usage_error(r).find("--cache-name") == 0);
+  r = request("1.9");
+  r.mode = render::DeployMode::wasm_plugin;
+  CHECK(usage_error(r) == "--mode wasmplugin needs Istio 1.12 or later, not 1.9");
+  r = request();
+  r.plugin.phase = "AUTHN";
+  CHECK(usage_error(r) == "--phase is a WasmPlugin option");
+  r = request();
+  r.plugin.priority = 3;
+  CHECK(usage_error(r) == "--priority is a WasmPlugin option");
+  CHECK_THROWS_AS(render::plan_istio_deploy(r), Error);
+}
+
+TEST_CASE("wasmplugin plan: no cache, no patch") {
+  auto r = request("1.12");
   r.mode = render::DeployMode::wasm_plugin;
   auto plan = render::plan_istio_deploy(r);
   CHECK(plan.cache.empty());

@@ -185,6 +185,7 @@ bool cache_reports_module(const Json& images, const std::string& wasm_sha256) {
 
 ApplyResult apply_istio_deploy(const IstioDeployRequest& request, Kubectl& kubectl,
                                const ApplyOptions& options, const ApplyHooks& given_hooks) {
+  check_request(request);  // before any kubectl call
   ApplyHooks hooks = with_defaults(given_hooks);
   ApplyResult result;
   Steps steps(hooks);

@@ -114,7 +114,50 @@ std::string abi_warning(const ModuleFacts& module, const IstioVersion& istio) {
   return "";
 }
 
+namespace {
+
+// A DNS-1123 label: what Kubernetes takes as a namespace, and as part of object names and
+// label values.
+void check_label(const std::string& value, const std::string& flag) {
+  bool ok = !value.empty() && value.size() <= 63;
+  for (size_t i = 0; ok && i < value.size(); ++i) {
+    char c = value[i];
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    ok = alnum || (c == '-' && i != 0 && i + 1 != value.size());
+  }
+  if (!ok) {
+    throw Error(ErrorKind::usage, flag + " \"" + value + "\" is not a valid Kubernetes name",
+                "use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit");
+  }
+}
+
+}  // namespace
+
+void check_request(const IstioDeployRequest& request) {
+  check_label(request.id, "--id");
+  check_label(request.namespace_name, "--namespace");
+  if (request.mode == DeployMode::wasm_plugin) {
+    if (!request.istio.at_least(1, 12)) {
+      throw Error(ErrorKind::usage, "--mode wasmplugin needs Istio 1.12 or later, not " + request.istio.str(),
+                  "pass --istio-version 1.12 (or later), or use --mode envoyfilter");
+    }
+    return;
+  }
+  check_label(request.cache.namespace_name, "--cache-namespace");
+  check_label(request.cache.name, "--cache-name");
+  const WasmPluginOptions& p = request.plugin;
+  const char* plugin_only = !p.phase.empty()             ? "--phase"
+                            : p.priority                 ? "--priority"
+                            : !p.image_pull_policy.empty() ? "--image-pull-policy"
+                            : !p.image_pull_secret.empty() ? "--image-pull-secret"
+                                                           : nullptr;
+  if (plugin_only) {
+    throw Error(ErrorKind::usage, std::string(plugin_only) + " is a WasmPlugin option", "add --mode wasmplugin");
+  }
+}
+
 IstioDeployPlan plan_istio_deploy(const IstioDeployRequest& request) {
+  check_request(request);
   IstioDeployPlan plan;
   if (std::string w = abi_warning(request.module, request.istio); !w.empty()) plan.warnings.push_back(w);
   bool envoy_filter_mode = request.mode == DeployMode::envoy_filter;

@@ -47,7 +47,13 @@ struct IstioDeployPlan {
   std::vector<Json> documents() const;
 };
 
-// Renders without touching a cluster; throws Error(usage/invalid_input) naming the input.
+// Refuses what Kubernetes or Istio would reject later, naming the flag: --id, namespaces and
+// the cache name must be DNS-1123 labels; WasmPlugin needs Istio 1.12+, and its options
+// mean nothing without it. Throws Error(usage).
+void check_request(const IstioDeployRequest& request);
+
+// Renders without touching a cluster (after check_request); throws Error(usage/invalid_input)
+// naming the input.
 IstioDeployPlan plan_istio_deploy(const IstioDeployRequest& request);
 
 // The filter object for one workload (nullptr: the selector from --labels, `wasme-<id>`).
