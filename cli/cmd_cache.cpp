@@ -11,6 +11,8 @@
 #include "cli/common.hpp"
 #include "cli/output.hpp"
 #include "wasme/cache/daemon.hpp"
+#include "wasme/core/error.hpp"
+#include "wasme/oci/reference.hpp"
 
 namespace wasme::cli {
 namespace {
@@ -61,6 +63,15 @@ cache::DaemonConfig make_config(const Flags& f) {
   cache::DaemonConfig c;
   c.directory = f.directory;
   if (!f.ref_file.empty()) c.ref_file = f.ref_file;
+  // A ref on the command line that cannot parse never will; one in the ref file may be
+  // fixed while the daemon runs, so only these are refused here.
+  for (const auto& ref : f.refs) {
+    try {
+      oci::Reference::parse(ref);
+    } catch (const Error& e) {
+      throw Error(ErrorKind::usage, e.what(), "fix the ref on the command line");
+    }
+  }
   c.refs = f.refs;
   c.address = f.address;
   c.port = f.port == 0 ? std::nullopt : std::optional<int>(f.port);

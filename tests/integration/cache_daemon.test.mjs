@@ -265,6 +265,9 @@ test('bad flags and a second cache on the same directory are refused', async () 
   const r = sb.run(['cache', '--directory', dir, '--interval', 'soon', '--port', '0']);
   expectStatus(assert, r, 2);
   assert.match(r.stderr, /--interval: invalid duration "soon"/);
+  const badRef = sb.run(['cache', '--directory', dir, '--port', '0', 'Bad/Ref:v1']);
+  expectStatus(assert, badRef, 2);
+  assert.match(badRef.stderr, /Bad\/Ref:v1/);
   const missing = sb.run(['cache', '--directory', dir, '--ref-file', sb.path('nope.txt'), '--port', '0']);
   expectStatus(assert, missing, 1);
   assert.match(missing.stderr, /nope\.txt/);
@@ -295,10 +298,10 @@ function listeningSockets(pid) {
 
 test('--port 0 caches without listening on any port', async () => {
   const a = push('team/noport:v1', moduleOfSize(3000));
-  const dir = sb.path('c10/cache');
+  const dir = sb.path('c11/cache');
   const quiet = sb.spawn(['cache', '--directory', dir, '--port', '0', '--interval', '100ms', a.ref]);
   const exited = new Promise((resolve) => quiet.once('exit', (code) => resolve(code)));
-  const listening = await startCache(sb, { dir: sb.path('c10/other'), refs: [a.ref] });
+  const listening = await startCache(sb, { dir: sb.path('c11/other'), refs: [a.ref] });
   try {
     await waitFor(() => fs.existsSync(fileOf(dir, a.hex)), 'the module, with HTTP off');
     assert.equal(sha(fileOf(dir, a.hex)), a.hex);
