@@ -7,6 +7,7 @@
 #include "cli/common.hpp"
 #include "cli/image_view.hpp"
 #include "cli/output.hpp"
+#include "wasme/core/error.hpp"
 #include "wasme/core/fs.hpp"
 #include "wasme/image/list.hpp"
 #include "wasme/registry/tags.hpp"
@@ -51,7 +52,18 @@ std::string age(std::filesystem::file_time_type t) {
 
 // --remote REPO: the repository's tags, as the registry lists them.
 void run_remote(const Flags& flags, const GlobalOptions& globals) {
-  oci::Reference repo = oci::Reference::parse(flags.remote);
+  // A bare name would mean Docker Hub's library/ (and "host:5000" a repository named host):
+  // never what someone listing their registry meant.
+  const std::string& text = flags.remote;
+  if (text.find('/') == std::string::npos) {
+    throw Error(ErrorKind::usage, "--remote \"" + text + "\" names no repository",
+                "give REGISTRY/REPOSITORY, e.g. ghcr.io/me/filter or localhost:5000/me/filter");
+  }
+  if (text.substr(text.rfind('/') + 1).find_first_of(":@") != std::string::npos) {
+    throw Error(ErrorKind::usage, "--remote \"" + text + "\" has a tag or digest; it lists a repository",
+                "drop the \":TAG\" or \"@DIGEST\"");
+  }
+  oci::Reference repo = oci::Reference::parse(text);
   std::vector<std::string> tags =
       registry::list_tags(repo, flags.registry.resolve(), make_observer(globals));
   if (flags.output == OutputFormat::json) {
@@ -94,7 +106,8 @@ void run(const Flags& flags) {
 
 void setup(CLI::App& app, GlobalOptions& globals) {
   auto flags = std::make_shared<Flags>();
-  app.add_option("--remote", flags->remote, "List a registry repository's tags instead (e.g. ghcr.io/me/filter)");
+  app.add_option("--remote", flags->remote, "List a registry repository's tags instead (e.g. ghcr.io/me/filter)")
+      ->check([](const std::string& value) { return value.empty() ? std::string("a repository is required") : ""; });
   add_registry_flags(app, flags->registry);
   app.add_flag("-w,--wide", flags->wide, "Full digests, root ids and ABI");
   app.add_flag("-d,--show-dir", flags->show_dir, "Show where each module is stored");

@@ -26,4 +26,10 @@ test('list --remote shows the tags pushed, in text and json', async () => {
   const missing = sb.run(['list', '--remote', `${registry.host}/no/such`, '--plain-http']);
   expectStatus(assert, missing, 1);
   assert.match(missing.stderr, /no\/such/);
+  // Never a silent Docker Hub lookup: a host without a repository, or a tag, is a usage error.
+  for (const [arg, why] of [[registry.host, /names no repository/], [`${repo}:v1`, /has a tag or digest/], ['', /a repository is required/]]) {
+    const r = sb.run(['list', '--remote', arg, '--plain-http']);
+    expectStatus(assert, r, 2);
+    assert.match(r.stderr, why);
+  }
 });
