@@ -11,6 +11,17 @@
 namespace wasme::cli {
 namespace {
 
+// What the commands that only group others do, for `wasme --help`.
+std::string group_summary(const std::string& word) {
+  static const std::map<std::string, std::string> summaries{
+      {"build", "Build a filter and store it as an image (cpp, precompiled)"},
+      {"deploy", "Deploy a filter: render or apply for Istio, or run it in Envoy"},
+      {"undeploy", "Remove what deploy added"},
+  };
+  auto it = summaries.find(word);
+  return it == summaries.end() ? "" : it->second;
+}
+
 // Finds or creates the CLI11 subcommand for each word of path, returning the last.
 CLI::App* subcommand_for(CLI::App& root, const std::string& path, const std::string& summary) {
   CLI::App* app = &root;
@@ -21,7 +32,7 @@ CLI::App* subcommand_for(CLI::App& root, const std::string& path, const std::str
     for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; })) {
       if (sub->get_name() == word) next = sub;
     }
-    if (!next) next = app->add_subcommand(word, "");
+    if (!next) next = app->add_subcommand(word, group_summary(word));
     app = next;
   }
   app->description(summary);
@@ -35,6 +46,13 @@ void require_leaf(CLI::App& app) {
     require_leaf(*sub);
     if (!sub->get_subcommands([](CLI::App*) { return true; }).empty()) sub->require_subcommand(1);
   }
+}
+
+// "wasme deploy istio" for that subcommand.
+std::string command_path(const CLI::App& root, const CLI::App* app) {
+  std::string path;
+  for (; app && app != &root; app = app->get_parent()) path = " " + app->get_name() + path;
+  return "wasme" + path;
 }
 
 // ExtrasError for a mistyped subcommand: name the word and suggest the closest command.
@@ -52,12 +70,50 @@ int unknown_command(CLI::App& root, int argc, char** argv) {
     if (subs.empty()) break;
     std::vector<std::string> names;
     for (CLI::App* s : subs) names.push_back(s->get_name());
-    std::string where = app == &root ? "wasme" : "wasme " + app->get_name();
+    std::string where = command_path(root, app);
     std::cerr << "wasme: error: unknown command \"" << word << "\" for \"" << where << "\"\n";
     if (auto close = closest_word(word, names)) {
       std::cerr << "Did you mean \"" << *close << "\"?\n";
     }
     std::cerr << "Run '" << where << " --help' for the list of commands.\n";
+    return 2;
+  }
+  return -1;
+}
+
+// ExtrasError for a mistyped flag: name it, suggest the closest flag of the command it was
+// given to, and point at that command's help. Returns -1 when no argument is an unknown flag.
+int unknown_flag(CLI::App& root, int argc, char** argv) {
+  CLI::App* app = &root;
+  std::vector<std::string> known;
+  auto add_flags = [&known](CLI::App* a) {
+    for (const CLI::Option* opt : a->get_options()) {
+      for (const auto& name : opt->get_lnames()) known.push_back("--" + name);
+    }
+  };
+  add_flags(&root);
+  for (int i = 1; i < argc; ++i) {
+    std::string word = argv[i];
+    if (word == "--") break;
+    if (!word.empty() && word[0] != '-') {
+      for (CLI::App* sub : app->get_subcommands([](CLI::App*) { return true; })) {
+        if (sub->get_name() == word) {
+          app = sub;
+          add_flags(app);
+        }
+      }
+    }
+  }
+  for (int i = 1; i < argc; ++i) {
+    std::string word = argv[i];
+    if (word == "--") break;
+    if (word.rfind("--", 0) != 0) continue;
+    std::string name = word.substr(0, word.find('='));
+    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    std::string where = command_path(root, app);
+    std::cerr << "wasme: error: unknown flag \"" << name << "\" for \"" << where << "\"\n";
+    if (auto close = closest_word(name, known)) std::cerr << "Did you mean \"" << *close << "\"?\n";
+    std::cerr << "Run '" << where << " --help' for usage.\n";
     return 2;
   }
   return -1;
@@ -99,6 +155,8 @@ int run(int argc, char** argv) {
   } catch (const CLI::ExtrasError& e) {
     int status = unknown_command(root, argc, argv);
     if (status >= 0) return status;
+    status = unknown_flag(root, argc, argv);
+    if (status >= 0) return status;
     std::cerr << "wasme: error: " << e.what() << "\n";
     return 2;
   } catch (const CLI::CallForHelp& e) {
@@ -109,6 +167,8 @@ int run(int argc, char** argv) {
     return root.exit(e);
   } catch (const CLI::RequiredError& e) {
     int status = unknown_command(root, argc, argv);
+    if (status >= 0) return status;
+    status = unknown_flag(root, argc, argv);  // `--idd x` is the problem, not the missing --id
     if (status >= 0) return status;
     std::cerr << "wasme: error: " << e.what() << "\nRun with --help for usage.\n";
     return 2;

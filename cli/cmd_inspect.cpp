@@ -6,6 +6,7 @@
 #include "cli/common.hpp"
 #include "cli/image_view.hpp"
 #include "cli/output.hpp"
+#include "wasme/core/error.hpp"
 #include "wasme/core/fs.hpp"
 #include "wasme/image/inspect.hpp"
 
@@ -97,9 +98,28 @@ void print_text(const image::InspectReport& r) {
   }
 }
 
+// What the user meant when TARGET is not a file: a path (so say what is wrong with it), or a
+// reference. Paths start with / or ., or end in .wasm; references cannot.
+void refuse_non_file_paths(const std::string& target) {
+  namespace fs = std::filesystem;
+  bool looks_like_path = target.rfind('/', 0) == 0 || target.rfind('.', 0) == 0 ||
+                         (target.size() > 5 && target.compare(target.size() - 5, 5, ".wasm") == 0);
+  std::error_code ec;
+  if (fs::is_directory(target, ec)) {
+    throw Error(ErrorKind::invalid_input, target + " is a directory", "give a .wasm file or an image reference");
+  }
+  if (looks_like_path && !fs::exists(target, ec)) {
+    throw Error(ErrorKind::not_found, "no such file: " + target, "give a .wasm file or an image reference");
+  }
+  if (looks_like_path && fs::exists(target, ec)) {
+    throw Error(ErrorKind::invalid_input, target + " is not a regular file", "give a .wasm file or an image reference");
+  }
+}
+
 void run(const Flags& flags) {
   std::error_code ec;
   bool is_file = std::filesystem::is_regular_file(flags.target, ec);
+  if (!is_file) refuse_non_file_paths(flags.target);
   image::InspectReport report =
       is_file ? image::inspect_file(flags.target)
               : image::inspect_image(flags.store.open(), oci::Reference::parse(flags.target));

@@ -51,6 +51,7 @@ void setup(CLI::App& app, GlobalOptions& globals) {
   app.add_option("--format", flags->format,
                  "wasme: the stored artifact; compat: a tar+gzip image with plugin.wasm (Istio, docker)")
       ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case))
+      ->transform(one_of({"wasme", "compat"}))
       ->default_str("wasme");
   app.add_option("--chunk-size", flags->chunk_size,
                  "Upload blobs above this size in chunks of this size (e.g. 8MiB; default 64MiB)")

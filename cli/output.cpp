@@ -10,7 +10,21 @@ void add_output_option(CLI::App& app, OutputFormat& format) {
                                             {"json", OutputFormat::json}};
   app.add_option("-o,--output", format, "Output format: text or json")
       ->transform(CLI::CheckedTransformer(names, CLI::ignore_case))
+      ->transform(one_of({"text", "json"}))
       ->default_str("text");
+}
+
+CLI::Validator one_of(const std::vector<std::string>& names) {
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  return CLI::Validator(
+      [names, list](std::string& value) -> std::string {
+        for (const auto& n : names) {
+          if (CLI::detail::to_lower(value) == n) return "";
+        }
+        return "\"" + value + "\" is not one of: " + list;
+      },
+      "");
 }
 
 void print_json(const nlohmann::json& value) { std::cout << value.dump(2) << "\n"; }

@@ -13,6 +13,11 @@ enum class OutputFormat { text, json };
 // Adds -o/--output text|json.
 void add_output_option(CLI::App& app, OutputFormat& format);
 
+// A validator for an option that takes one of names (any case), failing with
+// `"yaml" is not one of: text, json`. Add it with transform() after the option's
+// CheckedTransformer, so it runs first (CLI11 puts transforms in front).
+CLI::Validator one_of(const std::vector<std::string>& names);
+
 // Prints JSON (pretty, newline-terminated) on stdout.
 void print_json(const nlohmann::json& value);
 

@@ -125,6 +125,30 @@ test('usage errors exit 2; a mistyped command gets a suggestion', () => {
   expectStatus(assert, nested, 2);
   assert.match(nested.stderr, /Did you mean "precompiled"\?/);
   expectStatus(assert, sb.run([]), 2);
+
+  // A mistyped flag is named with the closest one of that command, even when it hides a
+  // required flag; a bad choice lists the choices.
+  const flag = sb.run(['deploy', 'istio', 'r/x:v1', '--idd', 'a']);
+  expectStatus(assert, flag, 2);
+  assert.match(flag.stderr, /unknown flag "--idd" for "wasme deploy istio"/);
+  assert.match(flag.stderr, /Did you mean "--id"\?/);
+  assert.match(flag.stderr, /Run 'wasme deploy istio --help'/);
+  const choice = sb.run(['list', '-o', 'yaml']);
+  expectStatus(assert, choice, 2);
+  assert.match(choice.stderr, /--output: "yaml" is not one of: text, json/);
+  assert.doesNotMatch(choice.stderr, /FAILED|->/);
+  const help = sb.run(['--help']);
+  assert.match(help.stdout, /deploy +Deploy a filter/);
+  assert.match(help.stdout, /undeploy +Remove what deploy added/);
+});
+
+test('inspect names a missing file or a directory instead of reading it as a reference', () => {
+  const missing = sb.run(['inspect', './nonexist.wasm']);
+  expectStatus(assert, missing, 1);
+  assert.match(missing.stderr, /no such file: \.\/nonexist\.wasm/);
+  const dir = sb.run(['inspect', FIXTURES]);
+  expectStatus(assert, dir, 1);
+  assert.match(dir.stderr, /is a directory/);
 });
 
 test('--version and --help on every command', () => {
