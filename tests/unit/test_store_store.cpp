@@ -255,6 +255,14 @@ TEST_CASE("a corrupted index.json is an error naming the file") {
   wasme::write_file_atomic("s/index.json", "{not json");
   auto e = expect_error([&] { store.images(); });
   CHECK(contains(e.what(), (fs::path("s") / "index.json").string()));
+  CHECK(contains(e.hint(), "the index is damaged"));
+}
+
+TEST_CASE("a store path that is a file is an error, not an empty store") {
+  wasme::write_file_atomic("not-a-dir", "x");
+  Store store("not-a-dir");
+  auto e = expect_error([&] { store.images(); });
+  CHECK(std::string(e.what()) == "the store not-a-dir is not a directory");
 }
 
 TEST_CASE("skopeo reads the store as an OCI layout") {

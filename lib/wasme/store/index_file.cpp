@@ -54,13 +54,23 @@ void collect(const Store& store, const oci::Descriptor& manifest, int depth,
 oci::Index read_index(const fs::path& root) {
   fs::path path = index_path(root);
   std::error_code ec;
+  if (fs::exists(root, ec) && !fs::is_directory(root, ec)) {
+    throw Error(ErrorKind::invalid_input, "the store " + root.string() + " is not a directory",
+                "pass --store DIR (an OCI image layout), or leave it out for ~/.wasme/store");
+  }
   if (!fs::exists(path, ec)) {
     oci::Index empty;
     empty.media_type = std::string(oci::media_type::oci_index);
     return empty;
   }
-  return with_context("reading the store index " + path.string(),
-                      [&] { return oci::Index::parse(read_file(path)); });
+  try {
+    return oci::Index::parse(read_file(path));
+  } catch (const Error& e) {
+    throw Error(e.kind(), "reading the store index " + path.string() + ": " + e.what(),
+                e.hint().empty() ? "the index is damaged; restore it from a backup, or move the store aside "
+                                   "and pull or build the images again"
+                                 : e.hint());
+  }
 }
 
 void write_index(const fs::path& root, oci::Index index) {
