@@ -61,10 +61,13 @@ std::string export_summary(const wasm::ModuleInfo& module) {
   for (const auto& e : module.exports) {
     if (e.kind == wasm::ExternalKind::function) names.push_back(e.name);
   }
+  // The count covers every export (memory, tables, globals too); the list names the functions.
   std::string out = std::to_string(module.exports.size());
+  std::size_t others = module.exports.size() - names.size();
   std::string listed;
   for (size_t i = 0; i < names.size() && i < 8; ++i) listed += (i ? ", " : "") + names[i];
   if (names.size() > 8) listed += ", …";
+  if (others > 0) listed += (listed.empty() ? "" : "; ") + std::to_string(others) + " non-function";
   return listed.empty() ? out : out + " (" + listed + ")";
 }
 

@@ -222,6 +222,9 @@ test('inspect a stored image and a file', () => {
   assert.match(text.stdout, /Istio accepts: +yes/);
   assert.match(text.stdout, /Module ABI: +v0\.2\.1/);
   assert.match(text.stdout, /Root ids: +add_header_root_id/);
+  // The export count and the names listed agree: functions by name, the rest counted.
+  const kinds = sb.run(['inspect', path.join(FIXTURES, 'all_import_kinds.wasm')]);
+  assert.match(kinds.stdout, /Exports: +6 \(f_again, run; 4 non-function\)/);
   const file = sb.run(['inspect', path.join(FIXTURES, 'istio_1_4.wasm'), '-o', 'json']).json();
   assert.equal(file.reference, null);
   assert.match(file.moduleAbi, /istio-1\.4/);
