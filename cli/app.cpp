@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <iostream>
 #include <map>
+#include <string>
+#include <vector>
 
 #include "cli/command.hpp"
 #include "cli/suggest.hpp"
@@ -149,6 +151,16 @@ int run(int argc, char** argv) {
     if (cmd.setup) cmd.setup(*app, globals);
   }
   require_leaf(root);
+
+  // `wasme help [COMMAND...]` is `wasme [COMMAND...] --help`, as in git and kubectl.
+  std::vector<char*> args(argv, argv + argc);
+  static char help_flag[] = "--help";
+  if (argc >= 2 && std::string(argv[1]) == "help") {
+    args.erase(args.begin() + 1);
+    args.push_back(help_flag);
+  }
+  argc = static_cast<int>(args.size());
+  argv = args.data();
 
   try {
     root.parse(argc, argv);

@@ -33,6 +33,10 @@ render::Json bootstrap(const Flags& f, const GlobalOptions& globals) {
   options.module_path =
       std::filesystem::absolute(image::lasting_module_file(f.store.open(), image, wasme_home() / "modules")).string();
   options.upstream = render::HostPort::parse(f.upstream);
+  if (f.listen == f.admin_port) {
+    throw Error(ErrorKind::usage, "--listen and --admin-port are both " + std::to_string(f.listen),
+                "give Envoy's listener and its admin interface different ports");
+  }
   options.listen_port = f.listen;
   options.admin_port = f.admin_port;
   return render::envoy_bootstrap(options);

@@ -82,7 +82,7 @@ test('with envoy on PATH it runs `envoy -c BOOTSTRAP` and passes its exit status
 
 test('bad --upstream, ports and a missing id are usage errors', () => {
   for (const args of [['--upstream', 'nohost'], ['--upstream', 'h:0'], ['--upstream', 'h:99999'], ['--upstream', '::1:80'],
-                      ['--upstream', ':80'], ['--listen', '0']]) {
+                      ['--upstream', ':80'], ['--listen', '0'], ['--listen', '19000']]) {
     const r = sb.run(['deploy', 'envoy', SEED_REF, '--id', 'x', ...args], { env: noEnvoy });
     expectStatus(assert, r, 2);
     assert.equal(r.stdout, '');

@@ -137,6 +137,9 @@ test('usage errors exit 2; a mistyped command gets a suggestion', () => {
   expectStatus(assert, choice, 2);
   assert.match(choice.stderr, /--output: "yaml" is not one of: text, json/);
   assert.doesNotMatch(choice.stderr, /FAILED|->/);
+  const viaHelp = sb.run(['help', 'build', 'precompiled']);  // as git and kubectl take it
+  expectStatus(assert, viaHelp, 0);
+  assert.match(viaHelp.stdout, /Usage: wasme build precompiled/);
   const help = sb.run(['--help']);
   assert.match(help.stdout, /deploy +Deploy a filter/);
   assert.match(help.stdout, /undeploy +Remove what deploy added/);
