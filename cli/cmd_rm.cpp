@@ -4,6 +4,7 @@
 #include "cli/command.hpp"
 #include "cli/common.hpp"
 #include "cli/output.hpp"
+#include "wasme/core/error.hpp"
 
 namespace wasme::cli {
 namespace {
@@ -19,7 +20,12 @@ void run(const Flags& flags) {
   std::vector<oci::Reference> refs;
   for (const auto& r : flags.refs) refs.push_back(oci::Reference::parse(r));
   store::Store store = flags.store.open();
-  for (const auto& ref : refs) store.get(ref);  // all exist, or nothing is removed
+  for (const auto& ref : refs) {  // all exist, or nothing is removed
+    if (!store.find(ref)) {
+      throw Error(ErrorKind::not_found, "no image " + ref.str() + " in the store " + store.root().string(),
+                  "see what is stored with `wasme list`");
+    }
+  }
   nlohmann::json removed = nlohmann::json::array();
   for (const auto& ref : refs) {
     store.remove(ref);

@@ -198,6 +198,8 @@ test('tag shares blobs; rm removes only the blobs no other image uses', () => {
   assert.deepEqual(fs.readdirSync(path.join(store, 'blobs/sha256')).sort(), blobsBefore, 'tag copies no blob');
   const missing = sb.run(['rm', 'localhost:5000/a:v1', 'localhost:5000/nothere:v1', ...s]);
   expectStatus(assert, missing, 1);
+  assert.match(missing.stderr, /no image localhost:5000\/nothere:v1 in the store/);
+  assert.match(missing.stderr, /hint: see what is stored with `wasme list`/);
   assert.equal(sb.run(['list', '-o', 'json', ...s]).json().length, 2, 'a failed rm removes nothing');
   expectStatus(assert, sb.run(['rm', 'localhost:5000/a:v1', ...s]), 0);
   assert.deepEqual(fs.readdirSync(path.join(store, 'blobs/sha256')).sort(), blobsBefore, 'blobs still used by b:v2 stay');
