@@ -230,6 +230,25 @@ TEST_CASE("kubectl argv carries --kubeconfig and --context first; failures name 
   } catch (const Error& e) {
     CHECK(std::string(e.what()) ==
           "listing pods: `kubectl --kubeconfig=/k --context=c get pods` failed: exit status 1: Unauthorized");
+    CHECK(e.hint().empty());
+  }
+  // No cluster: client-go's repeated klog lines are dropped, kubectl's summary is kept, and
+  // the hint says what to check.
+  ProcessResult no_cluster;
+  no_cluster.exit_code = 1;
+  no_cluster.err =
+      "E1127 13:57:32.677551    1067 memcache.go:265] \"Unhandled Error\" err=\"couldn't get current server API\"\n"
+      "E1127 13:57:32.679499    1067 memcache.go:265] \"Unhandled Error\" err=\"couldn't get current server API\"\n"
+      "The connection to the server localhost:8080 was refused - did you specify the right host or port?\n";
+  runner.answers = {no_cluster};
+  try {
+    kubectl.run({"get", "pods"}, "listing pods");
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()) ==
+          "listing pods: `kubectl --kubeconfig=/k --context=c get pods` failed: exit status 1: The connection to "
+          "the server localhost:8080 was refused - did you specify the right host or port?");
+    CHECK(e.hint().find("kubectl cluster-info") != std::string::npos);
   }
   CHECK(render::resource_name(Json{{"apiVersion", "apps/v1"}, {"kind", "DaemonSet"}, {"metadata", {{"name", "d"}}}}) ==
         "daemonset/d");

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 #include "wasme/core/error.hpp"
+#include "wasme/core/process.hpp"
 
 namespace wasme::render {
 
@@ -18,14 +20,44 @@ std::vector<std::string> Kubectl::argv(const std::vector<std::string>& args) con
   return out;
 }
 
+namespace {
+
+// kubectl's stderr without client-go's klog lines ("E1127 13:57:32.677551 1067 memcache.go:265]
+// …"), which repeat one failure five times before kubectl's own one-line summary.
+std::string without_klog_lines(const std::string& err) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < err.size()) {
+    std::size_t end = err.find('\n', start);
+    if (end == std::string::npos) end = err.size();
+    std::string line = err.substr(start, end - start);
+    bool klog = line.size() > 5 && std::strchr("IWEF", line[0]) &&
+                std::all_of(line.begin() + 1, line.begin() + 5, [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+    if (!klog && !line.empty()) out += (out.empty() ? "" : "\n") + line;
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string Kubectl::run(const std::vector<std::string>& args, const std::string& what,
                          const std::optional<std::string>& input) {
   ProcessRequest request;
   request.argv = argv(args);
   request.input = input;
   ProcessResult result = with_context(what, [&] { return runner_.run(request); });
-  check_process(result, request, what);
-  return result.out;
+  if (result.ok()) return result.out;
+  std::string err = without_klog_lines(result.err);
+  std::string message = what + ": `" + shell_quote(request.argv) + "` failed: " + result.describe();
+  if (!err.empty()) message += ": " + err.substr(0, 2000);
+  std::string hint;
+  for (const char* sign : {"connection to the server", "Unable to connect", "connection refused", "no configuration"}) {
+    if (result.err.find(sign) != std::string::npos) {
+      hint = "kubectl cannot reach a cluster: check `kubectl cluster-info`, or pass --kubeconfig and --context";
+    }
+  }
+  throw Error(ErrorKind::external, message, hint).with_exit_status(1);
 }
 
 Json Kubectl::get_json(const std::vector<std::string>& args, const std::string& what) {
