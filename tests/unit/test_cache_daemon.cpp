@@ -292,14 +292,15 @@ TEST_CASE("prune removes unlisted modules after the grace period, never one bein
   CHECK(r.status("r/b:1").ref.empty());
 }
 
-TEST_CASE("prune waits while a listed ref is not cached: it may need a module on disk") {
-  // b's module stays on disk after b is unlisted; a new tag for the same bytes is listed
-  // while its registry is down. Pruning then would lose the only copy.
+TEST_CASE("prune waits (for the grace period) while a listed ref is not cached: it may need a module on disk") {
+  // b's module is unneeded for longer than the grace period but still on disk (being
+  // served); then a new tag for the same bytes is listed while its registry is down.
+  // Pruning b then would lose the only copy of what the new ref needs.
   std::ofstream("images.txt") << "r/a:1\nr/b:1\n";
   auto config = Running::base_config();
   config.ref_file = "images.txt";
   config.prune = wasme::cache::Prune::remove_unlisted;
-  config.prune_grace = Millis{0};
+  config.prune_grace = Millis{150};
   Running r(config);
   r.registry.put("r/a:1", module_bytes("a"));
   r.registry.put("r/b:1", module_bytes("b"));
@@ -308,16 +309,38 @@ TEST_CASE("prune waits while a listed ref is not cached: it may need a module on
   r.start();
   REQUIRE(eventually([&] { return r.cached("r/a:1") && r.cached("r/b:1"); }));
   auto b = sha256_of(module_bytes("b"));
+  auto held = r.daemon->open_module(b);
+  std::ofstream("images.txt", std::ios::trunc) << "r/a:1\n";
+  REQUIRE(eventually([&] { return !r.status("r/b:1").listed; }));
+  std::this_thread::sleep_for(300ms);  // b unneeded for twice the grace period
   std::ofstream("images.txt", std::ios::trunc) << "r/a:1\nr/b:stable\n";
-  REQUIRE(eventually([&] { return r.registry.calls("r/b:stable") >= 2; }));
-  std::this_thread::sleep_for(50ms);  // several ticks with b unneeded by any cached ref
+  REQUIRE(eventually([&] { return r.registry.calls("r/b:stable") >= 1; }));
+  held.reset();
+  std::this_thread::sleep_for(60ms);  // several ticks, within b:stable's grace
   CHECK(fs::exists(fs::path("cache") / b.hex()));
-  CHECK(r.log_count("pruned ") == 0);
   r.registry.set(r.registry.down, "r/b:stable", false);
   REQUIRE(eventually([&] { return r.cached("r/b:stable"); }));
-  std::this_thread::sleep_for(50ms);
+  std::this_thread::sleep_for(200ms);  // past every grace period: b is needed now
   CHECK(fs::exists(fs::path("cache") / b.hex()));
   CHECK(r.log_count("pruned ") == 0);
+}
+
+TEST_CASE("a listed ref that never arrives stops prune only for the grace period") {
+  std::ofstream("images.txt") << "r/a:1\nr/b:1\n";
+  auto config = Running::base_config();
+  config.ref_file = "images.txt";
+  config.prune = wasme::cache::Prune::remove_unlisted;
+  config.prune_grace = Millis{100};
+  Running r(config);
+  r.registry.put("r/a:1", module_bytes("a"));
+  r.registry.put("r/b:1", module_bytes("b"));
+  r.start();
+  REQUIRE(eventually([&] { return r.cached("r/a:1") && r.cached("r/b:1"); }));
+  auto b = sha256_of(module_bytes("b"));
+  std::ofstream("images.txt", std::ios::trunc) << "r/a:1\nr/deleted:1\n";  // never in the registry
+  REQUIRE(eventually([&] { return !fs::exists(fs::path("cache") / b.hex()); }));
+  CHECK(r.status("r/deleted:1").state != RefState::cached);
+  CHECK(r.log_count("pruned " + b.hex()) == 1);
 }
 
 TEST_CASE("without --prune unlisted modules stay") {

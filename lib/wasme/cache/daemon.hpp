@@ -88,6 +88,7 @@ class Daemon : public ModuleSource {
     std::uint64_t fence = 0;
   };
   std::map<std::string, Unneeded> unneeded_;
+  std::map<std::string, Clock::time_point> missing_since_;  // listed refs not cached, since when
   std::set<std::uint64_t> pulls_in_flight_;  // their numbers, in start order
   std::uint64_t next_pull_ = 0;
   int busy_ = 0;

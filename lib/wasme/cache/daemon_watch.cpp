@@ -87,9 +87,19 @@ void Daemon::prune(Clock::time_point now) {
   {
     std::lock_guard lock(mutex_);
     // A listed ref not pulled yet may need a module already on disk (a new tag for old
-    // bytes) that the catalog cannot name until the pull resolves it: prune waits until
-    // every listed ref is cached.
-    if (!catalog_.missing().empty()) return;
+    // bytes) that the catalog cannot name until the pull resolves it. Prune waits for such
+    // refs, but only for the grace period from when each went missing: a ref that never
+    // arrives (a deleted tag) must not keep every old module on the node for ever.
+    std::map<std::string, Clock::time_point> missing_since;
+    bool waiting = false;
+    for (const auto& ref : catalog_.missing()) {
+      auto it = missing_since_.find(ref);
+      Clock::time_point since = it == missing_since_.end() ? now : it->second;
+      missing_since[ref] = since;
+      waiting = waiting || now - since < config_.prune_grace;
+    }
+    missing_since_ = std::move(missing_since);
+    if (waiting) return;
     auto needed = catalog_.needed_modules();
     std::map<std::string, Unneeded> still_unneeded;
     for (const auto& digest : on_disk) {
