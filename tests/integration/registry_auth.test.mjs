@@ -220,7 +220,10 @@ test('token: pushes and pulls within the ACL; other repositories and scopes are 
 
 test('token: login checks credentials with a token for no repository', async () => {
   const env = home('k7');
-  expect(await run(['login', token.host, '-u', token.user, '--password-stdin'], { env, input: 'bad\n' }), 1);
+  const bad = await run(['login', token.host, '-u', token.user, '--password-stdin'], { env, input: 'bad\n' });
+  expect(bad, 1);
+  // Refused at the token endpoint: the hint still names whose credentials.
+  assert.match(bad.stderr, new RegExp(`refused the credentials \\(user "${token.user}" from -u/-p\\)`));
   expect(await run(['login', token.host, '-u', token.user, '--password-stdin'], { env, input: `${token.password}\n` }), 0);
   expect(await run(['pull', `${token.host}/team/app:v1`], { env }), 0);
 });

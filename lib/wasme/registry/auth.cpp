@@ -139,6 +139,8 @@ std::string Authenticator::fetch_token(const std::string& scope) {
   std::string what = "requesting a token" + (scope.empty() ? std::string() : " for " + scope) +
                      " from " + Url::parse(challenge_->param("realm")).redacted();
   Response answer = request_token(scope, cred ? &*cred : nullptr);
+  // Token registries (Docker Hub, ghcr, Harbor) refuse a wrong password here, not at /v2/.
+  if (answer.status == 401) answer.refused_credential = credential_in_use();
   if (answer.status != 200) raise_for_status(answer, what);
   TokenAnswer token = with_context(what, [&] { return parse_token_answer(answer.body); });
   auto lifetime = std::max(token.expires_in - std::chrono::seconds(10), token.expires_in / 2);
