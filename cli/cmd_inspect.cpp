@@ -9,6 +9,7 @@
 #include "wasme/core/error.hpp"
 #include "wasme/core/fs.hpp"
 #include "wasme/image/inspect.hpp"
+#include "wasme/oci/reference.hpp"
 
 namespace wasme::cli {
 namespace {
@@ -102,11 +103,19 @@ void print_text(const image::InspectReport& r) {
 }
 
 // What the user meant when TARGET is not a file: a path (so say what is wrong with it), or a
-// reference. Paths start with / or ., or end in .wasm; references cannot.
+// reference. Paths start with /, ./ or ../ (references cannot); a name ending in .wasm is a
+// path only when it is not a valid reference (repositories may hold dots).
 void refuse_non_file_paths(const std::string& target) {
   namespace fs = std::filesystem;
-  bool looks_like_path = target.rfind('/', 0) == 0 || target.rfind('.', 0) == 0 ||
-                         (target.size() > 5 && target.compare(target.size() - 5, 5, ".wasm") == 0);
+  auto starts = [&](const char* p) { return target.rfind(p, 0) == 0; };
+  bool ends_in_wasm = target.size() > 5 && target.compare(target.size() - 5, 5, ".wasm") == 0;
+  bool parses = true;
+  try {
+    oci::Reference::parse(target);
+  } catch (const Error&) {
+    parses = false;
+  }
+  bool looks_like_path = starts("/") || starts("./") || starts("../") || (ends_in_wasm && !parses);
   std::error_code ec;
   if (fs::is_directory(target, ec)) {
     throw Error(ErrorKind::invalid_input, target + " is a directory", "give a .wasm file or an image reference");

@@ -152,6 +152,14 @@ test('inspect names a missing file or a directory instead of reading it as a ref
   const dir = sb.run(['inspect', FIXTURES]);
   expectStatus(assert, dir, 1);
   assert.match(dir.stderr, /is a directory/);
+  // A repository may end in ".wasm": that is still a reference.
+  const ref = sb.run(['inspect', 'localhost:5000/me/filter.wasm']);
+  expectStatus(assert, ref, 1);
+  assert.match(ref.stderr, /localhost:5000\/me\/filter\.wasm/);
+  assert.doesNotMatch(ref.stderr, /no such file/);
+  const bare = sb.run(['inspect', 'Missing.wasm']);
+  expectStatus(assert, bare, 1);
+  assert.match(bare.stderr, /no such file: Missing\.wasm/);
 });
 
 test('--version and --help on every command', () => {
