@@ -155,12 +155,17 @@ int run(int argc, char** argv) {
   // `wasme help [COMMAND...]` is `wasme [COMMAND...] --help`, as in git and kubectl.
   std::vector<char*> args(argv, argv + argc);
   static char help_flag[] = "--help";
-  if (argc >= 2 && std::string(argv[1]) == "help") {
+  bool help_command = argc >= 2 && std::string(argv[1]) == "help";
+  if (help_command) {
     args.erase(args.begin() + 1);
     args.push_back(help_flag);
   }
   argc = static_cast<int>(args.size());
   argv = args.data();
+  // CLI11 answers --help before it notices a word that is no command.
+  if (help_command) {
+    if (int status = unknown_command(root, argc, argv); status >= 0) return status;
+  }
 
   try {
     root.parse(argc, argv);

@@ -24,6 +24,10 @@ struct Flags {
 };
 
 render::Json bootstrap(const Flags& f, const GlobalOptions& globals) {
+  if (f.listen == f.admin_port) {  // before anything is pulled
+    throw Error(ErrorKind::usage, "--listen and --admin-port are both " + std::to_string(f.listen),
+                "give Envoy's listener and its admin interface different ports");
+  }
   image::ImageSummary image = resolve_image(f.image, f.store, f.registry, globals);
   render::EnvoyBootstrapOptions options;
   options.id = f.id;
@@ -33,10 +37,6 @@ render::Json bootstrap(const Flags& f, const GlobalOptions& globals) {
   options.module_path =
       std::filesystem::absolute(image::lasting_module_file(f.store.open(), image, wasme_home() / "modules")).string();
   options.upstream = render::HostPort::parse(f.upstream);
-  if (f.listen == f.admin_port) {
-    throw Error(ErrorKind::usage, "--listen and --admin-port are both " + std::to_string(f.listen),
-                "give Envoy's listener and its admin interface different ports");
-  }
   options.listen_port = f.listen;
   options.admin_port = f.admin_port;
   return render::envoy_bootstrap(options);

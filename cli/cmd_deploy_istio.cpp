@@ -50,6 +50,7 @@ render::IstioDeployRequest make_request(const Flags& f, const GlobalOptions& glo
   if (!f.cache_pull_secret.empty()) r.cache.pull_secret = f.cache_pull_secret;
   r.plugin = {f.image_pull_policy, f.image_pull_secret, f.phase, f.priority};
   for (const auto& file : f.workload_files) r.workload_files.emplace_back(file);
+  render::check_request(r);  // bad flags fail before anything is pulled
   r.module = module_facts(resolve_image(f.image, f.store, f.registry, globals));
   return r;
 }

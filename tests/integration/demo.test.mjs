@@ -36,6 +36,6 @@ test('scripts/demo.sh: the module the EnvoyFilter names is in the cache director
   // The same bytes are in the sandbox's local store (pulled back from the registry).
   assert.deepEqual(fs.readFileSync(cached), fs.readFileSync(path.join(sb.store, 'blobs', 'sha256', name)));
   // Nothing is left running: the registry and the cache were stopped with the script.
-  const cachePids = spawnSync('pgrep', ['-f', `--directory ${path.dirname(cached)}`], { encoding: 'utf8' });
-  assert.equal(cachePids.stdout.trim(), '');
+  const cachePids = spawnSync('pgrep', ['-f', '--', `--directory ${path.dirname(cached)}`], { encoding: 'utf8' });
+  assert.equal(cachePids.status, 1, `pgrep found: ${cachePids.stdout}${cachePids.stderr}`);  // 1: no process matched
 });

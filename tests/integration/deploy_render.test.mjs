@@ -228,6 +228,10 @@ test('bad input: usage errors exit 2, a missing image exits 1 with a hint, nothi
   const badId = sb.run(['deploy', 'istio', SEED_REF, '--id', 'Bad ID']);
   expectStatus(assert, badId, 2);
   assert.match(badId.stderr, /--id "Bad ID" is not a valid Kubernetes name/);
+  // Checked before the image is looked up or pulled: no network for a bad flag.
+  const beforePull = sb.run(['deploy', 'istio', '127.0.0.1:1/none/such:v1', '--id', 'x', '--phase', 'AUTHN', '--plain-http']);
+  expectStatus(assert, beforePull, 2);
+  assert.doesNotMatch(beforePull.stderr, /pulling|127\.0\.0\.1:1\//);
   const notJson = deploy(['--mode', 'wasmplugin', '--config', 'plain text']);
   expectStatus(assert, notJson, 1);
   assert.match(notJson.stderr, /JSON object/);

@@ -140,6 +140,9 @@ test('usage errors exit 2; a mistyped command gets a suggestion', () => {
   const viaHelp = sb.run(['help', 'build', 'precompiled']);  // as git and kubectl take it
   expectStatus(assert, viaHelp, 0);
   assert.match(viaHelp.stdout, /Usage: wasme build precompiled/);
+  const helpTypo = sb.run(['help', 'lsit']);
+  expectStatus(assert, helpTypo, 2);
+  assert.match(helpTypo.stderr, /unknown command "lsit"/);
   const help = sb.run(['--help']);
   assert.match(help.stdout, /deploy +Deploy a filter/);
   assert.match(help.stdout, /undeploy +Remove what deploy added/);

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <atomic>
+
 #include "test_registry_fakes.hpp"
 #include "wasme/registry/request_error.hpp"
 #include "wasme/registry/retry.hpp"
@@ -105,6 +107,39 @@ TEST_CASE("Retrier retries retryable failures with backoff, then gives up naming
     CHECK(e.failure() == Failure::reset);
   }
   CHECK(calls == 5);
+}
+
+TEST_CASE("a cancel ends a long Retry-After pause early") {
+  // The clock sets the cancel flag after 300 ms of sleeping: a 30 s Retry-After must end
+  // there, not be waited out.
+  struct CancellingClock : testing::FakeClock {
+    std::atomic<bool>* cancel = nullptr;
+    milliseconds slept{0};
+    void sleep(milliseconds d) override {
+      FakeClock::sleep(d);
+      slept += d;
+      if (slept >= milliseconds(300)) *cancel = true;
+    }
+  };
+  std::atomic<bool> cancel{false};
+  CancellingClock clock;
+  clock.cancel = &cancel;
+  Retrier retrier(RetryPolicy{}, clock);
+  retrier.set_cancel(&cancel);
+  int calls = 0;
+  try {
+    retrier.run("fetching", [&]() -> int {
+      ++calls;
+      throw status_error(429, milliseconds(30000));
+    });
+    FAIL("expected a cancel");
+  } catch (const RequestError&) {
+    FAIL("the retry was given up, not cancelled");
+  } catch (const wasme::Error& e) {
+    CHECK(std::string(e.what()) == "cancelled");
+  }
+  CHECK(calls == 1);
+  CHECK(clock.slept == milliseconds(300));
 }
 
 TEST_CASE("Retrier does not retry what a retry cannot fix") {

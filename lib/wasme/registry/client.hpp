@@ -53,7 +53,10 @@ class Client {
   void progress(const std::string& what, std::uint64_t done, std::uint64_t total);
   // Every request after this (manifests and tokens too, not only blobs) is aborted soon after
   // *cancel becomes true. cancel must outlive the client.
-  void set_cancel(const std::atomic<bool>* cancel) { cancel_ = cancel; }
+  void set_cancel(const std::atomic<bool>* cancel) {
+    cancel_ = cancel;
+    retrier_.set_cancel(cancel);
+  }
 
  private:
   struct RegistryState;

@@ -70,6 +70,19 @@ Retrier::Retrier(RetryPolicy policy, Clock& clock, std::function<void(std::strin
 
 double Retrier::unit() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
 
+void Retrier::pause(milliseconds delay) {
+  if (!cancel_) return clock_.sleep(delay);
+  // In slices, so a stop (the cache's SIGTERM) does not wait out a long Retry-After.
+  const milliseconds slice{100};
+  while (delay > milliseconds::zero()) {
+    if (cancel_->load()) throw Error(ErrorKind::network, "cancelled");
+    milliseconds step = std::min(delay, slice);
+    clock_.sleep(step);
+    delay -= step;
+  }
+  if (cancel_->load()) throw Error(ErrorKind::network, "cancelled");
+}
+
 void Retrier::note_retry(const std::string& what, const RequestError& e, milliseconds delay,
                          int tried) {
   if (!log_) return;

@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -64,14 +65,17 @@ class Retrier {
           give_up(e, n + 1);
         }
         note_retry(what, e, *delay, n + 1);
-        clock_.sleep(*delay);
+        pause(*delay);
       }
     }
   }
   const RetryPolicy& policy() const { return policy_; }
+  // Pauses between attempts end early, with Error "cancelled", once *cancel is true.
+  void set_cancel(const std::atomic<bool>* cancel) { cancel_ = cancel; }
 
  private:
   double unit();
+  void pause(milliseconds delay);
   void note_retry(const std::string& what, const RequestError& e, milliseconds delay, int tried);
   [[noreturn]] void give_up(const RequestError& e, int tried);
 
@@ -79,6 +83,7 @@ class Retrier {
   Clock& clock_;
   std::function<void(std::string_view)> log_;
   std::mt19937 rng_;
+  const std::atomic<bool>* cancel_ = nullptr;
 };
 
 }  // namespace wasme::registry

@@ -63,8 +63,9 @@ oci::Index read_index(const fs::path& root) {
     empty.media_type = std::string(oci::media_type::oci_index);
     return empty;
   }
+  std::string text = with_context("reading the store index " + path.string(), [&] { return read_file(path); });
   try {
-    return oci::Index::parse(read_file(path));
+    return oci::Index::parse(text);
   } catch (const Error& e) {
     throw Error(e.kind(), "reading the store index " + path.string() + ": " + e.what(),
                 e.hint().empty() ? "the index is damaged; restore it from a backup, or move the store aside "
