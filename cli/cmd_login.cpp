@@ -20,34 +20,49 @@ struct Flags {
   OutputFormat output = OutputFormat::text;
 };
 
-// The terminal settings to put back if the user interrupts the password prompt.
+// The terminal settings and signal actions to put back if the user interrupts the prompt.
 termios saved_terminal{};
+constexpr int prompt_signals[] = {SIGINT, SIGTERM, SIGHUP};
+struct sigaction saved_actions[3];
 
+void restore_signal_actions() {
+  for (int i = 0; i < 3; ++i) ::sigaction(prompt_signals[i], &saved_actions[i], nullptr);
+}
+
+// Async-signal-safe: tcsetattr, sigaction and raise only.
 void restore_terminal_and_die(int signal) {
   ::tcsetattr(STDIN_FILENO, TCSANOW, &saved_terminal);
-  ::signal(signal, SIG_DFL);
+  restore_signal_actions();
   ::raise(signal);
 }
 
 // Reads a line from the terminal without echoing it. Echo goes off before the prompt shows,
-// so nothing typed after the prompt appears, and comes back even after Ctrl-C.
+// so nothing typed after the prompt appears, and comes back even after Ctrl-C. Signals the
+// shell ignored (nohup, background jobs) stay ignored.
 std::string prompt_hidden(const std::string& prompt) {
-  bool quiet = ::tcgetattr(STDIN_FILENO, &saved_terminal) == 0;
-  if (quiet) {
-    termios no_echo = saved_terminal;
-    no_echo.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    ::signal(SIGINT, restore_terminal_and_die);
-    ::signal(SIGTERM, restore_terminal_and_die);
-    ::signal(SIGHUP, restore_terminal_and_die);
-    quiet = ::tcsetattr(STDIN_FILENO, TCSANOW, &no_echo) == 0;
+  if (::tcgetattr(STDIN_FILENO, &saved_terminal) != 0) {
+    throw Error(ErrorKind::usage, "cannot turn off echo on this terminal to read a password",
+                "pass --password-stdin");
   }
-  if (!quiet) throw Error(ErrorKind::usage, "cannot turn off echo on this terminal to read a password",
-                          "pass --password-stdin");
+  struct sigaction restore {};
+  restore.sa_handler = restore_terminal_and_die;
+  sigemptyset(&restore.sa_mask);
+  for (int i = 0; i < 3; ++i) {
+    ::sigaction(prompt_signals[i], nullptr, &saved_actions[i]);
+    if (saved_actions[i].sa_handler != SIG_IGN) ::sigaction(prompt_signals[i], &restore, nullptr);
+  }
+  termios no_echo = saved_terminal;
+  no_echo.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+  if (::tcsetattr(STDIN_FILENO, TCSANOW, &no_echo) != 0) {
+    restore_signal_actions();
+    throw Error(ErrorKind::usage, "cannot turn off echo on this terminal to read a password",
+                "pass --password-stdin");
+  }
   std::cerr << prompt << std::flush;
   std::string line;
   std::getline(std::cin, line);
   ::tcsetattr(STDIN_FILENO, TCSANOW, &saved_terminal);
-  for (int signal : {SIGINT, SIGTERM, SIGHUP}) ::signal(signal, SIG_DFL);
+  restore_signal_actions();
   std::cerr << "\n";
   return line;
 }
