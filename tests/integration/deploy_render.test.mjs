@@ -12,7 +12,7 @@ import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { EnvoyFilter } from '@kubernetes-models/istio/networking.istio.io/v1alpha3/EnvoyFilter';
 import { WasmPlugin } from '@kubernetes-models/istio/extensions.istio.io/v1alpha1/WasmPlugin';
-import { Sandbox, expectStatus } from './lib/harness.mjs';
+import { Sandbox, collectOutput, expectStatus } from './lib/harness.mjs';
 import { startDiscoveryServer } from './lib/kube.mjs';
 import { startRegistry } from './lib/registry.mjs';
 import { SEED_REF, SEED_MODULE, SEED_MODULE_SHA, DETAILS_YAML, SEED_ANNOTATIONS, seedEnvoyFilter } from './lib/seed.mjs';
@@ -49,16 +49,7 @@ function kubectl(args, input) {
 
 // kubectl talking to a server in this process: spawned asynchronously so the server can answer.
 function kubectlAsync(args, input) {
-  return new Promise((resolve, reject) => {
-    const child = spawn('kubectl', args, { env: { ...process.env, KUBECONFIG: '/dev/null' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-    child.stdin.end(input);
-  });
+  return collectOutput(spawn('kubectl', args, { env: { ...process.env, KUBECONFIG: '/dev/null' } }), input);
 }
 
 const models = { Namespace, ServiceAccount, ConfigMap, DaemonSet, Deployment, EnvoyFilter, WasmPlugin };

@@ -31,21 +31,12 @@ after(async () => {
   sandbox.cleanup();
 });
 
-// Runs wasme without blocking the event loop (the token servers live in this process).
-function run(args, { env = {}, input = '' } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = sandbox.spawn(['-v', ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (status) => {
-      outputs.push(stdout, stderr);
-      resolve({ status, stdout, stderr, json: () => JSON.parse(stdout) });
-    });
-    child.stdin.end(input);
-  });
+// Runs wasme -v without blocking the event loop (the token servers live in this process),
+// keeping the output for the secrets check.
+async function run(args, { env = {}, input = '' } = {}) {
+  const result = await sandbox.runAsync(['-v', ...args], { env, input });
+  outputs.push(result.stdout, result.stderr);
+  return result;
 }
 
 function expect(result, status) {

@@ -17,19 +17,8 @@ const FILE = sandbox.write('in/filter.wasm', MODULE);
 let reg;
 let proxy;
 
-// Runs wasme without blocking the event loop (the proxy lives in this process).
-function run(args, { env = {}, input = '' } = {}) {
-  return new Promise((resolve, reject) => {
-    const child = sandbox.spawn(['-v', ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr, json: () => JSON.parse(stdout) }));
-    child.stdin.end(input);
-  });
-}
+// Runs wasme -v without blocking the event loop (the proxy lives in this process).
+const run = (args, { env = {}, input = '' } = {}) => sandbox.runAsync(['-v', ...args], { env, input });
 
 function expect(result, status) {
   assert.equal(result.status, status, `expected exit ${status}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);

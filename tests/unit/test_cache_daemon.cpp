@@ -51,6 +51,15 @@ struct Running {
     c.shutdown_grace = Millis{5000};
     return c;
   }
+  // base_config reading refs from images.txt (written with `refs`), pruning after `grace`.
+  static DaemonConfig pruning_config(const std::string& refs, Millis grace) {
+    std::ofstream("images.txt") << refs;
+    DaemonConfig c = base_config();
+    c.ref_file = "images.txt";
+    c.prune = wasme::cache::Prune::remove_unlisted;
+    c.prune_grace = grace;
+    return c;
+  }
   void start() {
     daemon->start();
     loop = std::thread([this] { result = daemon->run(); });
@@ -264,12 +273,7 @@ TEST_CASE("a module deleted behind the daemon's back is pulled again") {
 }
 
 TEST_CASE("prune removes unlisted modules after the grace period, never one being served") {
-  std::ofstream("images.txt") << "r/a:1\nr/b:1\n";
-  auto config = Running::base_config();
-  config.ref_file = "images.txt";
-  config.prune = wasme::cache::Prune::remove_unlisted;
-  config.prune_grace = Millis{0};
-  Running r(config);
+  Running r(Running::pruning_config("r/a:1\nr/b:1\n", Millis{0}));
   r.registry.put("r/a:1", module_bytes("a"));
   r.registry.put("r/b:1", module_bytes("b"));
   r.start();
@@ -296,12 +300,7 @@ TEST_CASE("prune waits (for the grace period) while a listed ref is not cached: 
   // b's module is unneeded for longer than the grace period but still on disk (being
   // served); then a new tag for the same bytes is listed while its registry is down.
   // Pruning b then would lose the only copy of what the new ref needs.
-  std::ofstream("images.txt") << "r/a:1\nr/b:1\n";
-  auto config = Running::base_config();
-  config.ref_file = "images.txt";
-  config.prune = wasme::cache::Prune::remove_unlisted;
-  config.prune_grace = Millis{150};
-  Running r(config);
+  Running r(Running::pruning_config("r/a:1\nr/b:1\n", Millis{150}));
   r.registry.put("r/a:1", module_bytes("a"));
   r.registry.put("r/b:1", module_bytes("b"));
   r.registry.put("r/b:stable", module_bytes("b"));
@@ -326,12 +325,7 @@ TEST_CASE("prune waits (for the grace period) while a listed ref is not cached: 
 }
 
 TEST_CASE("a listed ref that never arrives stops prune only for the grace period") {
-  std::ofstream("images.txt") << "r/a:1\nr/b:1\n";
-  auto config = Running::base_config();
-  config.ref_file = "images.txt";
-  config.prune = wasme::cache::Prune::remove_unlisted;
-  config.prune_grace = Millis{100};
-  Running r(config);
+  Running r(Running::pruning_config("r/a:1\nr/b:1\n", Millis{100}));
   r.registry.put("r/a:1", module_bytes("a"));
   r.registry.put("r/b:1", module_bytes("b"));
   r.start();

@@ -46,6 +46,11 @@ export class Sandbox {
       json() { return JSON.parse(r.stdout); },
     };
   }
+  // Runs wasme without blocking the event loop (for servers living in the test process);
+  // resolves to {status, stdout, stderr, json()} like run().
+  runAsync(args, { env = {}, input = '' } = {}) {
+    return collectOutput(this.spawn(args, { env }), input);
+  }
   // Runs wasme asynchronously (for concurrency tests and daemons); returns the ChildProcess.
   spawn(args, { env = {}, cwd, stdio = 'pipe' } = {}) {
     return spawn(WASME_BIN, args, { cwd: cwd || this.dir, env: { ...this.env, ...env }, stdio });
@@ -81,6 +86,19 @@ export class Sandbox {
     });
   }
   cleanup() { fs.rmSync(this.dir, { recursive: true, force: true }); }
+}
+
+// Feeds input to a spawned child and resolves to {status, stdout, stderr, json()} when it ends.
+export function collectOutput(child, input = '') {
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr, json: () => JSON.parse(stdout) }));
+    child.stdin.end(input);
+  });
 }
 
 // Asserts exit status, showing stderr when it differs.
