@@ -37,13 +37,11 @@ render::IstioDeployRequest make_request(const Flags& f, const GlobalOptions& glo
   if (!f.labels.empty()) r.labels = render::parse_labels(f.labels);
   r.namespace_name = f.namespace_name;
   r.workload_kind = render::parse_workload_kind(f.workload_type);
-  // Unset: 1.9 (the first Istio on proxy-wasm ABI 0.2.1), or 1.12 for WasmPlugin.
-  std::string version = f.istio_version;
-  if (version.empty()) version = render::parse_deploy_mode(f.mode) == render::DeployMode::wasm_plugin ? "1.12" : "1.9";
-  r.istio = render::IstioVersion::parse(version);
+  r.mode = render::parse_deploy_mode(f.mode);
+  r.istio = f.istio_version.empty() ? render::default_istio_version(r.mode)
+                                    : render::IstioVersion::parse(f.istio_version);
   r.context = render::parse_patch_context(f.patch_context);
   r.ports = f.ports;
-  r.mode = render::parse_deploy_mode(f.mode);
   r.cache.namespace_name = f.cache_namespace;
   r.cache.name = f.cache_name;
   if (!f.cache_image.empty()) r.cache.image = f.cache_image;

@@ -131,6 +131,11 @@ TEST_CASE("requests Kubernetes or Istio would reject are usage errors naming the
   CHECK_THROWS_AS(render::plan_istio_deploy(r), Error);
 }
 
+TEST_CASE("the default Istio version runs current modules, and WasmPlugin") {
+  CHECK(render::default_istio_version(render::DeployMode::envoy_filter).str() == "1.9");
+  CHECK(render::default_istio_version(render::DeployMode::wasm_plugin).str() == "1.12");
+}
+
 TEST_CASE("wasmplugin plan: no cache, no patch") {
   auto r = request("1.12");
   r.mode = render::DeployMode::wasm_plugin;

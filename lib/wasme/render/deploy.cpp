@@ -133,6 +133,10 @@ void check_label(const std::string& value, const std::string& flag) {
 
 }  // namespace
 
+IstioVersion default_istio_version(DeployMode mode) {
+  return IstioVersion::parse(mode == DeployMode::wasm_plugin ? "1.12" : "1.9");
+}
+
 void check_request(const IstioDeployRequest& request) {
   check_label(request.id, "--id");
   check_label(request.namespace_name, "--namespace");

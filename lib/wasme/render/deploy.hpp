@@ -15,6 +15,9 @@ namespace wasme::render {
 enum class DeployMode { envoy_filter, wasm_plugin };
 // envoyfilter|wasmplugin; throws Error(usage).
 DeployMode parse_deploy_mode(std::string_view text);
+// The Istio version assumed when none is given: 1.9 (the first on proxy-wasm ABI 0.2.1,
+// what current SDKs build), or 1.12 for WasmPlugin (the first that has it).
+IstioVersion default_istio_version(DeployMode mode);
 
 // Everything `wasme deploy istio` was asked for.
 struct IstioDeployRequest {
