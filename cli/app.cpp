@@ -17,7 +17,7 @@ namespace {
 std::string group_summary(const std::string& word) {
   static const std::map<std::string, std::string> summaries{
       {"build", "Build a filter and store it as an image (cpp, precompiled)"},
-      {"deploy", "Deploy a filter: render or apply for Istio, or run it in Envoy"},
+      {"deploy", "Deploy a filter: render or apply for Istio or Envoy Gateway, or run it in Envoy"},
       {"undeploy", "Remove what deploy added"},
   };
   auto it = summaries.find(word);

@@ -7,7 +7,9 @@
 #include "cli/deploy_image.hpp"
 #include "cli/output.hpp"
 #include "wasme/render/apply.hpp"
+#include "wasme/core/error.hpp"
 #include "wasme/render/deploy.hpp"
+#include "wasme/render/istio_detect.hpp"
 
 namespace wasme::cli {
 namespace {
@@ -19,7 +21,8 @@ struct Flags {
   std::vector<int> ports;
   std::vector<std::string> workload_files;
   std::string cache_namespace = "wasme", cache_name = "wasme-cache", cache_image, cache_pull_secret;
-  std::string image_pull_policy, image_pull_secret, phase;
+  std::string image_pull_policy, image_pull_secret, phase, fail_strategy, type, revision;
+  std::vector<std::string> target_refs, vm_env;
   std::optional<int> priority;
   bool apply = false;
   std::string kubeconfig, context;
@@ -28,6 +31,36 @@ struct Flags {
   RegistryFlags registry;
   OutputFormat output = OutputFormat::text;
 };
+
+std::vector<std::pair<std::string, std::string>> parse_env(const std::vector<std::string>& pairs) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& pair : pairs) {
+    auto eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw Error(ErrorKind::usage, "invalid --vm-env \"" + pair + "\"", "write NAME=VALUE, e.g. --vm-env LOG_LEVEL=debug");
+    }
+    out.emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
+  }
+  return out;
+}
+
+render::Kubectl cluster(const Flags& f) {
+  return render::Kubectl(system_process_runner(), {"kubectl", f.kubeconfig, f.context});
+}
+
+// --istio-version; else, with --apply, what the cluster's istiod runs; else the newest line.
+render::IstioVersion istio_version(const Flags& f) {
+  if (!f.revision.empty() && !f.apply) {
+    throw Error(ErrorKind::usage, "--revision picks the version of a cluster's istiod; it needs --apply",
+                "give --istio-version to render for a version");
+  }
+  if (!f.istio_version.empty()) return render::IstioVersion::parse(f.istio_version);
+  if (!f.apply) return render::default_istio_version();
+  render::Kubectl kubectl = cluster(f);
+  render::ChosenIstio chosen = render::detect_istio_version(kubectl, f.revision);
+  note("deploying for " + chosen.description);
+  return chosen.version;
+}
 
 render::IstioDeployRequest make_request(const Flags& f, const GlobalOptions& globals) {
   render::IstioDeployRequest r;
@@ -38,17 +71,23 @@ render::IstioDeployRequest make_request(const Flags& f, const GlobalOptions& glo
   r.namespace_name = f.namespace_name;
   r.workload_kind = render::parse_workload_kind(f.workload_type);
   r.mode = render::parse_deploy_mode(f.mode);
-  r.istio = f.istio_version.empty() ? render::default_istio_version(r.mode)
-                                    : render::IstioVersion::parse(f.istio_version);
   r.context = render::parse_patch_context(f.patch_context);
   r.ports = f.ports;
   r.cache.namespace_name = f.cache_namespace;
   r.cache.name = f.cache_name;
   if (!f.cache_image.empty()) r.cache.image = f.cache_image;
   if (!f.cache_pull_secret.empty()) r.cache.pull_secret = f.cache_pull_secret;
-  r.plugin = {f.image_pull_policy, f.image_pull_secret, f.phase, f.priority};
+  r.plugin.image_pull_policy = f.image_pull_policy;
+  r.plugin.image_pull_secret = f.image_pull_secret;
+  r.plugin.phase = f.phase;
+  r.plugin.priority = f.priority;
+  r.plugin.fail_strategy = f.fail_strategy;
+  r.plugin.type = f.type;
+  for (const auto& t : f.target_refs) r.plugin.targets.push_back(render::IstioTarget::parse(t));
+  r.plugin.vm_env = parse_env(f.vm_env);
   for (const auto& file : f.workload_files) r.workload_files.emplace_back(file);
-  render::check_request(r);  // bad flags fail before anything is pulled
+  r.istio = istio_version(f);
+  render::check_request(r);  // bad flags, and what the version lacks, fail before anything is pulled
   r.module = module_facts(resolve_image(f.image, f.store, f.registry, globals));
   return r;
 }
@@ -69,9 +108,13 @@ void render_only(const render::IstioDeployRequest& request, OutputFormat output)
 }
 
 void apply(const render::IstioDeployRequest& request, const Flags& f) {
-  std::string warning = render::abi_warning(request.module, request.istio);
-  if (!warning.empty()) warn(warning);
-  render::Kubectl kubectl(system_process_runner(), {"kubectl", f.kubeconfig, f.context});
+  for (const std::string& warning : {render::abi_warning(request.module, request.istio),
+                                     request.mode == render::DeployMode::wasm_plugin
+                                         ? render::image_layout_warning(request.module, request.istio)
+                                         : std::string()}) {
+    if (!warning.empty()) warn(warning);
+  }
+  render::Kubectl kubectl = cluster(f);
   render::ApplyOptions options;
   options.cache_timeout = std::chrono::milliseconds(static_cast<long long>(f.cache_timeout_seconds * 1000));
   render::ApplyHooks hooks = render::default_hooks();
@@ -95,9 +138,10 @@ void setup(CLI::App& app, GlobalOptions& globals) {
   app.add_option("-t,--workload-type", f->workload_type, "deployment, daemonset or statefulset")
       ->capture_default_str();
   app.add_option("--istio-version", f->istio_version,
-                 "Istio version: picks the EnvoyFilter form (1.4, 1.5/1.6, 1.7 and later) and is "
-                 "checked against the module's ABI")
-      ->default_str("1.9; 1.12 with --mode wasmplugin");
+                 "Istio version: picks the EnvoyFilter form and filter names and the WasmPlugin fields, "
+                 "and is checked against the module's ABI (docs/ISTIO.md)")
+      ->default_str(render::default_istio_version().str() + "; with --apply, what the cluster's istiod runs");
+  app.add_option("--revision", f->revision, "With --apply: the istiod revision (istio.io/rev) whose version to use");
   app.add_option("--patch-context", f->patch_context, "inbound, outbound, gateway or any")->capture_default_str();
   app.add_option("--port", f->ports, "Workload port (repeatable; Istio 1.4 needs them, -f supplies them)")
       ->check(CLI::Range(1, 65535));
@@ -114,6 +158,13 @@ void setup(CLI::App& app, GlobalOptions& globals) {
   app.add_option("--image-pull-secret", f->image_pull_secret, "wasmplugin: Secret for the image");
   app.add_option("--phase", f->phase, "wasmplugin: AUTHN, AUTHZ or STATS");
   app.add_option("--priority", f->priority, "wasmplugin: order within the phase");
+  app.add_option("--fail-strategy", f->fail_strategy,
+                 "wasmplugin: FAIL_CLOSE or FAIL_OPEN (Istio 1.19+), FAIL_RELOAD (1.27+)");
+  app.add_option("--type", f->type, "wasmplugin: HTTP or NETWORK (Istio 1.20+)");
+  app.add_option("--target-ref", f->target_refs,
+                 "wasmplugin: Gateway/NAME, Service/NAME or ServiceEntry/NAME to attach to instead of "
+                 "--labels (repeatable; Istio 1.20+, several 1.22+)");
+  app.add_option("--vm-env", f->vm_env, "wasmplugin: NAME=VALUE for the VM's environment (repeatable; Istio 1.14+)");
   app.add_flag("--apply", f->apply, "Apply to the cluster with kubectl instead of printing");
   app.add_option("--kubeconfig", f->kubeconfig, "kubeconfig for --apply");
   app.add_option("--context", f->context, "kubeconfig context for --apply");

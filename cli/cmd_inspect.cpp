@@ -10,12 +10,14 @@
 #include "wasme/core/fs.hpp"
 #include "wasme/image/inspect.hpp"
 #include "wasme/oci/reference.hpp"
+#include "wasme/render/istio_versions.hpp"
 
 namespace wasme::cli {
 namespace {
 
 struct Flags {
   std::string target;
+  std::string istio_version;
   StoreOption store;
   OutputFormat output = OutputFormat::text;
 };
@@ -26,8 +28,51 @@ nlohmann::json descriptor_json(const oci::Descriptor& d) {
   return out;
 }
 
-nlohmann::json report_json(const image::InspectReport& r) {
+// What one Istio version does with this image: does its proxy load the module's ABI, and
+// does its agent pull the image's layout (WasmPlugin)? From render/istio_versions.
+struct IstioFit {
+  render::IstioVersion version;
+  bool runs_abi = false;
+  std::string abi_note;     // "1.8 and later", "no Istio release loads it"
+  bool pulls = false;
+  std::string pull_reason;  // "" when it pulls
+  bool no_fetcher = false;  // before 1.12: the node cache serves the module, nothing pulls
+};
+
+IstioFit istio_fit(const image::ImageSummary& image, const render::IstioVersion& version) {
+  IstioFit fit;
+  fit.version = version;
+  fit.runs_abi = render::istio_runs_abi(version, image.module_abi);
+  std::string first = render::first_istio_for_abi(image.module_abi);
+  if (image.module_abi == wasm::ProxyAbi::istio_1_4) fit.abi_note = "Istio 1.4 only";
+  else if (!first.empty()) fit.abi_note = "Istio " + first + " and later";
+  else if (image.module_abi == wasm::ProxyAbi::pre_0_1_0) fit.abi_note = "pre-0.1.0: no Istio release loads it";
+  else fit.abi_note = "not a proxy-wasm module";
+  oci::IstioLayerRule rule = render::istio_line(version).images;
+  fit.no_fetcher = rule == oci::IstioLayerRule::no_fetcher;
+  if (!fit.no_fetcher) fit.pull_reason = oci::istio_rejection_reason(image.manifest, rule);
+  fit.pulls = !fit.no_fetcher && fit.pull_reason.empty();
+  return fit;
+}
+
+// "yes (Istio 1.30 loads the module; its agent pulls the image)" or "no (Istio 1.15): …".
+std::string istio_verdict(const IstioFit& fit) {
+  std::string v = "Istio " + fit.version.str();
+  if (!fit.runs_abi) return "no (" + v + "): its proxy cannot load this module's ABI";
+  if (fit.no_fetcher) return "yes (" + v + " loads the module, served by the node cache)";
+  if (!fit.pulls) return "no (" + v + "): its agent will not pull the image: " + fit.pull_reason;
+  return "yes (" + v + " loads the module; its agent pulls the image)";
+}
+
+nlohmann::json report_json(const image::InspectReport& r, const IstioFit& fit) {
   nlohmann::json out = image_json(r.image);
+  bool accepts = fit.runs_abi && (fit.pulls || fit.no_fetcher);
+  out["istioAccepts"] = accepts;
+  out.erase("istioRejection");
+  if (!accepts) out["istioRejection"] = istio_verdict(fit);
+  out["istio"] = {{"version", fit.version.str()}, {"loadsModule", fit.runs_abi}, {"abi", fit.abi_note},
+                  {"agentPulls", fit.pulls}};
+  if (!fit.pull_reason.empty()) out["istio"]["pullRejection"] = fit.pull_reason;
   if (!r.from_store) {
     out["reference"] = nullptr;
     out["file"] = r.file.string();
@@ -72,7 +117,7 @@ std::string export_summary(const wasm::ModuleInfo& module) {
   return listed.empty() ? out : out + " (" + listed + ")";
 }
 
-void print_text(const image::InspectReport& r) {
+void print_text(const image::InspectReport& r, const IstioFit& fit) {
   const auto& img = r.image;
   std::vector<std::vector<std::string>> rows;
   if (r.from_store) {
@@ -92,7 +137,8 @@ void print_text(const image::InspectReport& r) {
   rows.push_back({"Imports:", import_summary(r.module)});
   rows.push_back({"Exports:", export_summary(r.module)});
   rows.push_back({"WASI:", join_or_dash(r.module.wasi_modules)});
-  rows.push_back({"Istio accepts:", img.istio_rejection.empty() ? "yes" : "no: " + img.istio_rejection});
+  rows.push_back({"Istio ABI:", fit.abi_note});
+  rows.push_back({"Istio accepts:", istio_verdict(fit)});
   for (const auto& row : rows) std::cout << row[0] << std::string(18 - row[0].size(), ' ') << row[1] << "\n";
   std::cout << "Layers:\n";
   for (const auto& l : r.layers) {
@@ -135,13 +181,19 @@ void run(const Flags& flags) {
   image::InspectReport report =
       is_file ? image::inspect_file(flags.target)
               : image::inspect_image(flags.store.open(), oci::Reference::parse(flags.target));
-  if (flags.output == OutputFormat::json) return print_json(report_json(report));
-  print_text(report);
+  render::IstioVersion version = flags.istio_version.empty() ? render::newest_istio_version()
+                                                             : render::IstioVersion::parse(flags.istio_version);
+  IstioFit fit = istio_fit(report.image, version);
+  if (flags.output == OutputFormat::json) return print_json(report_json(report, fit));
+  print_text(report, fit);
 }
 
 void setup(CLI::App& app, GlobalOptions&) {
   auto flags = std::make_shared<Flags>();
   app.add_option("REF|FILE", flags->target, "A stored image reference, or a .wasm file")->required();
+  app.add_option("--istio-version", flags->istio_version,
+                 "Say whether this Istio version loads the module and pulls the image")
+      ->default_str(render::newest_istio_version().str());
   add_store_option(app, flags->store);
   add_output_option(app, flags->output);
   app.callback([flags] { run(*flags); });

@@ -23,7 +23,8 @@ render::ModuleFacts module_facts(const image::ImageSummary& image) {
   facts.wasm_sha256 = image.wasm_digest.hex();
   facts.manifest_digest = image.manifest_digest.hex();
   facts.root_ids = image.config.root_ids;
-  facts.abi = wasm::to_string(image.module_abi);
+  facts.abi = image.module_abi;
+  facts.manifest = image.manifest;
   return facts;
 }
 

@@ -7,6 +7,7 @@
 #include "wasme/render/apply.hpp"
 #include "wasme/render/deploy.hpp"
 #include "wasme/render/envoy.hpp"
+#include "wasme/render/istio_versions.hpp"
 
 using namespace wasme;
 using wasme::render::Json;
@@ -15,7 +16,11 @@ namespace {
 
 render::IstioDeployRequest request(const char* version = "1.7") {
   render::IstioDeployRequest r;
-  r.module = {"example.com/f:v1", std::string(64, 'a'), std::string(64, 'b'), {"root"}, "v0.2.1"};
+  r.module.reference = "example.com/f:v1";
+  r.module.wasm_sha256 = std::string(64, 'a');
+  r.module.manifest_digest = std::string(64, 'b');
+  r.module.root_ids = {"root"};
+  r.module.abi = wasm::ProxyAbi::v0_2_1;
   r.id = "f";
   r.labels = {{"app", "x"}};
   r.istio = render::IstioVersion::parse(version);
@@ -131,9 +136,9 @@ TEST_CASE("requests Kubernetes or Istio would reject are usage errors naming the
   CHECK_THROWS_AS(render::plan_istio_deploy(r), Error);
 }
 
-TEST_CASE("the default Istio version runs current modules, and WasmPlugin") {
-  CHECK(render::default_istio_version(render::DeployMode::envoy_filter).str() == "1.9");
-  CHECK(render::default_istio_version(render::DeployMode::wasm_plugin).str() == "1.12");
+TEST_CASE("the default Istio version is the newest line the table knows") {
+  CHECK(render::default_istio_version().str() == "1.30");
+  CHECK(render::default_istio_version().at_least(1, render::istio_lines().back().from.minor));
 }
 
 TEST_CASE("wasmplugin plan: no cache, no patch") {
@@ -156,28 +161,43 @@ TEST_CASE("root id defaults to the image's first and must exist somewhere") {
   CHECK_THROWS_AS(render::root_id_for(r), Error);
 }
 
-TEST_CASE("ABI warnings compare the module with the Istio version") {
-  auto v = [](const char* t) { return render::IstioVersion::parse(t); };
+TEST_CASE("ABI warnings at every boundary of the table: 0.1.0 from 1.5, 0.2.0 from 1.7, 0.2.1 from 1.8") {
+  using wasm::ProxyAbi;
+  struct Case {
+    ProxyAbi abi;
+    const char* istio;
+    bool runs;
+  };
+  const Case cases[] = {
+      {ProxyAbi::istio_1_4, "1.4", true},   {ProxyAbi::istio_1_4, "1.5", false},
+      {ProxyAbi::istio_1_4, "1.30", false}, {ProxyAbi::pre_0_1_0, "1.4", false},
+      {ProxyAbi::pre_0_1_0, "1.5", false},  {ProxyAbi::pre_0_1_0, "1.30", false},
+      {ProxyAbi::v0_1_0, "1.4", false},     {ProxyAbi::v0_1_0, "1.5", true},
+      {ProxyAbi::v0_1_0, "1.6", true},      {ProxyAbi::v0_1_0, "1.12", true},
+      {ProxyAbi::v0_1_0, "1.30", true},     {ProxyAbi::v0_2_0, "1.6", false},
+      {ProxyAbi::v0_2_0, "1.7", true},      {ProxyAbi::v0_2_0, "1.22", true},
+      {ProxyAbi::v0_2_1, "1.7", false},     {ProxyAbi::v0_2_1, "1.8", true},
+      {ProxyAbi::v0_2_1, "1.15", true},     {ProxyAbi::v0_2_1, "1.16", true},
+      {ProxyAbi::v0_2_1, "1.19", true},     {ProxyAbi::v0_2_1, "1.30", true},
+      {ProxyAbi::v0_2_1, "1.31", true},     {ProxyAbi::none, "1.30", false},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(wasm::to_string(c.abi));
+    CAPTURE(c.istio);
+    render::ModuleFacts m;
+    m.abi = c.abi;
+    CHECK(render::abi_warning(m, render::IstioVersion::parse(c.istio)).empty() == c.runs);
+  }
   render::ModuleFacts m;
-  m.abi = "istio-1.4 (unversioned)";
-  CHECK(render::abi_warning(m, v("1.4")).empty());
-  CHECK_FALSE(render::abi_warning(m, v("1.5")).empty());
-  m.abi = "v0.2.1";
-  CHECK(render::abi_warning(m, v("1.9")).empty());
-  CHECK(render::abi_warning(m, v("1.20")).empty());
-  CHECK(render::abi_warning(m, v("1.4")).find("Istio 1.4's proxy cannot run") != std::string::npos);
-  CHECK(render::abi_warning(m, v("1.8")) ==
-        "the module exports proxy-wasm ABI v0.2.1, which Istio runs from 1.9 on, not 1.8; pass that "
+  m.abi = ProxyAbi::v0_2_1;
+  CHECK(render::abi_warning(m, render::IstioVersion::parse("1.7")) ==
+        "the module exports proxy-wasm ABI v0.2.1, which Istio runs from 1.8 on, not 1.7; pass that "
         "--istio-version if the mesh has it, or rebuild with an older SDK");
-  m.abi = "v0.2.0";
-  CHECK(render::abi_warning(m, v("1.7")).empty());
-  CHECK(render::abi_warning(m, v("1.6")).find("from 1.7 on, not 1.6") != std::string::npos);
-  m.abi = "v0.1.0";
-  CHECK(render::abi_warning(m, v("1.5")).empty());
-  CHECK(render::abi_warning(m, v("1.12")).empty());
-  CHECK_FALSE(render::abi_warning(m, v("1.4")).empty());
-  m.abi = "none";
-  CHECK_FALSE(render::abi_warning(m, v("1.9")).empty());
+  CHECK(render::abi_warning(m, render::IstioVersion::parse("1.4")).find("Istio 1.4's proxy cannot run") !=
+        std::string::npos);
+  m.abi = ProxyAbi::pre_0_1_0;
+  CHECK(render::abi_warning(m, render::IstioVersion::parse("1.9")).find("no Istio release loads it") !=
+        std::string::npos);
 }
 
 TEST_CASE("cache_reports_module finds the wasm digest in any shape of /images") {

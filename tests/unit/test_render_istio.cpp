@@ -3,6 +3,7 @@
 #include "wasme/core/error.hpp"
 #include "wasme/oci/digest.hpp"
 #include "wasme/render/istio.hpp"
+#include "wasme/render/wasm_plugin.hpp"
 
 using namespace wasme;
 using wasme::render::Json;
@@ -112,10 +113,14 @@ TEST_CASE("Istio 1.5 and 1.6: config.config with rootId and code.local.filename"
     CAPTURE(version);
     auto spec = seed_spec(version);
     Json f = render::envoy_filter(spec);
+    REQUIRE(f["spec"]["configPatches"].size() == 1);
     const Json& patch = f["spec"]["configPatches"][0];
     CHECK(patch["applyTo"] == "HTTP_FILTER");
     CHECK(patch["match"]["context"] == "SIDECAR_INBOUND");
-    CHECK(patch["match"]["listener"]["portNumber"] == 9080);
+    // 1.5 compares portNumber with the listener's own port, and inbound traffic is on
+    // virtualInbound: no port, so the patch reaches every inbound chain. 1.6 matches ports.
+    if (std::string(version) == "1.5") CHECK_FALSE(patch["match"]["listener"].contains("portNumber"));
+    else CHECK(patch["match"]["listener"]["portNumber"] == 9080);
     CHECK(patch["match"]["listener"]["filterChain"]["filter"]["name"] == "envoy.http_connection_manager");
     CHECK(patch["match"]["listener"]["filterChain"]["filter"]["subFilter"]["name"] == "envoy.router");
     CHECK(patch["patch"]["operation"] == "INSERT_BEFORE");
@@ -134,8 +139,8 @@ TEST_CASE("Istio 1.5 and 1.6: config.config with rootId and code.local.filename"
   }
 }
 
-TEST_CASE("Istio 1.7+: typedConfig TypedStruct around envoy.extensions.filters.http.wasm.v3.Wasm") {
-  for (const char* version : {"1.7", "1.8.1", "v1.20", "1.24.0"}) {
+TEST_CASE("Istio 1.7: canonical names, typedConfig TypedStruct around the v3 Wasm; 1.8+: the v3 Wasm itself") {
+  for (const char* version : {"1.7", "1.8.1", "1.12", "1.18", "1.19", "v1.20", "1.24.0", "1.30", "1.31"}) {
     CAPTURE(version);
     auto spec = seed_spec(version);
     spec.ports.clear();
@@ -143,13 +148,23 @@ TEST_CASE("Istio 1.7+: typedConfig TypedStruct around envoy.extensions.filters.h
     REQUIRE(f["spec"]["configPatches"].size() == 1);
     const Json& patch = f["spec"]["configPatches"][0];
     CHECK_FALSE(patch["match"]["listener"].contains("portNumber"));
+    // 1.19 dropped the lookup of the old names (istio/istio#45675): only these match there.
+    CHECK(patch["match"]["listener"]["filterChain"]["filter"]["name"] ==
+          "envoy.filters.network.http_connection_manager");
+    CHECK(patch["match"]["listener"]["filterChain"]["filter"]["subFilter"]["name"] == "envoy.filters.http.router");
     const Json& value = patch["patch"]["value"];
     CHECK(value["name"] == "envoy.filters.http.wasm");
     CHECK_FALSE(value.contains("config"));
     const Json& typed = value["typedConfig"];
-    CHECK(typed["@type"] == "type.googleapis.com/udpa.type.v1.TypedStruct");
-    CHECK(typed["typeUrl"] == "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm");
-    const Json& config = typed["value"]["config"];
+    bool istio_1_7 = std::string(version) == "1.7";
+    if (istio_1_7) {
+      CHECK(typed["@type"] == "type.googleapis.com/udpa.type.v1.TypedStruct");
+      CHECK(typed["typeUrl"] == "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm");
+    } else {
+      CHECK(typed["@type"] == "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm");
+      CHECK(typed.size() == 2);
+    }
+    const Json& config = istio_1_7 ? typed["value"]["config"] : typed["config"];
     CHECK(config["name"] == "test");
     CHECK(config["rootId"] == "add_header_root_id");
     CHECK(config["configuration"] ==
@@ -163,7 +178,7 @@ TEST_CASE("Istio 1.7+: typedConfig TypedStruct around envoy.extensions.filters.h
 }
 
 TEST_CASE("patch context, empty selector and empty config") {
-  auto spec = seed_spec("1.7");
+  auto spec = seed_spec("1.8");
   spec.selector.clear();
   spec.config.clear();
   struct Case {
@@ -178,8 +193,7 @@ TEST_CASE("patch context, empty selector and empty config") {
     Json f = render::envoy_filter(spec);
     CHECK(f["spec"]["configPatches"][0]["match"]["context"] == c.expected);
     CHECK_FALSE(f["spec"].contains("workloadSelector"));
-    CHECK_FALSE(f["spec"]["configPatches"][0]["patch"]["value"]["typedConfig"]["value"]["config"]
-                    .contains("configuration"));
+    CHECK_FALSE(f["spec"]["configPatches"][0]["patch"]["value"]["typedConfig"]["config"].contains("configuration"));
   }
   CHECK(render::parse_patch_context("outbound") == render::PatchContext::outbound);
   CHECK_THROWS_AS(render::parse_patch_context("sidecar"), Error);
@@ -187,15 +201,15 @@ TEST_CASE("patch context, empty selector and empty config") {
 
 TEST_CASE("a config with quotes, newlines, #, ': ' and unicode reaches the filter unchanged") {
   std::string config = "{\"a\": \"it's \\\"quoted\\\"\"}\n# not a comment\nkey: value\n\xE2\x9C\x93 \xF0\x9F\x98\x80";
-  for (const char* version : {"1.4", "1.5", "1.7"}) {
+  for (const char* version : {"1.4", "1.5", "1.7", "1.30"}) {
     auto spec = seed_spec(version);
     spec.config = config;
     auto docs = render::parse_yaml_stream(render::to_yaml(render::envoy_filter(spec)), "out");
     const Json& value = docs[0]["spec"]["configPatches"][0]["patch"]["value"];
-    std::string got = std::string(version) == "1.4" ? value["config"]["config"]["configuration"]
-                      : std::string(version) == "1.5"
-                          ? value["config"]["config"]["configuration"]
-                          : value["typedConfig"]["value"]["config"]["configuration"]["value"];
+    std::string v = version;
+    std::string got = v == "1.4" || v == "1.5" ? value["config"]["config"]["configuration"]
+                      : v == "1.7"             ? value["typedConfig"]["value"]["config"]["configuration"]["value"]
+                                               : value["typedConfig"]["config"]["configuration"]["value"];
     CHECK(got == config);
   }
 }
@@ -224,7 +238,8 @@ TEST_CASE("WasmPlugin: oci url, manifest digest, plugin name and config, pull op
   CHECK(s["pluginConfig"] == Json{{"value", "hi-from-wasme"}});
   CHECK(s["phase"] == "AUTHZ");
   CHECK(s["priority"] == 10);
-  CHECK_FALSE(s.contains("match"));
+  // From 1.16 an empty match is all traffic, outbound too: an inbound plugin says so.
+  CHECK(s["match"] == Json::array({{{"mode", "SERVER"}}}));
 
   spec.ports = {9080};
   CHECK(render::wasm_plugin(spec, {})["spec"]["match"] ==

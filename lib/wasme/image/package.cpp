@@ -56,6 +56,12 @@ PackageResult package_module(store::Store& store, const PackageRequest& request)
                                 " exports no proxy-wasm callbacks (proxy_on_*); Envoy will not "
                                 "load it as a filter");
     }
+    if (module.abi == wasm::ProxyAbi::pre_0_1_0) {
+      result.warnings.push_back(request.wasm_file.string() +
+                                " has snake_case proxy_on_* callbacks but no proxy_abi_version_* "
+                                "export (pre-0.1.0): no Istio release loads it; rebuild it with a "
+                                "proxy-wasm SDK");
+    }
     if (auto mismatch = abi_mismatch(config, module.abi)) result.warnings.push_back(*mismatch);
 
     oci::FileDigest wasm = oci::sha256_of_file(request.wasm_file);
@@ -78,6 +84,7 @@ PackageResult package_module(store::Store& store, const PackageRequest& request)
     result.image.wasm_size = wasm.size;
     result.image.config = config;
     result.image.module_abi = module.abi;
+    result.image.manifest = manifest;
     result.image.istio_rejection = oci::istio_rejection_reason(manifest);
     return result;
   });

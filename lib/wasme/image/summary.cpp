@@ -38,6 +38,7 @@ ImageSummary summarize(const store::Store& store, const oci::Reference& referenc
         manifest.media_type.empty() ? stored.manifest.media_type : manifest.media_type;
     summary.format = layout.format;
     summary.config = read_config(store, layout);
+    summary.manifest = manifest;
     summary.istio_rejection = oci::istio_rejection_reason(manifest);
 
     if (layout.format == oci::ArtifactFormat::compat) {

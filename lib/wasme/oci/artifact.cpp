@@ -42,8 +42,12 @@ std::string oci_wasm_variant_problem(const Manifest& manifest) {
   return {};
 }
 
-// Istio's extractDockerImage / extractOCIStandardImage: the last layer must be tar+gzip.
-std::string last_layer_problem(const Manifest& manifest, std::string_view expected) {
+// Istio's extractDockerImage / extractOCIStandardImage: the last layer must be tar+gzip, and
+// before 1.16 it must be the only one.
+std::string last_layer_problem(const Manifest& manifest, std::string_view expected, IstioLayerRule rule) {
+  if (rule == IstioLayerRule::single_layer && manifest.layers.size() != 1) {
+    return "number of layers must be 1 but got " + std::to_string(manifest.layers.size());
+  }
   if (manifest.layers.empty()) return "number of layers must be greater than zero";
   const std::string& last = manifest.layers.back().media_type;
   if (last != expected) return "invalid media type " + last + " (expect " + std::string(expected) + ")";
@@ -117,9 +121,12 @@ ArtifactLayout classify(const Manifest& manifest) {
               "is this a wasm filter image? container images cannot be deployed as filters");
 }
 
-std::string istio_rejection_reason(const Manifest& manifest) {
+std::string istio_rejection_reason(const Manifest& manifest, IstioLayerRule rule) {
+  if (rule == IstioLayerRule::no_fetcher) {
+    return "this Istio has no image fetching (WasmPlugin came in 1.12); deploy with the node cache";
+  }
   if (manifest.media_type == media_type::docker_manifest) {
-    return last_layer_problem(manifest, media_type::docker_layer_tar_gzip);
+    return last_layer_problem(manifest, media_type::docker_layer_tar_gzip, rule);
   }
   // A manifest without mediaType is served by registries (distribution) as OCI.
   if (!manifest.media_type.empty() && manifest.media_type != media_type::oci_manifest) {
@@ -127,7 +134,7 @@ std::string istio_rejection_reason(const Manifest& manifest) {
            std::string(media_type::docker_manifest) + " or " + std::string(media_type::oci_manifest) +
            ")";
   }
-  std::string compat = last_layer_problem(manifest, media_type::oci_layer_tar_gzip);
+  std::string compat = last_layer_problem(manifest, media_type::oci_layer_tar_gzip, rule);
   if (compat.empty()) return {};
   std::string wasm = oci_wasm_variant_problem(manifest);
   if (wasm.empty()) return {};

@@ -36,10 +36,19 @@ struct ArtifactLayout {
 // whoever extracts it). Throws Error(invalid_input) listing the layers and what was expected.
 ArtifactLayout classify(const Manifest& manifest);
 
+// How an Istio line's agent reads tar+gzip (docker and compat) images
+// (istio/istio pkg/wasm/imagefetcher.go). The two-layer wasme artifact is read the same way
+// by every line that fetches.
+enum class IstioLayerRule {
+  no_fetcher,    // before 1.12: no WasmPlugin, nothing pulls images
+  single_layer,  // 1.12–1.15: exactly one layer ("number of layers must be 1 but got N")
+  last_layer,    // 1.16+: the last layer; the others are ignored
+};
+
 // Would Istio's agent (pkg/wasm/imagefetcher.go, wasme-facts §2.3) accept this manifest?
 // Returns "" when accepted, else the reason, in Istio's words where it has them ("number of
 // layers must be 2 but got 1"). Only the manifest is judged: for the tar+gzip variants Istio
 // also needs plugin.wasm inside the layer, which image::extract_plugin_wasm checks.
-std::string istio_rejection_reason(const Manifest& manifest);
+std::string istio_rejection_reason(const Manifest& manifest, IstioLayerRule rule = IstioLayerRule::last_layer);
 
 }  // namespace wasme::oci

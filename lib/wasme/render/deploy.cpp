@@ -3,6 +3,8 @@
 #include "wasme/core/error.hpp"
 #include "wasme/core/fs.hpp"
 #include "wasme/core/process.hpp"
+#include "wasme/render/istio_versions.hpp"
+#include "wasme/render/k8s_names.hpp"
 
 namespace wasme::render {
 namespace {
@@ -81,79 +83,61 @@ Json annotations_for(const IstioDeployRequest& request, const Workload* workload
   return required_annotations(request.istio, ports_for(request, workload));
 }
 
-namespace {
-
-// The first Istio whose proxy runs each proxy-wasm ABI (wasme-facts §3: 1.5/1.6 ran 0.1.0,
-// 1.7/1.8 a precursor of 0.2.0, 1.9 on the released 0.2.x; later proxies keep the older ABIs).
-struct AbiFloor {
-  const char* abi;
-  int major;
-  int minor;
-};
-constexpr AbiFloor abi_floors[] = {{"v0.1.0", 1, 5}, {"v0.2.0", 1, 7}, {"v0.2.1", 1, 9}};
-
-}  // namespace
-
 std::string abi_warning(const ModuleFacts& module, const IstioVersion& istio) {
-  bool unversioned = module.abi.rfind("istio-1.4", 0) == 0;
-  if (unversioned && istio.at_least(1, 5)) {
-    return "the module has Istio 1.4's unversioned ABI; Istio " + istio.str() +
-           " runs modules built for proxy-wasm ABI 0.1.0 or later";
+  if (istio_runs_abi(istio, module.abi)) return "";
+  std::string abi = wasm::to_string(module.abi);
+  switch (module.abi) {
+    case wasm::ProxyAbi::none:
+      return "the module exports no proxy-wasm ABI; Envoy will refuse it";
+    case wasm::ProxyAbi::pre_0_1_0:
+      return "the module has snake_case callbacks but no proxy_abi_version_* export (pre-0.1.0): "
+             "no Istio release loads it; rebuild it with a proxy-wasm SDK";
+    case wasm::ProxyAbi::istio_1_4:
+      return "the module has Istio 1.4's camelCase ABI; Istio " + istio.str() +
+             " runs modules built for proxy-wasm ABI 0.1.0 or later";
+    default: break;
   }
-  for (const AbiFloor& floor : abi_floors) {
-    if (module.abi != floor.abi || istio.at_least(floor.major, floor.minor)) continue;
-    if (!istio.at_least(1, 5)) {
-      return "the module exports proxy-wasm ABI " + module.abi +
-             ", which Istio 1.4's proxy cannot run; rebuild it with the Istio 1.4 SDK";
-    }
-    return "the module exports proxy-wasm ABI " + module.abi + ", which Istio runs from " +
-           std::to_string(floor.major) + "." + std::to_string(floor.minor) + " on, not " + istio.str() +
-           "; pass that --istio-version if the mesh has it, or rebuild with an older SDK";
+  if (!istio.at_least(1, 5)) {
+    return "the module exports proxy-wasm ABI " + abi +
+           ", which Istio 1.4's proxy cannot run; rebuild it with the Istio 1.4 SDK";
   }
-  if (module.abi == "none") return "the module exports no proxy-wasm ABI; Envoy will refuse it";
-  return "";
+  return "the module exports proxy-wasm ABI " + abi + ", which Istio runs from " + first_istio_for_abi(module.abi) +
+         " on, not " + istio.str() + "; pass that --istio-version if the mesh has it, or rebuild with an older SDK";
 }
 
-namespace {
-
-// A DNS-1123 label: what Kubernetes takes as a namespace, and as part of object names and
-// label values.
-void check_label(const std::string& value, const std::string& flag) {
-  bool ok = !value.empty() && value.size() <= 63;
-  for (size_t i = 0; ok && i < value.size(); ++i) {
-    char c = value[i];
-    bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    ok = alnum || (c == '-' && i != 0 && i + 1 != value.size());
-  }
-  if (!ok) {
-    throw Error(ErrorKind::usage, flag + " \"" + value + "\" is not a valid Kubernetes name",
-                "use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit");
-  }
+std::string image_layout_warning(const ModuleFacts& module, const IstioVersion& istio) {
+  oci::IstioLayerRule rule = istio_line(istio).images;
+  if (rule == oci::IstioLayerRule::no_fetcher) return "";
+  std::string reason = oci::istio_rejection_reason(module.manifest, rule);
+  if (reason.empty()) return "";
+  return "Istio " + istio.str() + "'s agent will not pull " + module.reference + ": " + reason;
 }
 
-}  // namespace
-
-IstioVersion default_istio_version(DeployMode mode) {
-  return IstioVersion::parse(mode == DeployMode::wasm_plugin ? "1.12" : "1.9");
-}
+IstioVersion default_istio_version() { return newest_istio_version(); }
 
 void check_request(const IstioDeployRequest& request) {
-  check_label(request.id, "--id");
-  check_label(request.namespace_name, "--namespace");
+  check_dns_label(request.id, "--id");
+  check_dns_label(request.namespace_name, "--namespace");
   if (request.mode == DeployMode::wasm_plugin) {
-    if (!request.istio.at_least(1, 12)) {
-      throw Error(ErrorKind::usage, "--mode wasmplugin needs Istio 1.12 or later, not " + request.istio.str(),
-                  "pass --istio-version 1.12 (or later), or use --mode envoyfilter");
-    }
+    FilterSpec spec;
+    spec.istio = request.istio;
+    spec.context = request.context;
+    spec.ports = request.ports;
+    spec.selector = request.labels;
+    check_plugin_options(spec, request.plugin);
     return;
   }
-  check_label(request.cache.namespace_name, "--cache-namespace");
-  check_label(request.cache.name, "--cache-name");
+  check_dns_label(request.cache.namespace_name, "--cache-namespace");
+  check_dns_label(request.cache.name, "--cache-name");
   const WasmPluginOptions& p = request.plugin;
-  const char* plugin_only = !p.phase.empty()             ? "--phase"
-                            : p.priority                 ? "--priority"
+  const char* plugin_only = !p.phase.empty()               ? "--phase"
+                            : p.priority                   ? "--priority"
                             : !p.image_pull_policy.empty() ? "--image-pull-policy"
                             : !p.image_pull_secret.empty() ? "--image-pull-secret"
+                            : !p.fail_strategy.empty()     ? "--fail-strategy"
+                            : !p.type.empty()              ? "--type"
+                            : !p.targets.empty()           ? "--target-ref"
+                            : !p.vm_env.empty()            ? "--vm-env"
                                                            : nullptr;
   if (plugin_only) {
     throw Error(ErrorKind::usage, std::string(plugin_only) + " is a WasmPlugin option", "add --mode wasmplugin");
@@ -165,6 +149,14 @@ IstioDeployPlan plan_istio_deploy(const IstioDeployRequest& request) {
   IstioDeployPlan plan;
   if (std::string w = abi_warning(request.module, request.istio); !w.empty()) plan.warnings.push_back(w);
   bool envoy_filter_mode = request.mode == DeployMode::envoy_filter;
+  if (!envoy_filter_mode) {
+    FilterSpec spec;
+    spec.istio = request.istio;
+    spec.context = request.context;
+    for (const std::string& w : {image_layout_warning(request.module, request.istio), plugin_traffic_warning(spec)}) {
+      if (!w.empty()) plan.warnings.push_back(w);
+    }
+  }
   if (envoy_filter_mode) {
     CacheOptions cache = request.cache;
     cache.images.push_back(request.module.reference);

@@ -6,6 +6,7 @@
 
 #include "wasme/render/cache.hpp"
 #include "wasme/render/istio.hpp"
+#include "wasme/render/wasm_plugin.hpp"
 #include "wasme/render/workload.hpp"
 #include "wasme/render/yaml.hpp"
 
@@ -15,9 +16,9 @@ namespace wasme::render {
 enum class DeployMode { envoy_filter, wasm_plugin };
 // envoyfilter|wasmplugin; throws Error(usage).
 DeployMode parse_deploy_mode(std::string_view text);
-// The Istio version assumed when none is given: 1.9 (the first on proxy-wasm ABI 0.2.1,
-// what current SDKs build), or 1.12 for WasmPlugin (the first that has it).
-IstioVersion default_istio_version(DeployMode mode);
+// The Istio version assumed when none is given and none is read from the cluster: the newest
+// line the version table knows (render/istio_versions), for either mode.
+IstioVersion default_istio_version();
 
 // Everything `wasme deploy istio` was asked for.
 struct IstioDeployRequest {
@@ -51,8 +52,8 @@ struct IstioDeployPlan {
 };
 
 // Refuses what Kubernetes or Istio would reject later, naming the flag: --id, namespaces and
-// the cache name must be DNS-1123 labels; WasmPlugin needs Istio 1.12+, and its options
-// mean nothing without it. Throws Error(usage).
+// the cache name must be DNS-1123 labels; WasmPlugin needs Istio 1.12+, each of its options
+// the version that has its field, and they mean nothing without it. Throws Error(usage).
 void check_request(const IstioDeployRequest& request);
 
 // Renders without touching a cluster (after check_request); throws Error(usage/invalid_input)
@@ -67,5 +68,7 @@ Json annotations_for(const IstioDeployRequest& request, const Workload* workload
 std::string root_id_for(const IstioDeployRequest& request);
 // A warning when the module's ABI cannot run on the Istio version ("" when it can).
 std::string abi_warning(const ModuleFacts& module, const IstioVersion& istio);
+// A warning when the Istio version's agent would refuse the image's layout ("" when not).
+std::string image_layout_warning(const ModuleFacts& module, const IstioVersion& istio);
 
 }  // namespace wasme::render

@@ -4,6 +4,7 @@
 
 #include "wasme/core/error.hpp"
 #include "wasme/render/cache.hpp"
+#include "wasme/render/istio_versions.hpp"
 
 namespace wasme::render {
 namespace {
@@ -55,32 +56,53 @@ Json plugin_config(const FilterSpec& spec, const Json& configuration) {
   return config;
 }
 
-// Istio 1.5 and 1.6: camelCase struct config, code.local.filename.
+// Istio 1.5 and 1.6: camelCase struct config, code.local.filename; configuration is a string
+// (wasm/v2 and v3 PluginConfig of those proxies).
 Json value_1_5(const FilterSpec& spec) {
   Json configuration = spec.config.empty() ? Json() : Json(spec.config);
   return {{"name", wasm_filter_name}, {"config", {{"config", plugin_config(spec, configuration)}}}};
 }
 
-// Istio 1.7+: typedConfig, a TypedStruct wrapping envoy.extensions.filters.http.wasm.v3.Wasm.
-Json value_1_7(const FilterSpec& spec) {
-  Json configuration;
-  if (!spec.config.empty()) {
-    configuration = {{"@type", "type.googleapis.com/google.protobuf.StringValue"},
-                     {"value", spec.config}};
-  }
+// The v3 Wasm message's configuration: a google.protobuf.Any holding a StringValue (from the
+// Istio 1.7 proxy on, extensions/wasm/v3/wasm.proto).
+Json string_value(const std::string& config) {
+  if (config.empty()) return Json();
+  return {{"@type", "type.googleapis.com/google.protobuf.StringValue"}, {"value", config}};
+}
+
+// Istio 1.7: a TypedStruct wrapping envoy.extensions.filters.http.wasm.v3.Wasm, since 1.7's
+// pilot cannot resolve the v3 Wasm type itself (its go-control-plane predates it).
+Json value_typed_struct(const FilterSpec& spec) {
   return {{"name", wasm_filter_name},
           {"typedConfig",
            {{"@type", "type.googleapis.com/udpa.type.v1.TypedStruct"},
             {"typeUrl", "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm"},
-            {"value", {{"config", plugin_config(spec, configuration)}}}}}};
+            {"value", {{"config", plugin_config(spec, string_value(spec.config))}}}}}};
 }
 
-Json config_patch(const FilterSpec& spec, std::optional<int> port, const Json& value) {
+// Istio 1.8+: the v3 Wasm message itself, which pilot then validates field by field.
+Json value_typed_wasm(const FilterSpec& spec) {
+  return {{"name", wasm_filter_name},
+          {"typedConfig",
+           {{"@type", "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm"},
+            {"config", plugin_config(spec, string_value(spec.config))}}}};
+}
+
+Json filter_value(const FilterSpec& spec, FilterConfigForm form) {
+  switch (form) {
+    case FilterConfigForm::seed_1_4: return value_1_4(spec);
+    case FilterConfigForm::struct_1_5: return value_1_5(spec);
+    case FilterConfigForm::typed_struct: return value_typed_struct(spec);
+    case FilterConfigForm::typed_wasm: return value_typed_wasm(spec);
+  }
+  return value_typed_wasm(spec);
+}
+
+Json config_patch(const FilterSpec& spec, const IstioLine& line, std::optional<int> port, const Json& value) {
   Json listener = Json::object();
   if (port) listener["portNumber"] = *port;
   listener["filterChain"] = {
-      {"filter",
-       {{"name", "envoy.http_connection_manager"}, {"subFilter", {{"name", "envoy.router"}}}}}};
+      {"filter", {{"name", line.http_connection_manager}, {"subFilter", {{"name", line.router}}}}}};
   return {{"applyTo", "HTTP_FILTER"},
           {"match", {{"context", istio_context(spec.context)}, {"listener", listener}}},
           {"patch", {{"operation", "INSERT_BEFORE"}, {"value", value}}}};
@@ -166,88 +188,26 @@ std::string cache_module_path(const ModuleFacts& module) {
 
 Json envoy_filter(const FilterSpec& spec) {
   check_spec(spec);
-  bool istio_1_4 = !spec.istio.at_least(1, 5);
-  if (istio_1_4 && spec.ports.empty()) {
+  const IstioLine& line = istio_line(spec.istio);
+  if (line.form == FilterConfigForm::seed_1_4 && spec.ports.empty()) {
     throw Error(ErrorKind::usage, "Istio 1.4 loads wasm filters only on listeners named by port",
                 "give the workload's container ports with --port, or its manifest with -f");
   }
-  Json value = istio_1_4 ? value_1_4(spec) : spec.istio.at_least(1, 7) ? value_1_7(spec) : value_1_5(spec);
+  Json value = filter_value(spec, line.form);
+  // Where portNumber cannot select inbound traffic (1.5), one patch without it covers every
+  // inbound filter chain; a port would match only listeners that carry no traffic.
+  bool by_port = line.inbound_port_match || spec.context != PatchContext::inbound;
   Json patches = Json::array();
-  if (spec.ports.empty()) patches.push_back(config_patch(spec, std::nullopt, value));
-  for (int port : spec.ports) patches.push_back(config_patch(spec, port, value));
+  if (spec.ports.empty() || !by_port) patches.push_back(config_patch(spec, line, std::nullopt, value));
+  if (by_port) {
+    for (int port : spec.ports) patches.push_back(config_patch(spec, line, port, value));
+  }
   Json body = Json::object();
   if (!spec.selector.empty()) body["workloadSelector"] = {{"labels", spec.selector}};
   body["configPatches"] = patches;
   return {{"apiVersion", "networking.istio.io/v1alpha3"},
           {"kind", "EnvoyFilter"},
           {"metadata", metadata(spec)},
-          {"spec", body}};
-}
-
-}  // namespace wasme::render
-
-namespace wasme::render {
-namespace {
-
-void check_member(const std::string& value, std::initializer_list<const char*> allowed,
-                  const char* flag) {
-  if (value.empty()) return;
-  std::string list;
-  for (const char* a : allowed) {
-    if (value == a) return;
-    list += (list.empty() ? "" : ", ") + std::string(a);
-  }
-  throw Error(ErrorKind::usage, std::string("invalid ") + flag + " \"" + value + "\"",
-              "use one of " + list);
-}
-
-Json plugin_match(const FilterSpec& spec) {
-  const char* mode = spec.context == PatchContext::inbound    ? "SERVER"
-                     : spec.context == PatchContext::outbound ? "CLIENT"
-                                                              : "CLIENT_AND_SERVER";
-  Json match = {{"mode", mode}};
-  if (!spec.ports.empty()) {
-    Json ports = Json::array();
-    for (int port : spec.ports) ports.push_back({{"number", port}});
-    match["ports"] = ports;
-  }
-  return Json::array({match});
-}
-
-}  // namespace
-
-Json wasm_plugin(const FilterSpec& spec, const WasmPluginOptions& options) {
-  if (spec.id.empty()) throw Error(ErrorKind::usage, "--id is required", "name the filter, e.g. --id add-header");
-  if (spec.module.manifest_digest.size() != 64) {
-    throw Error(ErrorKind::invalid_input, "the image's manifest digest is missing");
-  }
-  check_member(options.image_pull_policy, {"IfNotPresent", "Always"}, "--image-pull-policy");
-  check_member(options.phase, {"AUTHN", "AUTHZ", "STATS"}, "--phase");
-  Json body = Json::object();
-  if (!spec.selector.empty()) body["selector"] = {{"matchLabels", spec.selector}};
-  body["url"] = "oci://" + spec.module.reference;
-  body["sha256"] = spec.module.manifest_digest;
-  if (!options.image_pull_policy.empty()) body["imagePullPolicy"] = options.image_pull_policy;
-  if (!options.image_pull_secret.empty()) body["imagePullSecret"] = options.image_pull_secret;
-  if (!spec.root_id.empty()) body["pluginName"] = spec.root_id;
-  if (!spec.config.empty()) {
-    Json config = Json::parse(spec.config, nullptr, false);
-    if (!config.is_object()) {
-      throw Error(ErrorKind::invalid_input, "--config for a WasmPlugin must be a JSON object",
-                  "WasmPlugin passes pluginConfig as a structured object, e.g. --config '{\"value\":\"hi\"}'");
-    }
-    body["pluginConfig"] = config;
-  }
-  if (!options.phase.empty()) body["phase"] = options.phase;
-  if (options.priority) body["priority"] = *options.priority;
-  if (!spec.ports.empty() || spec.context != PatchContext::inbound) body["match"] = plugin_match(spec);
-  Json meta = {{"name", spec.name}};
-  if (!spec.namespace_name.empty()) meta["namespace"] = spec.namespace_name;
-  meta["labels"] = {{managed_by_label, "wasme"}, {id_label, spec.id}};
-  meta["annotations"] = {{image_annotation, spec.module.reference}};
-  return {{"apiVersion", "extensions.istio.io/v1alpha1"},
-          {"kind", "WasmPlugin"},
-          {"metadata", meta},
           {"spec", body}};
 }
 

@@ -5,7 +5,9 @@
 #include <string_view>
 #include <vector>
 
+#include "wasme/oci/manifest.hpp"
 #include "wasme/render/yaml.hpp"
+#include "wasme/wasm/module.hpp"
 
 namespace wasme::render {
 
@@ -38,7 +40,8 @@ struct ModuleFacts {
   std::string wasm_sha256;      // 64 hex: the cache's file name
   std::string manifest_digest;  // 64 hex: WasmPlugin sha256 for oci:// urls
   std::vector<std::string> root_ids;
-  std::string abi;  // the module's proxy-wasm ABI as wasm::to_string names it ("v0.2.1", …)
+  wasm::ProxyAbi abi = wasm::ProxyAbi::none;  // read from the module's exports
+  oci::Manifest manifest;  // the image's layout, judged by each Istio line's agent
 };
 
 // Labels and annotations that mark our objects, so undeploy finds what deploy made.
@@ -69,16 +72,5 @@ std::string cache_module_path(const ModuleFacts& module);
 
 // EnvoyFilter networking.istio.io/v1alpha3 in the form the Istio version expects.
 Json envoy_filter(const FilterSpec& spec);
-
-// WasmPlugin extensions.istio.io/v1alpha1 options beyond FilterSpec.
-struct WasmPluginOptions {
-  std::string image_pull_policy;  // IfNotPresent | Always | "" (Istio's default)
-  std::string image_pull_secret;
-  std::string phase;              // AUTHN | AUTHZ | STATS | ""
-  std::optional<int> priority;
-};
-// WasmPlugin (Istio 1.12+): pulled by the sidecar agent from oci://, no cache needed.
-// --config must be a JSON object here (pluginConfig); throws Error(invalid_input) otherwise.
-Json wasm_plugin(const FilterSpec& spec, const WasmPluginOptions& options);
 
 }  // namespace wasme::render

@@ -24,15 +24,17 @@ struct Export {
 // The proxy-wasm ABI a module was built for, read from its exports.
 enum class ProxyAbi {
   none,        // not a proxy-wasm module
-  istio_1_4,   // proxy_on_* callbacks, no proxy_abi_version_* export (Istio 1.4 era)
+  istio_1_4,   // camelCase proxy_onStart… callbacks, no version export (Istio 1.4's SDK)
+  pre_0_1_0,   // snake_case proxy_on_* callbacks, no version export: early-2020 envoy-wasm
+               // builds that no Istio release loads (1.4 wants camelCase, 1.5+ a version)
   v0_1_0,      // exports proxy_abi_version_0_1_0
   v0_2_0,      // exports proxy_abi_version_0_2_0
   v0_2_1,      // exports proxy_abi_version_0_2_1
 };
-// "v0.2.1", "v0.2.0", "v0.1.0", "istio-1.4 (unversioned)", "none".
+// "v0.2.1", "v0.2.0", "v0.1.0", "istio-1.4 (unversioned)", "pre-0.1.0 (unversioned)", "none".
 const char* to_string(ProxyAbi abi);
 // The abiVersions entry recorded for this ABI when the user gives none ("v0.2.1" …);
-// empty for none and for the unversioned Istio 1.4 shape.
+// empty for none and for the unversioned shapes.
 std::string runtime_abi_version(ProxyAbi abi);
 
 struct ModuleInfo {
@@ -64,8 +66,9 @@ ModuleInfo read_module(std::string_view bytes);
 // section headers and the import/export sections are read: big modules stay cheap.
 ModuleInfo read_module_file(const std::filesystem::path& path);
 
-// Classifies the ABI from exported functions: the highest proxy_abi_version_* known, else
-// istio_1_4 when proxy_on_* callbacks but no proxy_abi_version_* export, else none.
+// Classifies the ABI from exported functions: the highest proxy_abi_version_* known; else,
+// with no proxy_abi_version_* export, istio_1_4 for camelCase callbacks (proxy_onStart) and
+// pre_0_1_0 for snake_case ones (proxy_on_start); else none.
 ProxyAbi classify_abi(const std::vector<Export>& exports);
 
 }  // namespace wasme::wasm
