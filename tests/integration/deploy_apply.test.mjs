@@ -31,9 +31,21 @@ function cachePod(name) {
 
 const cached = { [SEED_REF]: { digest: `sha256:${SEED_MODULE_SHA}`, size: 1, state: 'cached' } };
 
+// An istiod Deployment as Istio's Helm chart labels it (istio-discovery templates/deployment.yaml).
+function istiod(revision, tag, namespace = 'istio-system') {
+  const labels = { app: 'istiod', istio: 'pilot' };
+  if (revision) labels['istio.io/rev'] = revision;
+  return {
+    apiVersion: 'apps/v1', kind: 'Deployment',
+    metadata: { name: revision && revision !== 'default' ? `istiod-${revision}` : 'istiod', namespace, labels },
+    spec: { template: { spec: { containers: [{ name: 'discovery', image: `docker.io/istio/pilot:${tag}` }] } } },
+  };
+}
+
 function cluster(extra = {}) {
   return installFakeKubectl(sb, {
-    objects: [details(), cachePod('wasme-cache-a'), cachePod('wasme-cache-b'), ...(extra.objects || [])],
+    objects: [details(), cachePod('wasme-cache-a'), cachePod('wasme-cache-b'),
+              ...(extra.istiods || [istiod('default', '1.22.3')]), ...(extra.objects || [])],
     images: extra.images || { 'wasme-cache-a': cached, 'wasme-cache-b': cached },
     fail: extra.fail || [],
   });
@@ -125,7 +137,7 @@ test('no matching workload: nothing is changed', () => {
   const r = sb.run(['deploy', 'istio', SEED_REF, '--id', 'test', '-l', 'app=nope', '--apply'], { env: kube.env });
   expectStatus(assert, r, 1);
   assert.match(r.stderr, /step 1 \(finding the workloads\): no deployment in namespace default matches app=nope/);
-  assert.deepEqual(kube.calls().length, 1);
+  assert.deepEqual(kube.calls().length, 2);  // the Istio version, then the workloads
 });
 
 test('user volumes are merged by name and backed up; undeploy restores them exactly', () => {
@@ -204,10 +216,77 @@ test('--mode wasmplugin --apply only applies the WasmPlugin; undeploy removes it
   const r = sb.run(['deploy', 'istio', SEED_REF, '--id', 'test', '-l', 'app=details', '--mode', 'wasmplugin', '--apply'],
                    { env: kube.env });
   expectStatus(assert, r, 0);
-  assert.deepEqual(kube.calls().map((c) => c.argv), [['apply', '-f', '-']]);
+  assert.deepEqual(kube.calls().map((c) => c.argv),
+                   [['get', 'deployments', '-A', '-l', 'app=istiod', '-o', 'json'], ['apply', '-f', '-']]);
+  assert.match(r.stderr, /deploying for Istio 1\.22 \(istiod istio-system\/istiod \(revision default, Istio 1\.22 from image docker\.io\/istio\/pilot:1\.22\.3\)\)/);
   const plugin = kube.find('WasmPlugin', 'wasme-test', 'default');
   assert.equal(plugin.spec.url, `oci://${SEED_REF}`);
+  assert.deepEqual(plugin.spec.match, [{ mode: 'SERVER' }]);  // 1.22 has match
   const u = sb.run(['undeploy', 'istio', '--id', 'test', '--mode', 'wasmplugin'], { env: kube.env });
   expectStatus(assert, u, 0);
   assert.equal(kube.find('WasmPlugin', 'wasme-test'), undefined);
+});
+
+test('--apply reads the Istio version from istiod: one revision, two agreeing, two disagreeing, none', () => {
+  const base = ['deploy', 'istio', SEED_REF, '--id', 'test', '-l', 'app=details', '--mode', 'wasmplugin', '--apply'];
+  // one revision on 1.15: no match field, so the plugin has none
+  let kube = cluster({ istiods: [istiod('', '1.15.7-distroless')] });
+  let r = sb.run(base, { env: kube.env });
+  expectStatus(assert, r, 0);
+  assert.match(r.stderr, /deploying for Istio 1\.15/);
+  assert.equal(kube.find('WasmPlugin', 'wasme-test', 'default').spec.match, undefined);
+
+  // two revisions on one line agree
+  kube = cluster({ istiods: [istiod('1-22-1', '1.22.1'), istiod('1-22-3', '1.22.3')] });
+  r = sb.run(base, { env: kube.env });
+  expectStatus(assert, r, 0);
+  assert.match(r.stderr, /deploying for Istio 1\.22/);
+
+  // two that disagree: refused, naming both, and nothing applied; --revision picks one
+  kube = cluster({ istiods: [istiod('default', '1.21.0'), istiod('canary', '1.23.2')] });
+  r = sb.run(base, { env: kube.env });
+  expectStatus(assert, r, 2);
+  assert.match(r.stderr, /more than one Istio version/);
+  assert.match(r.stderr, /revision default, Istio 1\.21/);
+  assert.match(r.stderr, /revision canary, Istio 1\.23/);
+  assert.match(r.stderr, /hint: give --revision REV/);
+  assert.equal(kube.calls().length, 1);
+  r = sb.run([...base, '--revision', 'canary'], { env: kube.env });
+  expectStatus(assert, r, 0);
+  assert.match(r.stderr, /deploying for Istio 1\.23/);
+  // --istio-version wins and asks the cluster nothing about versions
+  kube = cluster({ istiods: [istiod('default', '1.21.0'), istiod('canary', '1.23.2')] });
+  r = sb.run([...base, '--istio-version', '1.20'], { env: kube.env });
+  expectStatus(assert, r, 0);
+  assert.deepEqual(kube.calls().map((c) => c.argv), [['apply', '-f', '-']]);
+
+  // none: refused before anything is applied
+  kube = cluster({ istiods: [] });
+  r = sb.run(base, { env: kube.env });
+  expectStatus(assert, r, 1);
+  assert.match(r.stderr, /no istiod Deployment \(label app=istiod\) in the cluster/);
+  assert.match(r.stderr, /--istio-version/);
+  assert.equal(kube.calls().length, 1);
+  // --revision without --apply is a usage error
+  expectStatus(assert, sb.run(['deploy', 'istio', SEED_REF, '--id', 'test', '--revision', 'canary']), 2);
+});
+
+test('deploy envoy-gateway --apply applies the EnvoyExtensionPolicy; undeploy removes it', () => {
+  const kube = cluster();
+  const r = sb.run(['deploy', 'envoy-gateway', SEED_REF, '--id', 'test', '--target-ref', 'Gateway/eg', '-n', 'default',
+                    '--config', '{"value":"hi"}', '--apply'], { env: kube.env });
+  expectStatus(assert, r, 0);
+  assert.match(r.stdout, /deployed default\/envoyextensionpolicy\.gateway\.envoyproxy\.io\/wasme-test/);
+  const policy = kube.find('EnvoyExtensionPolicy', 'wasme-test', 'default');
+  assert.equal(policy.spec.wasm[0].code.image.url, SEED_REF);
+  const dry = sb.run(['undeploy', 'envoy-gateway', '--id', 'test', '--dry-run'], { env: kube.env });
+  expectStatus(assert, dry, 0);
+  assert.ok(kube.find('EnvoyExtensionPolicy', 'wasme-test', 'default'));
+  const u = sb.run(['undeploy', 'envoy-gateway', '--id', 'test'], { env: kube.env });
+  expectStatus(assert, u, 0);
+  assert.match(u.stdout, /removed default\/envoyextensionpolicy\.gateway\.envoyproxy\.io\/wasme-test/);
+  assert.equal(kube.find('EnvoyExtensionPolicy', 'wasme-test'), undefined);
+  const again = sb.run(['undeploy', 'envoy-gateway', '--id', 'test'], { env: kube.env });
+  expectStatus(assert, again, 1);
+  assert.match(again.stderr, /no EnvoyExtensionPolicy with id test in namespace default/);
 });

@@ -31,6 +31,8 @@ const kinds = {
   'envoyfilter.networking.istio.io': 'EnvoyFilter', 'envoyfilters.networking.istio.io': 'EnvoyFilter',
   envoyfilter: 'EnvoyFilter', envoyfilters: 'EnvoyFilter',
   'wasmplugin.extensions.istio.io': 'WasmPlugin', 'wasmplugins.extensions.istio.io': 'WasmPlugin',
+  'envoyextensionpolicy.gateway.envoyproxy.io': 'EnvoyExtensionPolicy',
+  'envoyextensionpolicies.gateway.envoyproxy.io': 'EnvoyExtensionPolicy',
 };
 const clusterScoped = new Set(['Namespace']);
 
