@@ -29,6 +29,10 @@ test('scripts/demo.sh: the module the EnvoyFilter names is in the cache director
     .map((d) => d.toJS()).filter(Boolean);
   const kinds = objects.map((o) => o.kind);
   for (const kind of ['ConfigMap', 'DaemonSet', 'EnvoyFilter']) assert.ok(kinds.includes(kind), kind);
+  // Rendered for the newest Istio: the canonical names, the only ones 1.19+ matches.
+  const filter = objects.find((o) => o.kind === 'EnvoyFilter');
+  assert.equal(filter.spec.configPatches[0].match.listener.filterChain.filter.name,
+               'envoy.filters.network.http_connection_manager');
   const filename = /filename: (\S+)/.exec(YAML.stringify(objects.find((o) => o.kind === 'EnvoyFilter')))[1];
   const name = path.basename(filename);
   const cached = path.join(work, 'node', filename);
