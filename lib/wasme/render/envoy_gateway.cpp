@@ -26,12 +26,8 @@ Json config_json(const std::string& config) {
 }  // namespace
 
 PolicyTarget PolicyTarget::parse(std::string_view text) {
-  auto slash = text.find('/');
-  PolicyTarget target;
-  if (slash != std::string_view::npos) {
-    target.kind = std::string(text.substr(0, slash));
-    target.name = std::string(text.substr(slash + 1));
-  }
+  KindName parts = split_kind_name(text);
+  PolicyTarget target{parts.kind, parts.name};
   bool known = false;
   for (const char* kind : target_kinds) known = known || target.kind == kind;
   if (!known) {

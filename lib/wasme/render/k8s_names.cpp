@@ -36,4 +36,10 @@ void check_dns_subdomain(const std::string& value, const std::string& flag) {
               "letter or digit");
 }
 
+KindName split_kind_name(std::string_view text) {
+  auto slash = text.find('/');
+  if (slash == std::string_view::npos) return {};
+  return {std::string(text.substr(0, slash)), std::string(text.substr(slash + 1))};
+}
+
 }  // namespace wasme::render

@@ -1,5 +1,6 @@
 #pragma once
 #include <string>
+#include <string_view>
 
 namespace wasme::render {
 
@@ -8,5 +9,12 @@ namespace wasme::render {
 void check_dns_label(const std::string& value, const std::string& flag);
 // A DNS-1123 subdomain: object names (Gateways, routes, Services, Secrets).
 void check_dns_subdomain(const std::string& value, const std::string& flag);
+
+// "KIND/NAME" (a policy's target) split at the first '/'; both empty when there is none.
+struct KindName {
+  std::string kind;
+  std::string name;
+};
+KindName split_kind_name(std::string_view text);
 
 }  // namespace wasme::render

@@ -77,12 +77,8 @@ Json target_json(const IstioTarget& target) {
 }  // namespace
 
 IstioTarget IstioTarget::parse(std::string_view text) {
-  auto slash = text.find('/');
-  IstioTarget target;
-  if (slash != std::string_view::npos) {
-    target.kind = std::string(text.substr(0, slash));
-    target.name = std::string(text.substr(slash + 1));
-  }
+  KindName parts = split_kind_name(text);
+  IstioTarget target{parts.kind, parts.name};
   if (!find_kind(target.kind)) {
     throw Error(ErrorKind::usage, "invalid --target-ref \"" + std::string(text) + "\"",
                 "write KIND/NAME with KIND one of Gateway, Service, ServiceEntry, e.g. --target-ref "
