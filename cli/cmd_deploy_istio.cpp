@@ -54,6 +54,10 @@ render::IstioVersion istio_version(const Flags& f) {
     throw Error(ErrorKind::usage, "--revision picks the version of a cluster's istiod; it needs --apply",
                 "give --istio-version to render for a version");
   }
+  if (!f.revision.empty() && !f.istio_version.empty()) {
+    throw Error(ErrorKind::usage, "--revision and --istio-version both say which version to use",
+                "give one of them");
+  }
   if (!f.istio_version.empty()) return render::IstioVersion::parse(f.istio_version);
   if (!f.apply) return render::default_istio_version();
   render::Kubectl kubectl = cluster(f);
@@ -86,8 +90,12 @@ render::IstioDeployRequest make_request(const Flags& f, const GlobalOptions& glo
   for (const auto& t : f.target_refs) r.plugin.targets.push_back(render::IstioTarget::parse(t));
   r.plugin.vm_env = parse_env(f.vm_env);
   for (const auto& file : f.workload_files) r.workload_files.emplace_back(file);
+  // Bad flags fail before the cluster is asked anything (the newest line has every field),
+  // then what the version lacks, before anything is pulled.
+  r.istio = f.istio_version.empty() ? render::default_istio_version() : render::IstioVersion::parse(f.istio_version);
+  render::check_request(r);
   r.istio = istio_version(f);
-  render::check_request(r);  // bad flags, and what the version lacks, fail before anything is pulled
+  render::check_request(r);
   r.module = module_facts(resolve_image(f.image, f.store, f.registry, globals));
   return r;
 }
@@ -108,12 +116,7 @@ void render_only(const render::IstioDeployRequest& request, OutputFormat output)
 }
 
 void apply(const render::IstioDeployRequest& request, const Flags& f) {
-  for (const std::string& warning : {render::abi_warning(request.module, request.istio),
-                                     request.mode == render::DeployMode::wasm_plugin
-                                         ? render::image_layout_warning(request.module, request.istio)
-                                         : std::string()}) {
-    if (!warning.empty()) warn(warning);
-  }
+  for (const std::string& warning : render::deploy_warnings(request)) warn(warning);
   render::Kubectl kubectl = cluster(f);
   render::ApplyOptions options;
   options.cache_timeout = std::chrono::milliseconds(static_cast<long long>(f.cache_timeout_seconds * 1000));
@@ -163,7 +166,7 @@ void setup(CLI::App& app, GlobalOptions& globals) {
   app.add_option("--type", f->type, "wasmplugin: HTTP or NETWORK (Istio 1.20+)");
   app.add_option("--target-ref", f->target_refs,
                  "wasmplugin: Gateway/NAME, Service/NAME or ServiceEntry/NAME to attach to instead of "
-                 "--labels (repeatable; Istio 1.20+, several 1.22+)");
+                 "--labels (repeatable; Istio 1.20+, several 1.22+; Service 1.23+, ServiceEntry 1.24+)");
   app.add_option("--vm-env", f->vm_env, "wasmplugin: NAME=VALUE for the VM's environment (repeatable; Istio 1.14+)");
   app.add_flag("--apply", f->apply, "Apply to the cluster with kubectl instead of printing");
   app.add_option("--kubeconfig", f->kubeconfig, "kubeconfig for --apply");

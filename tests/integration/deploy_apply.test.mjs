@@ -269,6 +269,13 @@ test('--apply reads the Istio version from istiod: one revision, two agreeing, t
   assert.equal(kube.calls().length, 1);
   // --revision without --apply is a usage error
   expectStatus(assert, sb.run(['deploy', 'istio', SEED_REF, '--id', 'test', '--revision', 'canary']), 2);
+  // --revision and --istio-version together, and a bad flag, fail before the cluster is asked
+  kube = cluster();
+  for (const extra of [['--revision', 'canary', '--istio-version', '1.20'], ['--phase', 'LATE']]) {
+    r = sb.run([...base, ...extra], { env: kube.env });
+    expectStatus(assert, r, 2);
+  }
+  assert.equal(kube.calls().length, 0);
 });
 
 test('deploy envoy-gateway --apply applies the EnvoyExtensionPolicy; undeploy removes it', () => {

@@ -155,9 +155,9 @@ test('WasmPlugin for every line from 1.12 validates against that line\'s CRD', (
                       '--target-ref', 'Gateway/waypoint']).objects[0];
   assert.deepEqual(one.spec.targetRef, { group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'waypoint' });
   assert.deepEqual(wasmPluginProblems(one, '1.20'), []);
-  for (const v of ['1.22', '1.30']) {
+  for (const [v, second] of [['1.22', 'Gateway/ingress'], ['1.30', 'Service/reviews']]) {
     const two = render(['localhost:5000/f/any:v1', '--id', 'w', '--mode', 'wasmplugin', '--istio-version', v,
-                        '--target-ref', 'Gateway/waypoint', '--target-ref', 'Service/reviews']).objects[0];
+                        '--target-ref', 'Gateway/waypoint', '--target-ref', second]).objects[0];
     assert.equal(two.spec.targetRefs.length, 2);
     assert.deepEqual(wasmPluginProblems(two, v), [], v);
     assert.notDeepEqual(wasmPluginProblems(two, '1.20'), [], 'targetRefs is not in the 1.20 CRD');

@@ -83,3 +83,12 @@ TEST_CASE("no istiod, or none with a readable version, is an error naming what t
   Error unknown = error_of(list({istiod("istio-system", "", "istio/pilot:latest")}));
   CHECK(std::string(unknown.what()).find("version unknown") != std::string::npos);
 }
+
+TEST_CASE("odd kubectl output is read without crashing: items that are not objects, null metadata") {
+  Json odd = {{"items", Json::array({"a string", nullptr, {{"metadata", nullptr}}, {{"metadata", {{"labels", 5}}}},
+                                     {{"spec", {{"template", {{"spec", {{"containers", "none"}}}}}}}}})}};
+  auto istiods = render::read_istiods(odd);
+  CHECK(istiods.size() == 5);
+  for (const auto& i : istiods) CHECK_FALSE(i.version.has_value());
+  CHECK(error_of(odd).kind() == ErrorKind::not_found);
+}

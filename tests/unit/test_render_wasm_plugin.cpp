@@ -133,15 +133,21 @@ TEST_CASE("WasmPlugin targets: targetRef on 1.20–1.21, targetRefs from 1.22, n
   CHECK(usage_error(spec, one).find("--target-ref needs Istio 1.20") == 0);
 
   render::WasmPluginOptions two = one;
-  two.targets.push_back(render::IstioTarget::parse("Service/reviews"));
+  two.targets.push_back(render::IstioTarget::parse("Gateway/ingress"));
   spec.istio = render::IstioVersion::parse("1.21");
   CHECK(usage_error(spec, two).find("more than one --target-ref needs Istio 1.22") == 0);
   spec.istio = render::IstioVersion::parse("1.22");
   p = render::wasm_plugin(spec, two);
   CHECK(p["spec"]["targetRefs"] == Json::array({{{"group", "gateway.networking.k8s.io"}, {"kind", "Gateway"}, {"name", "waypoint"}},
-                                                {{"group", ""}, {"kind", "Service"}, {"name", "reviews"}}}));
+                                                {{"group", "gateway.networking.k8s.io"}, {"kind", "Gateway"}, {"name", "ingress"}}}));
   CHECK_FALSE(p["spec"].contains("targetRef"));
 
+  render::WasmPluginOptions service;
+  service.targets = {render::IstioTarget::parse("Service/reviews")};
+  CHECK(usage_error(spec, service).find("--target-ref Service/… needs Istio 1.23") == 0);
+  spec.istio = render::IstioVersion::parse("1.23");
+  CHECK(render::wasm_plugin(spec, service)["spec"]["targetRefs"][0]["group"] == "");
+  spec.istio = render::IstioVersion::parse("1.22");
   render::WasmPluginOptions entry;
   entry.targets = {render::IstioTarget::parse("ServiceEntry/ext")};
   CHECK(usage_error(spec, entry).find("--target-ref ServiceEntry/… needs Istio 1.24") == 0);

@@ -115,6 +115,22 @@ std::string image_layout_warning(const ModuleFacts& module, const IstioVersion& 
 
 IstioVersion default_istio_version() { return newest_istio_version(); }
 
+std::vector<std::string> deploy_warnings(const IstioDeployRequest& request) {
+  std::vector<std::string> all = {abi_warning(request.module, request.istio)};
+  if (request.mode == DeployMode::wasm_plugin) {
+    FilterSpec spec;
+    spec.istio = request.istio;
+    spec.context = request.context;
+    all.push_back(image_layout_warning(request.module, request.istio));
+    all.push_back(plugin_traffic_warning(spec));
+  }
+  std::vector<std::string> out;
+  for (auto& w : all) {
+    if (!w.empty()) out.push_back(std::move(w));
+  }
+  return out;
+}
+
 void check_request(const IstioDeployRequest& request) {
   check_dns_label(request.id, "--id");
   check_dns_label(request.namespace_name, "--namespace");
@@ -147,16 +163,8 @@ void check_request(const IstioDeployRequest& request) {
 IstioDeployPlan plan_istio_deploy(const IstioDeployRequest& request) {
   check_request(request);
   IstioDeployPlan plan;
-  if (std::string w = abi_warning(request.module, request.istio); !w.empty()) plan.warnings.push_back(w);
+  plan.warnings = deploy_warnings(request);
   bool envoy_filter_mode = request.mode == DeployMode::envoy_filter;
-  if (!envoy_filter_mode) {
-    FilterSpec spec;
-    spec.istio = request.istio;
-    spec.context = request.context;
-    for (const std::string& w : {image_layout_warning(request.module, request.istio), plugin_traffic_warning(spec)}) {
-      if (!w.empty()) plan.warnings.push_back(w);
-    }
-  }
   if (envoy_filter_mode) {
     CacheOptions cache = request.cache;
     cache.images.push_back(request.module.reference);

@@ -68,6 +68,9 @@ Json annotations_for(const IstioDeployRequest& request, const Workload* workload
 std::string root_id_for(const IstioDeployRequest& request);
 // A warning when the module's ABI cannot run on the Istio version ("" when it can).
 std::string abi_warning(const ModuleFacts& module, const IstioVersion& istio);
+// What the version will do that the request may not expect: the ABI, and for WasmPlugin the
+// image layout and the traffic it runs on. Render and --apply both print these.
+std::vector<std::string> deploy_warnings(const IstioDeployRequest& request);
 // A warning when the Istio version's agent would refuse the image's layout ("" when not).
 std::string image_layout_warning(const ModuleFacts& module, const IstioVersion& istio);
 

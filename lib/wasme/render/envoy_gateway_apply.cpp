@@ -21,7 +21,14 @@ std::vector<std::string> undeploy_envoy_gateway(const std::string& id, const std
                                "listing EnvoyExtensionPolicies");
   std::vector<std::string> names;
   if (list.is_object() && list.contains("items")) {
-    for (const Json& item : list["items"]) names.push_back(resource_name(item));
+    for (const Json& item : list["items"]) {
+      bool named = item.is_object() && item.contains("metadata") && item["metadata"].is_object() &&
+                   item["metadata"].contains("name") && item["metadata"]["name"].is_string() &&
+                   item.contains("kind") && item["kind"].is_string() && item.contains("apiVersion") &&
+                   item["apiVersion"].is_string();
+      if (!named) throw Error(ErrorKind::external, "listing EnvoyExtensionPolicies: kubectl returned an item without a name");
+      names.push_back(resource_name(item));
+    }
   }
   if (names.empty()) {
     throw Error(ErrorKind::not_found, "no EnvoyExtensionPolicy with id " + id + " in namespace " + namespace_name,

@@ -196,7 +196,8 @@ Json envoy_filter(const FilterSpec& spec) {
   Json value = filter_value(spec, line.form);
   // Where portNumber cannot select inbound traffic (1.5), one patch without it covers every
   // inbound filter chain; a port would match only listeners that carry no traffic.
-  bool by_port = line.inbound_port_match || spec.context != PatchContext::inbound;
+  bool reaches_inbound = spec.context == PatchContext::inbound || spec.context == PatchContext::any;
+  bool by_port = line.inbound_port_match || !reaches_inbound;
   Json patches = Json::array();
   if (spec.ports.empty() || !by_port) patches.push_back(config_patch(spec, line, std::nullopt, value));
   if (by_port) {

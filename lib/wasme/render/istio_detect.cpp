@@ -11,6 +11,12 @@ std::string string_at(const Json& object, const char* key) {
   return value.is_string() ? value.get<std::string>() : "";
 }
 
+// An object member that is itself an object; an empty object otherwise (odd kubectl output).
+Json object_at(const Json& object, const char* key) {
+  if (!object.is_object() || !object.contains(key) || !object.at(key).is_object()) return Json::object();
+  return object.at(key);
+}
+
 std::optional<IstioVersion> version_of(const std::string& text) {
   try {
     return IstioVersion::parse(text);
@@ -21,17 +27,13 @@ std::optional<IstioVersion> version_of(const std::string& text) {
 
 // The image of the discovery container (or the first), e.g. docker.io/istio/pilot:1.22.3.
 std::string pilot_image(const Json& deployment) {
-  const Json* containers = nullptr;
-  try {
-    containers = &deployment.at("spec").at("template").at("spec").at("containers");
-  } catch (const Json::exception&) {
-    return "";
-  }
-  if (!containers->is_array() || containers->empty()) return "";
-  for (const Json& c : *containers) {
+  const Json pod = object_at(object_at(object_at(deployment, "spec"), "template"), "spec");
+  if (!pod.contains("containers") || !pod.at("containers").is_array() || pod.at("containers").empty()) return "";
+  const Json& containers = pod.at("containers");
+  for (const Json& c : containers) {
     if (string_at(c, "name") == "discovery") return string_at(c, "image");
   }
-  return string_at(containers->front(), "image");
+  return string_at(containers.front(), "image");
 }
 
 std::string image_tag(const std::string& image) {
@@ -43,10 +45,10 @@ std::string image_tag(const std::string& image) {
 
 Istiod read_istiod(const Json& deployment) {
   Istiod out;
-  const Json meta = deployment.value("metadata", Json::object());
+  const Json meta = object_at(deployment, "metadata");
   out.namespace_name = string_at(meta, "namespace");
   out.name = string_at(meta, "name");
-  const Json labels = meta.value("labels", Json::object());
+  const Json labels = object_at(meta, "labels");
   out.revision = string_at(labels, "istio.io/rev");
   if (out.revision.empty()) out.revision = "default";
   for (const char* key : {"app.kubernetes.io/version", "operator.istio.io/version"}) {

@@ -12,11 +12,12 @@ struct TargetKind {
   const char* group;
   int since_minor;
 };
-// istio/api type/v1beta1/selector.proto PolicyTargetReference; the 1.23 CRD allowed Service and
-// Gateway, 1.24 added ServiceEntry (manifests/charts/base CRDs of those branches).
+// istio/api type/v1beta1/selector.proto PolicyTargetReference; Gateway from 1.20, Service as
+// the 1.23 CRD first lists it (with Gateway), ServiceEntry from the 1.24 CRD
+// (istio/istio manifests/charts/base CRDs of those release branches).
 constexpr TargetKind target_kinds[] = {
     {"Gateway", "gateway.networking.k8s.io", 20},
-    {"Service", "", 20},
+    {"Service", "", 23},
     {"ServiceEntry", "networking.istio.io", 24},
 };
 
