@@ -28,51 +28,11 @@ nlohmann::json descriptor_json(const oci::Descriptor& d) {
   return out;
 }
 
-// What one Istio version does with this image: does its proxy load the module's ABI, and
-// does its agent pull the image's layout (WasmPlugin)? From render/istio_versions.
-struct IstioFit {
-  render::IstioVersion version;
-  bool runs_abi = false;
-  std::string abi_note;     // "1.8 and later", "no Istio release loads it"
-  bool pulls = false;
-  std::string pull_reason;  // "" when it pulls
-  bool no_fetcher = false;  // before 1.12: the node cache serves the module, nothing pulls
-};
-
-IstioFit istio_fit(const image::ImageSummary& image, const render::IstioVersion& version) {
-  IstioFit fit;
-  fit.version = version;
-  fit.runs_abi = render::istio_runs_abi(version, image.module_abi);
-  std::string first = render::first_istio_for_abi(image.module_abi);
-  if (image.module_abi == wasm::ProxyAbi::istio_1_4) fit.abi_note = "Istio 1.4 only";
-  else if (!first.empty()) fit.abi_note = "Istio " + first + " and later";
-  else if (image.module_abi == wasm::ProxyAbi::pre_0_1_0) fit.abi_note = "pre-0.1.0: no Istio release loads it";
-  else fit.abi_note = "not a proxy-wasm module";
-  oci::IstioLayerRule rule = render::istio_line(version).images;
-  fit.no_fetcher = rule == oci::IstioLayerRule::no_fetcher;
-  if (!fit.no_fetcher) fit.pull_reason = oci::istio_rejection_reason(image.manifest, rule);
-  fit.pulls = !fit.no_fetcher && fit.pull_reason.empty();
-  return fit;
-}
-
-// "yes (Istio 1.30 loads the module; its agent pulls the image)" or "no (Istio 1.15): …".
-std::string istio_verdict(const IstioFit& fit) {
-  std::string v = "Istio " + fit.version.str();
-  if (!fit.runs_abi) return "no (" + v + "): its proxy cannot load this module's ABI";
-  if (fit.no_fetcher) return "yes (" + v + " loads the module, served by the node cache)";
-  if (!fit.pulls) return "no (" + v + "): its agent will not pull the image: " + fit.pull_reason;
-  return "yes (" + v + " loads the module; its agent pulls the image)";
-}
-
-nlohmann::json report_json(const image::InspectReport& r, const IstioFit& fit) {
-  nlohmann::json out = image_json(r.image);
-  bool accepts = fit.runs_abi && (fit.pulls || fit.no_fetcher);
-  out["istioAccepts"] = accepts;
-  out.erase("istioRejection");
-  if (!accepts) out["istioRejection"] = istio_verdict(fit);
-  out["istio"] = {{"version", fit.version.str()}, {"loadsModule", fit.runs_abi}, {"abi", fit.abi_note},
-                  {"agentPulls", fit.pulls}};
-  if (!fit.pull_reason.empty()) out["istio"]["pullRejection"] = fit.pull_reason;
+nlohmann::json report_json(const image::InspectReport& r, const render::IstioFit& fit) {
+  nlohmann::json out = image_json(r.image, fit.version);
+  out["istio"] = {{"version", fit.version.str()}, {"loadsModule", fit.loads_module}, {"abi", fit.abi_note},
+                  {"agentPulls", fit.agent_pulls}};
+  if (!fit.pull_rejection.empty()) out["istio"]["pullRejection"] = fit.pull_rejection;
   if (!r.from_store) {
     out["reference"] = nullptr;
     out["file"] = r.file.string();
@@ -117,7 +77,7 @@ std::string export_summary(const wasm::ModuleInfo& module) {
   return listed.empty() ? out : out + " (" + listed + ")";
 }
 
-void print_text(const image::InspectReport& r, const IstioFit& fit) {
+void print_text(const image::InspectReport& r, const render::IstioFit& fit) {
   const auto& img = r.image;
   std::vector<std::vector<std::string>> rows;
   if (r.from_store) {
@@ -138,7 +98,7 @@ void print_text(const image::InspectReport& r, const IstioFit& fit) {
   rows.push_back({"Exports:", export_summary(r.module)});
   rows.push_back({"WASI:", join_or_dash(r.module.wasi_modules)});
   rows.push_back({"Istio ABI:", fit.abi_note});
-  rows.push_back({"Istio accepts:", istio_verdict(fit)});
+  rows.push_back({"Istio accepts:", fit.verdict()});
   for (const auto& row : rows) std::cout << row[0] << std::string(18 - row[0].size(), ' ') << row[1] << "\n";
   std::cout << "Layers:\n";
   for (const auto& l : r.layers) {
@@ -183,7 +143,7 @@ void run(const Flags& flags) {
               : image::inspect_image(flags.store.open(), oci::Reference::parse(flags.target));
   render::IstioVersion version = flags.istio_version.empty() ? render::newest_istio_version()
                                                              : render::IstioVersion::parse(flags.istio_version);
-  IstioFit fit = istio_fit(report.image, version);
+  render::IstioFit fit = render::istio_fit(report.image.module_abi, report.image.manifest, version);
   if (flags.output == OutputFormat::json) return print_json(report_json(report, fit));
   print_text(report, fit);
 }

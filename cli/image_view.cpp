@@ -2,7 +2,7 @@
 
 namespace wasme::cli {
 
-nlohmann::json image_json(const image::ImageSummary& image) {
+nlohmann::json image_json(const image::ImageSummary& image, const render::IstioVersion& istio) {
   nlohmann::json out;
   out["reference"] = image.reference.str();
   out["manifestDigest"] = image.manifest_digest.empty() ? nullptr : nlohmann::json(image.manifest_digest.str());
@@ -14,8 +14,9 @@ nlohmann::json image_json(const image::ImageSummary& image) {
   out["rootIds"] = image.config.root_ids;
   out["abiVersions"] = image.config.abi_versions;
   out["moduleAbi"] = wasm::to_string(image.module_abi);
-  out["istioAccepts"] = image.istio_rejection.empty();
-  if (!image.istio_rejection.empty()) out["istioRejection"] = image.istio_rejection;
+  render::IstioFit fit = render::istio_fit(image.module_abi, image.manifest, istio);
+  out["istioAccepts"] = fit.accepts();
+  if (!fit.accepts()) out["istioRejection"] = fit.verdict();
   return out;
 }
 

@@ -50,7 +50,7 @@ TEST_CASE("package_module is deterministic across stores") {
   CHECK(s.config == ra.image.config);
   CHECK(s.module_abi == wasm::ProxyAbi::v0_2_1);
   CHECK(s.format == oci::ArtifactFormat::wasme);
-  CHECK(s.istio_rejection.empty());
+  CHECK(oci::istio_rejection_reason(s.manifest).empty());
 }
 
 TEST_CASE("package_module refuses bad input before touching the store") {

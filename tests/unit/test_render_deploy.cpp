@@ -279,6 +279,13 @@ TEST_CASE("kubectl argv carries --kubeconfig and --context first; failures name 
         "daemonset/d");
   CHECK(render::resource_name(Json{{"apiVersion", "networking.istio.io/v1alpha3"}, {"kind", "EnvoyFilter"},
                                    {"metadata", {{"name", "e"}}}}) == "envoyfilter.networking.istio.io/e");
+  // odd kubectl output is a wasme error naming the missing field, never a JSON exception
+  for (const Json& odd : {Json("x"), Json(), Json{{"kind", "A"}, {"apiVersion", "v1"}},
+                          Json{{"kind", "A"}, {"apiVersion", "v1"}, {"metadata", {{"name", 5}}}},
+                          Json{{"kind", 1}, {"apiVersion", "v1"}, {"metadata", {{"name", "n"}}}}}) {
+    CAPTURE(odd.dump());
+    CHECK_THROWS_AS(render::resource_name(odd), Error);
+  }
 }
 
 TEST_CASE("envoy bootstrap: wasm filter before the router, static or DNS upstream") {

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "wasme/oci/digest.hpp"
 #include "wasme/render/istio_versions.hpp"
 
 using namespace wasme;
@@ -63,4 +64,27 @@ TEST_CASE("the version table at each boundary") {
   CHECK(render::first_istio_for_abi(wasm::ProxyAbi::v0_2_1) == "1.8");
   CHECK(render::first_istio_for_abi(wasm::ProxyAbi::pre_0_1_0).empty());
   CHECK(render::first_istio_for_abi(wasm::ProxyAbi::none).empty());
+}
+
+TEST_CASE("istio_fit: the ABI and the agent's layout rule of one version") {
+  oci::Manifest wasme_artifact = oci::make_wasm_manifest({}, oci::sha256_of("m"), 1);
+  auto fit = render::istio_fit(wasm::ProxyAbi::v0_2_1, wasme_artifact, render::IstioVersion::parse("1.30"));
+  CHECK(fit.accepts());
+  CHECK(fit.abi_note == "Istio 1.8 and later");
+  CHECK(fit.verdict() == "yes (Istio 1.30 loads the module; its agent pulls the image)");
+  fit = render::istio_fit(wasm::ProxyAbi::v0_2_1, wasme_artifact, render::IstioVersion::parse("1.9"));
+  CHECK(fit.no_fetcher);
+  CHECK(fit.accepts());  // served by the node cache
+  fit = render::istio_fit(wasm::ProxyAbi::istio_1_4, wasme_artifact, render::IstioVersion::parse("1.30"));
+  CHECK_FALSE(fit.accepts());
+  CHECK(fit.verdict() == "no (Istio 1.30): its proxy cannot load this module's ABI");
+  oci::Manifest two_tar = wasme_artifact;
+  two_tar.layers = {two_tar.layers[0], two_tar.layers[0]};
+  for (auto& layer : two_tar.layers) layer.media_type = "application/vnd.oci.image.layer.v1.tar+gzip";
+  fit = render::istio_fit(wasm::ProxyAbi::v0_2_1, two_tar, render::IstioVersion::parse("1.15"));
+  CHECK_FALSE(fit.accepts());
+  CHECK(fit.pull_rejection.find("number of layers must be 1 but got 2") != std::string::npos);
+  CHECK(render::istio_fit(wasm::ProxyAbi::v0_2_1, two_tar, render::IstioVersion::parse("1.16")).accepts());
+  CHECK(render::istio_fit(wasm::ProxyAbi::pre_0_1_0, two_tar, render::IstioVersion::parse("1.16")).abi_note ==
+        "pre-0.1.0: no Istio release loads it");
 }

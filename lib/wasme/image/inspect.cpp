@@ -34,7 +34,6 @@ InspectReport inspect_file(const std::filesystem::path& file) {
   // The artifact `build precompiled` would make from this file.
   oci::Manifest manifest = oci::make_wasm_manifest(report.image.config, digest.digest, digest.size);
   report.image.manifest = manifest;
-  report.image.istio_rejection = oci::istio_rejection_reason(manifest);
   report.config_media_type = manifest.config.media_type;
   report.layers = manifest.layers;
   return report;

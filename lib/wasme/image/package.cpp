@@ -85,7 +85,6 @@ PackageResult package_module(store::Store& store, const PackageRequest& request)
     result.image.config = config;
     result.image.module_abi = module.abi;
     result.image.manifest = manifest;
-    result.image.istio_rejection = oci::istio_rejection_reason(manifest);
     return result;
   });
 }

@@ -39,7 +39,6 @@ ImageSummary summarize(const store::Store& store, const oci::Reference& referenc
     summary.format = layout.format;
     summary.config = read_config(store, layout);
     summary.manifest = manifest;
-    summary.istio_rejection = oci::istio_rejection_reason(manifest);
 
     if (layout.format == oci::ArtifactFormat::compat) {
       TempDir scratch("wasme-summary-");

@@ -22,8 +22,7 @@ struct ImageSummary {
   std::uint64_t wasm_size = 0;
   oci::RuntimeConfig config;  // empty when the image carries none
   wasm::ProxyAbi module_abi = wasm::ProxyAbi::none;
-  oci::Manifest manifest;       // for per-version checks (oci::istio_rejection_reason)
-  std::string istio_rejection;  // "" when the newest Istio's agent would accept the image
+  oci::Manifest manifest;  // the layout, which each Istio line's agent judges (oci::istio_rejection_reason)
 };
 
 // Summarizes a stored image; throws not_found when the store does not have it.

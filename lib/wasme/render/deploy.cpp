@@ -106,23 +106,32 @@ std::string abi_warning(const ModuleFacts& module, const IstioVersion& istio) {
 }
 
 std::string image_layout_warning(const ModuleFacts& module, const IstioVersion& istio) {
-  oci::IstioLayerRule rule = istio_line(istio).images;
-  if (rule == oci::IstioLayerRule::no_fetcher) return "";
-  std::string reason = oci::istio_rejection_reason(module.manifest, rule);
+  std::string reason = istio_fit(module.abi, module.manifest, istio).pull_rejection;
   if (reason.empty()) return "";
   return "Istio " + istio.str() + "'s agent will not pull " + module.reference + ": " + reason;
 }
+
+namespace {
+
+// What the WasmPlugin checks need of a request before any workload or image is known.
+FilterSpec plugin_traffic_spec(const IstioDeployRequest& request) {
+  FilterSpec spec;
+  spec.istio = request.istio;
+  spec.context = request.context;
+  spec.ports = request.ports;
+  spec.selector = request.labels;
+  return spec;
+}
+
+}  // namespace
 
 IstioVersion default_istio_version() { return newest_istio_version(); }
 
 std::vector<std::string> deploy_warnings(const IstioDeployRequest& request) {
   std::vector<std::string> all = {abi_warning(request.module, request.istio)};
   if (request.mode == DeployMode::wasm_plugin) {
-    FilterSpec spec;
-    spec.istio = request.istio;
-    spec.context = request.context;
     all.push_back(image_layout_warning(request.module, request.istio));
-    all.push_back(plugin_traffic_warning(spec));
+    all.push_back(plugin_traffic_warning(plugin_traffic_spec(request)));
   }
   std::vector<std::string> out;
   for (auto& w : all) {
@@ -135,12 +144,7 @@ void check_request(const IstioDeployRequest& request) {
   check_dns_label(request.id, "--id");
   check_dns_label(request.namespace_name, "--namespace");
   if (request.mode == DeployMode::wasm_plugin) {
-    FilterSpec spec;
-    spec.istio = request.istio;
-    spec.context = request.context;
-    spec.ports = request.ports;
-    spec.selector = request.labels;
-    check_plugin_options(spec, request.plugin);
+    check_plugin_options(plugin_traffic_spec(request), request.plugin);
     return;
   }
   check_dns_label(request.cache.namespace_name, "--cache-namespace");

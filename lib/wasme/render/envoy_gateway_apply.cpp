@@ -22,12 +22,7 @@ std::vector<std::string> undeploy_envoy_gateway(const std::string& id, const std
   std::vector<std::string> names;
   if (list.is_object() && list.contains("items")) {
     for (const Json& item : list["items"]) {
-      bool named = item.is_object() && item.contains("metadata") && item["metadata"].is_object() &&
-                   item["metadata"].contains("name") && item["metadata"]["name"].is_string() &&
-                   item.contains("kind") && item["kind"].is_string() && item.contains("apiVersion") &&
-                   item["apiVersion"].is_string();
-      if (!named) throw Error(ErrorKind::external, "listing EnvoyExtensionPolicies: kubectl returned an item without a name");
-      names.push_back(resource_name(item));
+      names.push_back(with_context("listing EnvoyExtensionPolicies", [&] { return resource_name(item); }));
     }
   }
   if (names.empty()) {

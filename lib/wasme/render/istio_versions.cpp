@@ -132,4 +132,28 @@ std::string first_istio_for_abi(wasm::ProxyAbi abi) {
   return "";
 }
 
+IstioFit istio_fit(wasm::ProxyAbi abi, const oci::Manifest& manifest, const IstioVersion& version) {
+  IstioFit fit;
+  fit.version = version;
+  fit.loads_module = istio_runs_abi(version, abi);
+  std::string first = first_istio_for_abi(abi);
+  if (abi == wasm::ProxyAbi::istio_1_4) fit.abi_note = "Istio 1.4 only";
+  else if (!first.empty()) fit.abi_note = "Istio " + first + " and later";
+  else if (abi == wasm::ProxyAbi::pre_0_1_0) fit.abi_note = "pre-0.1.0: no Istio release loads it";
+  else fit.abi_note = "not a proxy-wasm module";
+  oci::IstioLayerRule rule = istio_line(version).images;
+  fit.no_fetcher = rule == oci::IstioLayerRule::no_fetcher;
+  if (!fit.no_fetcher) fit.pull_rejection = oci::istio_rejection_reason(manifest, rule);
+  fit.agent_pulls = !fit.no_fetcher && fit.pull_rejection.empty();
+  return fit;
+}
+
+std::string IstioFit::verdict() const {
+  std::string v = "Istio " + version.str();
+  if (!loads_module) return "no (" + v + "): its proxy cannot load this module's ABI";
+  if (no_fetcher) return "yes (" + v + " loads the module, served by the node cache)";
+  if (!agent_pulls) return "no (" + v + "): its agent will not pull the image: " + pull_rejection;
+  return "yes (" + v + " loads the module; its agent pulls the image)";
+}
+
 }  // namespace wasme::render

@@ -63,4 +63,19 @@ bool istio_runs_abi(const IstioVersion& v, wasm::ProxyAbi abi);
 // The first Istio version that loads this ABI ("" when none does).
 std::string first_istio_for_abi(wasm::ProxyAbi abi);
 
+// What one Istio version does with an image: does its proxy load the module's ABI, and does
+// its agent pull the image's layout (WasmPlugin)? inspect, list and deploy all ask this.
+struct IstioFit {
+  IstioVersion version;
+  bool loads_module = false;
+  std::string abi_note;     // "Istio 1.8 and later", "pre-0.1.0: no Istio release loads it"
+  bool no_fetcher = false;  // before 1.12: the node cache serves the module, nothing pulls
+  bool agent_pulls = false;
+  std::string pull_rejection;  // "" unless the agent refuses the layout, in Istio's words
+  bool accepts() const { return loads_module && (agent_pulls || no_fetcher); }
+  // "yes (Istio 1.30 loads the module; its agent pulls the image)" or "no (Istio 1.15): …".
+  std::string verdict() const;
+};
+IstioFit istio_fit(wasm::ProxyAbi abi, const oci::Manifest& manifest, const IstioVersion& version);
+
 }  // namespace wasme::render

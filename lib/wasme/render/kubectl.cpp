@@ -80,15 +80,21 @@ std::string Kubectl::merge_patch(const std::string& namespace_name, const std::s
 }
 
 std::string resource_name(const Json& object) {
-  std::string kind = object.at("kind").get<std::string>();
+  auto text = [&](const Json& parent, const char* key) -> std::string {
+    if (!parent.is_object() || !parent.contains(key) || !parent.at(key).is_string()) {
+      throw Error(ErrorKind::external, std::string("kubectl returned an object without a string ") + key);
+    }
+    return parent.at(key).get<std::string>();
+  };
+  std::string kind = text(object, "kind");
   std::transform(kind.begin(), kind.end(), kind.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  std::string api_version = object.at("apiVersion").get<std::string>();
+  std::string api_version = text(object, "apiVersion");
   auto slash = api_version.find('/');
   if (slash != std::string::npos && api_version.substr(0, slash).find('.') != std::string::npos) {
     kind += "." + api_version.substr(0, slash);  // CRDs by group: envoyfilter.networking.istio.io
   }
-  return kind + "/" + object.at("metadata").at("name").get<std::string>();
+  return kind + "/" + text(object.is_object() && object.contains("metadata") ? object.at("metadata") : Json(), "name");
 }
 
 }  // namespace wasme::render

@@ -43,6 +43,6 @@ class Kubectl {
 
 // kubectl's name for an object: "deployment/details-v1", CRDs with their group:
 // "envoyfilter.networking.istio.io/details-v1-test".
-std::string resource_name(const Json& object);
+std::string resource_name(const Json& object);  // throws Error(external) when a field is missing
 
 }  // namespace wasme::render
