@@ -200,7 +200,7 @@ int run(int argc, char** argv) {
     std::cerr << "wasme: error: " << e.what() << "\n";
     return 1;
   }
-  return 0;
+  return globals.exit_status;
 }
 
 }  // namespace wasme::cli

@@ -10,6 +10,9 @@ namespace wasme::cli {
 // Options every command sees (set on the root command).
 struct GlobalOptions {
   int verbosity = 0;  // -v, repeatable
+  // A command that reported its own outcome (e.g. `wasme test` with failing cases) sets the
+  // process's exit status here instead of throwing.
+  int exit_status = 0;
 };
 
 // One subcommand: its path ("build precompiled"), a one-line summary, and a function that
