@@ -1,14 +1,13 @@
 // wasme build cpp with real Bazel and real clang: `init` makes the offline template, one
 // Bazel build (shared by the tests in this file) turns it into a stored image, `inspect`
-// reports its root id and ABI, and the built module runs in node's WebAssembly under a
-// minimal proxy-wasm host. Failure paths: no Bazel, a compile error, a missing output.
+// reports its root id and ABI, and `wasme test` runs the built module in wasme's own
+// proxy-wasm host. Failure paths: no Bazel, a compile error, a missing output.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Sandbox, expectStatus, snapshotTree, sha256Hex } from './lib/harness.mjs';
-import { ProxyHost } from './lib/proxy_host.mjs';
 
 const sb = new Sandbox('wasme-build-');
 const ws = sb.path('filter');
@@ -65,35 +64,44 @@ test('inspect shows the root id and ABI 0.2.1', () => {
   assert.match(list.stdout, /localhost:5000\/filter/);
 });
 
-test('the stored filter adds the configured response header when run', async () => {
-  const digest = built.json().wasmDigest.replace('sha256:', '');
-  const bytes = fs.readFileSync(path.join(sb.store, 'blobs', 'sha256', digest));
-  assert.equal(sha256Hex(bytes), digest);
+test('wasme test runs the stored filter without Envoy: it adds the configured header', () => {
+  const cases = (config, extra = '') => sb.write(`cases-${Math.random().toString(36).slice(2)}.yaml`, `config: '${config}'
+cases:
+  - name: adds the header
+    request: {headers: {":method": GET, ":path": /, ":authority": example.com}}
+    upstream: {status: 200, headers: {content-type: text/plain}, body: hello}
+    expect:
+      status: 200
+      headers: {newheader: hi, content-type: text/plain, server: null}
+      body: hello
+      upstreamHeaders: {newheader: null}
+      logs: ["add-header filter started, root id add_header_root_id"]
+  - name: every stream gets it
+    expect: {headers: {newheader: hi}}
+${extra}`);
+  const r = sb.run(['test', REF, cases('{"value":"hi"}')]);
+  expectStatus(assert, r, 0);
+  assert.equal(r.stdout, 'PASS adds the header\nPASS every stream gets it\n2 passed, 0 failed\n');
 
-  const host = await ProxyHost.load(bytes, { rootId: 'add_header_root_id' });
-  assert.equal(host.abiVersion, '0.2.1');
-  assert.equal(host.configure('{"value":"hi"}'), true);
-  const stream = host.httpStream({ responseHeaders: [[':status', '200'], ['content-type', 'text/plain']] });
-  assert.equal(stream.responseAction, 0);  // Continue
-  assert.deepEqual(stream.responseHeaders, [[':status', '200'], ['content-type', 'text/plain'], ['newheader', 'hi']]);
-  assert.deepEqual(host.headerCalls, [{ op: 'add', map: 'response_headers', key: 'newheader', value: 'hi' }]);
-  assert.deepEqual(host.calls.slice(0, 6), ['proxy_on_context_create', 'proxy_on_vm_start', 'proxy_on_configure',
-    'proxy_on_context_create', 'proxy_on_request_headers', 'proxy_on_response_headers']);
-  assert.ok(host.logs.some((l) => l.message.includes('add_header_root_id')));
+  // A wrong expectation fails with what was expected and what came, exit 1.
+  const wrong = sb.run(['test', REF, cases('{"value":"hi"}', '  - {name: wrong, expect: {headers: {newheader: bye}}}\n')]);
+  expectStatus(assert, wrong, 1);
+  assert.match(wrong.stdout, /^FAIL wrong: header newheader: expected "bye", got "hi"$/m);
+  assert.match(wrong.stdout, /^2 passed, 1 failed$/m);
 
-  // Every stream gets the header; the request side is left alone.
-  const second = host.httpStream();
-  assert.deepEqual(second.requestHeaders, [[':method', 'GET'], [':path', '/']]);
-  assert.deepEqual(second.responseHeaders.at(-1), ['newheader', 'hi']);
+  const named = sb.run(['test', REF, sb.write('named.yaml', `config: '{"name": "x-greeting", "value": "h\\u00e9llo", "extra": [1, {"a": null}]}'
+cases: [{name: named, expect: {headers: {x-greeting: "héllo", newheader: null}}}]
+`)]);
+  expectStatus(assert, named, 0);
 
-  const named = await ProxyHost.load(bytes, { rootId: 'add_header_root_id' });
-  assert.equal(named.configure('{"name": "x-greeting", "value": "h\\u00e9llo", "extra": [1, {"a": null}]}'), true);
-  assert.deepEqual(named.httpStream().responseHeaders.at(-1), ['x-greeting', 'héllo']);
-
+  // A configuration the filter refuses fails every case with the reason and the filter's log.
   for (const bad of ['', 'not json', '{"value": 7}', '{"name": "x"}', '{"value": "x"} trailing']) {
-    const h = await ProxyHost.load(bytes, { rootId: 'add_header_root_id' });
-    assert.equal(h.configure(bad), false, `configuration ${JSON.stringify(bad)} is refused`);
-    assert.ok(h.logs.some((l) => l.level === 'error' && l.message.startsWith('add-header: bad configuration')));
+    const refused = sb.run(['test', REF, cases(bad), '-o', 'json']);
+    expectStatus(assert, refused, 1);
+    const report = refused.json();
+    assert.equal(report.failed, 2, bad);
+    assert.match(report.files[0].cases[0].failures[0], /proxy_on_configure returned false/);
+    assert.ok(report.files[0].cases[0].logs.some((l) => l.startsWith('error: add-header: bad configuration')), bad);
   }
 });
 

@@ -1,52 +1,12 @@
 // `wasme cache` as a process: the daemon plus SIGTERM/SIGINT handling.
-#include <pthread.h>
-#include <signal.h>
-
 #include <atomic>
-#include <cerrno>
-#include <ctime>
 #include <string>
 #include <thread>
 
 #include "wasme/cache/daemon.hpp"
+#include "wasme/core/signals.hpp"
 
 namespace wasme::cache {
-namespace {
-
-// Blocks SIGTERM and SIGINT for this thread and the threads it starts, so they arrive only
-// where sigtimedwait asks for them; restores the old mask on destruction.
-class BlockedSignals {
- public:
-  BlockedSignals() {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGTERM);
-    sigaddset(&set_, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set_, &old_);
-  }
-  ~BlockedSignals() {
-    // A second SIGTERM or SIGINT may still be pending; unblocked, it would kill the process
-    // with a non-zero status after a clean stop. Take it first.
-    timespec zero{0, 0};
-    while (sigtimedwait(&set_, nullptr, &zero) > 0) {
-    }
-    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-  }
-  BlockedSignals(const BlockedSignals&) = delete;
-  BlockedSignals& operator=(const BlockedSignals&) = delete;
-
-  // Waits up to 200 ms; returns the signal number or 0.
-  int wait_briefly() const {
-    timespec timeout{0, 200 * 1000 * 1000};
-    int sig = sigtimedwait(&set_, nullptr, &timeout);
-    return sig > 0 ? sig : 0;
-  }
-
- private:
-  sigset_t set_{};
-  sigset_t old_{};
-};
-
-}  // namespace
 
 StopResult run_until_signal(const DaemonConfig& config, Fetcher fetcher, Log log) {
   BlockedSignals signals;  // before any thread starts, so all of them inherit the mask

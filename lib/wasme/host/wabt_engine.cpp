@@ -278,12 +278,13 @@ class WabtInstance final : public Instance {
   Trap failure_from(const wi::Trap::Ptr& trap) {
     if (pending_) return *pending_;
     std::string message = trap ? trap->message() : "trap";
-    // memory.grow past the cap answers -1 and allocators then trap: a trap with memory near
-    // the cap is most likely that, and the message says how to allow more.
-    if (memory_ && memory_->ByteSize() >= limits_.max_memory_bytes / 10 * 9) {
-      return Trap(TrapKind::memory_limit, message + ", with its memory at " + std::to_string(memory_->ByteSize() >> 20) +
+    // memory.grow past the cap answers -1, and allocators then trap. wabt does not say whether a
+    // grow failed, so a trap with memory past half the cap (allocators that double stop there)
+    // says how to allow more.
+    if (memory_ && memory_->ByteSize() >= limits_.max_memory_bytes / 2) {
+      return Trap(TrapKind::memory_limit, message + " (its memory is at " + std::to_string(memory_->ByteSize() >> 20) +
                                               " MiB of the " + std::to_string(limits_.max_memory_bytes >> 20) +
-                                              " MiB allowed (raise it with --max-memory)");
+                                              " MiB allowed; if it ran out, raise --max-memory)");
     }
     return Trap(TrapKind::trap, message);
   }
