@@ -79,6 +79,11 @@ cases:
   - name: every stream gets it
     expect: {headers: {newheader: hi}}
 ${extra}`);
+  // The cases the template ships pass as they are.
+  const shipped = sb.run(['test', REF, path.join(ws, 'cases.yaml')]);
+  expectStatus(assert, shipped, 0);
+  assert.match(shipped.stdout, /^2 passed, 0 failed$/m);
+
   const r = sb.run(['test', REF, cases('{"value":"hi"}')]);
   expectStatus(assert, r, 0);
   assert.equal(r.stdout, 'PASS adds the header\nPASS every stream gets it\n2 passed, 0 failed\n');

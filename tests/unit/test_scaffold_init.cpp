@@ -41,11 +41,12 @@ TEST_CASE("init writes the template into a new directory and says what to run ne
   CHECK(!fs::exists("proj/my-filter/template.json"));
   CHECK(!fs::exists("proj/my-filter/.bazelversion"));
   CHECK(slurp("proj/my-filter/filter.cc").find("\"add_header_root_id\"") != std::string::npos);
-  CHECK(result.files.size() == 8);
+  CHECK(result.files.size() == 9);
   for (const auto& f : result.files) CHECK(fs::is_regular_file("proj/my-filter" / f));
   CHECK(result.next_steps ==
         std::vector<std::string>{"wasme build cpp proj/my-filter -t localhost:5000/my-filter:v0.1",
-                                 "wasme inspect localhost:5000/my-filter:v0.1"});
+                                 "wasme inspect localhost:5000/my-filter:v0.1",
+                                 "wasme test localhost:5000/my-filter:v0.1 proj/my-filter/cases.yaml"});
   CHECK(result.notes.empty());
   // Nothing but the template's files: no temp files left behind.
   size_t count = 0;
