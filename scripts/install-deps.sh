@@ -8,7 +8,7 @@ packages=(
   cmake g++ pkg-config libcli11-dev libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev
   libssl-dev libarchive-dev libcpp-httplib-dev doctest-dev
   # the demo and the benchmark scripts
-  curl python3
+  curl python3 wrk
   # tests: real registry, interop, wasm toolchain, Bazel, fault injection
   docker-registry apache2-utils skopeo wabt wasi-libc clang lld libclang-rt-14-dev-wasm32
   libc++-14-dev-wasm32 libc++abi-14-dev-wasm32 bazel-bootstrap socat nodejs npm

@@ -76,6 +76,7 @@ class Proxy {
   std::atomic<bool> stopping_{false};
   int port_ = 0;
   int admin_port_ = 0;
+  uint32_t filter_time_metric_ = 0;
 };
 
 }  // namespace wasme::host
