@@ -216,3 +216,35 @@ cases:
   assert.equal(json.failed, 1);
   assert.deepEqual(json.files[0].cases[1].failures, ['status: expected 200, got 403']);
 });
+
+test('the ABI comes from the exports: 0.1.0, 0.2.0 and 0.2.1 run with their own callbacks, older ones are refused', () => {
+  const source = path.join(FIXTURES, 'src', 'abi_filter.c');
+  const build = (name, flags) => {
+    const out = sb.path(`${name}.wasm`);
+    clang(['--target=wasm32-unknown-unknown', '-O2', '-nostdlib', '-Wl,--no-entry', ...flags, '-o', out, source]);
+    return out;
+  };
+  const file = cases('abi', `cases:
+  - {name: get, expect: {status: 200, logs: [configured, "request headers"]}}
+  - {name: post, request: {body: x}, expect: {status: 200}}
+`);
+  const runs = {
+    '0.1.0': [['-DABI_VERSION=proxy_abi_version_0_1_0', '-DABI_0_1_0_CALLBACKS'], 'request headers (0.1.0)'],
+    '0.2.0': [['-DABI_VERSION=proxy_abi_version_0_2_0'], 'request headers, end of stream'],
+    '0.2.1': [['-DABI_VERSION=proxy_abi_version_0_2_1'], 'request headers, end of stream'],
+  };
+  for (const [abi, [flags, line]] of Object.entries(runs)) {
+    const r = sb.run(['test', build(abi, flags), file, '-o', 'json']);
+    expectStatus(assert, r, 0);
+    const logs = r.json().files[0].cases.flatMap((c) => c.logs);
+    assert.ok(logs.includes(`info: ${line}`), `${abi}: ${logs}`);
+    // With a body, end_of_stream is false on the headers (0.2.x), as Envoy passes it.
+    if (abi !== '0.1.0') assert.ok(logs.includes('info: request headers'), `${abi}: ${logs}`);
+  }
+  for (const [name, flags, message] of [['istio-1.4', ['-DABI_ISTIO_1_4'], /istio-1\.4.* ABI, which predates proxy-wasm 0\.1\.0/],
+                                        ['pre', ['-DABI_PRE_0_1_0'], /predates proxy-wasm 0\.1\.0/]]) {
+    const r = sb.run(['test', build(name, flags), file]);
+    expectStatus(assert, r, 1);
+    assert.match(r.stderr, message);
+  }
+});

@@ -29,6 +29,22 @@ const char* kProbe = R"((module
   (import "env" "proxy_get_shared_data" (func $shared (param i32 i32 i32 i32 i32) (result i32)))
   (import "env" "proxy_get_property" (func $prop (param i32 i32 i32 i32) (result i32)))
   (import "env" "proxy_send_local_response" (func $reply (param i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_replace_header_map_value" (func $replace (param i32 i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_remove_header_map_value" (func $remove (param i32 i32 i32) (result i32)))
+  (import "env" "proxy_get_header_map_size" (func $map_size (param i32 i32) (result i32)))
+  (import "env" "proxy_get_buffer_status" (func $buf_status (param i32 i32 i32) (result i32)))
+  (import "env" "proxy_set_shared_data" (func $set_shared (param i32 i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_register_shared_queue" (func $register (param i32 i32 i32) (result i32)))
+  (import "env" "proxy_resolve_shared_queue" (func $resolve (param i32 i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_enqueue_shared_queue" (func $enqueue (param i32 i32 i32) (result i32)))
+  (import "env" "proxy_dequeue_shared_queue" (func $dequeue (param i32 i32 i32) (result i32)))
+  (import "env" "proxy_get_metric" (func $get_metric (param i32 i32) (result i32)))
+  (import "env" "proxy_increment_metric" (func $inc (param i32 i64) (result i32)))
+  (import "env" "proxy_set_property" (func $set_prop (param i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_set_effective_context" (func $effective (param i32) (result i32)))
+  (import "env" "proxy_get_log_level" (func $level (param i32) (result i32)))
+  (import "env" "proxy_get_current_time_nanoseconds" (func $now (param i32) (result i32)))
+  (import "env" "proxy_call_foreign_function" (func $foreign (param i32 i32 i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "random_get" (func $random (param i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
@@ -64,6 +80,27 @@ const char* kProbe = R"((module
   (func (export "call_random") (param i32 i32) (result i32) (call $random (local.get 0) (local.get 1)))
   (func (export "call_open") (result i32)
     (call $open (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i64.const 0) (i64.const 0) (i32.const 0) (i32.const 0)))
+  (func (export "call_replace") (param i32 i32 i32 i32 i32) (result i32)
+    (call $replace (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4)))
+  (func (export "call_remove") (param i32 i32 i32) (result i32) (call $remove (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "call_map_size") (param i32 i32) (result i32) (call $map_size (local.get 0) (local.get 1)))
+  (func (export "call_buf_status") (param i32 i32 i32) (result i32) (call $buf_status (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "call_set_shared") (param i32 i32 i32 i32 i32) (result i32)
+    (call $set_shared (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4)))
+  (func (export "call_register") (param i32 i32 i32) (result i32) (call $register (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "call_resolve") (param i32 i32 i32 i32 i32) (result i32)
+    (call $resolve (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4)))
+  (func (export "call_enqueue") (param i32 i32 i32) (result i32) (call $enqueue (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "call_dequeue") (param i32 i32 i32) (result i32) (call $dequeue (local.get 0) (local.get 1) (local.get 2)))
+  (func (export "call_get_metric") (param i32 i32) (result i32) (call $get_metric (local.get 0) (local.get 1)))
+  (func (export "call_inc") (param i32 i64) (result i32) (call $inc (local.get 0) (local.get 1)))
+  (func (export "call_set_prop") (param i32 i32 i32 i32) (result i32)
+    (call $set_prop (local.get 0) (local.get 1) (local.get 2) (local.get 3)))
+  (func (export "call_effective") (param i32) (result i32) (call $effective (local.get 0)))
+  (func (export "call_level") (param i32) (result i32) (call $level (local.get 0)))
+  (func (export "call_now") (param i32) (result i32) (call $now (local.get 0)))
+  (func (export "call_foreign") (param i32 i32 i32 i32 i32 i32) (result i32)
+    (call $foreign (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4) (local.get 5)))
   (func (export "spin") (loop $l (br $l)))
   (func (export "store") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
   (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
@@ -200,6 +237,48 @@ TEST_CASE("buffers, properties, shared data, metrics, local replies and HTTP cal
   p.poke(2000, no_path);
   CHECK(p.call("call_http", {100, 4, 2000, no_path.size(), 0, 0, 0, 0, 1000, 300}) == kBadArgument);  // as Envoy
   CHECK(p.state.pending_calls.empty());
+}
+
+TEST_CASE("the remaining host functions check every pointer too") {
+  Probe p;
+  p.exchange.request.headers = {{"a", "1"}, {"a", "2"}, {"b", "3"}};
+  p.poke(100, "A");
+  p.poke(110, "x");
+  CHECK(p.call("call_replace", {0, 100, 1, 110, 1}) == kOk);  // one value replaces both
+  CHECK(p.exchange.request.headers == Headers{{"a", "x"}, {"b", "3"}});
+  CHECK(p.call("call_replace", {0, 100, 1, kEnd, 1}) == kInvalidMemory);
+  CHECK(p.call("call_remove", {0, kEnd - 1, 2}) == kInvalidMemory);
+  CHECK(p.call("call_remove", {0, 100, 1}) == kOk);
+  CHECK(p.exchange.request.headers == Headers{{"b", "3"}});
+  CHECK(p.call("call_map_size", {0, kEnd - 3}) == kInvalidMemory);
+  CHECK(p.call("call_map_size", {0, 200}) == kOk);
+  CHECK(p.call("load", {200}) == serialize_pairs(p.exchange.request.headers).size());
+  CHECK(p.call("call_buf_status", {0, 200, kEnd}) == kInvalidMemory);
+
+  p.poke(300, "key");
+  CHECK(p.call("call_set_shared", {300, 3, kEnd - 1, 5, 0}) == kInvalidMemory);
+  CHECK(p.call("call_set_shared", {300, 3, 110, 1, 0}) == kOk);
+  CHECK(p.call("call_set_shared", {300, 3, 110, 1, 12345}) == 8);  // cas mismatch
+  CHECK(p.call("call_register", {300, 3, kEnd}) == kInvalidMemory);
+  CHECK(p.call("call_register", {300, 3, 200}) == kOk);
+  const uint64_t token = p.call("load", {200});
+  CHECK(p.call("call_resolve", {300, 0xffffffff, 300, 3, 204}) == kInvalidMemory);
+  CHECK(p.call("call_enqueue", {token, kEnd - 1, 2}) == kInvalidMemory);
+  CHECK(p.call("call_enqueue", {token + 100, 110, 1}) == kNotFound);
+  CHECK(p.call("call_dequeue", {token, 200, kEnd}) == kInvalidMemory);
+  CHECK(p.call("call_dequeue", {token, 200, 204}) == 7);  // empty
+
+  CHECK(p.call("call_get_metric", {1, kEnd - 4}) == kInvalidMemory);
+  CHECK(p.call("call_inc", {999, 1}) == kNotFound);
+  CHECK(p.call("call_set_prop", {kEnd, 1, 110, 1}) == kInvalidMemory);
+  CHECK(p.call("call_set_prop", {300, 3, 110, 1}) == kOk);
+  CHECK(p.exchange.filter_state.at("key") == "x");
+  CHECK(p.call("call_effective", {77}) == kBadArgument);  // no such context
+  CHECK(p.call("call_level", {kEnd - 2}) == kInvalidMemory);
+  CHECK(p.call("call_now", {kEnd - 4}) == kInvalidMemory);
+  CHECK(p.call("call_now", {400}) == kOk);
+  CHECK(p.call("call_foreign", {300, 3, kEnd, 1, 200, 204}) == kInvalidMemory);
+  CHECK(p.call("call_foreign", {300, 3, 0, 0, 200, 204}) == kNotFound);
 }
 
 TEST_CASE("WASI: iovecs and buffers outside memory are EFAULT; unknown calls are ENOSYS") {
