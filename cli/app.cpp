@@ -46,7 +46,9 @@ void require_leaf(CLI::App& app) {
   auto subs = app.get_subcommands([](CLI::App*) { return true; });
   for (CLI::App* sub : subs) {
     require_leaf(*sub);
-    if (!sub->get_subcommands([](CLI::App*) { return true; }).empty()) sub->require_subcommand(1);
+    // A group that takes a positional itself (`wasme build DIR`) may run without a subcommand.
+    const bool callable = !sub->get_options([](const CLI::Option* o) { return o->get_positional(); }).empty();
+    if (!callable && !sub->get_subcommands([](CLI::App*) { return true; }).empty()) sub->require_subcommand(1);
   }
 }
 

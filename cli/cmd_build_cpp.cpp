@@ -1,6 +1,7 @@
 // wasme build cpp DIR -t REF: build a C++ filter with Bazel and store it as an image.
 #include <iostream>
 
+#include "cli/build_output.hpp"
 #include "cli/command.hpp"
 #include "cli/common.hpp"
 #include "cli/image_view.hpp"
@@ -29,16 +30,7 @@ void run(Flags& flags) {
   store::Store store = flags.store.open();
   build::CppBuildResult result = build::build_cpp(store, request, system_process_runner(),
                                                   [](std::string_view line) { note(std::string(line)); });
-  for (const auto& w : result.package.warnings) warn(w);
-  const auto& image = result.package.image;
-  if (flags.output == OutputFormat::json) {
-    nlohmann::json out = image_json(image);
-    out["builtFile"] = result.module_file.string();
-    return print_json(out);
-  }
-  std::cout << "stored " << image.reference.str() << "\n"
-            << "manifest digest: " << image.manifest_digest.str() << "\n"
-            << "wasm sha256:     " << image.wasm_digest.hex() << "\n";
+  print_build_result(result.package, flags.output, result.module_file);
 }
 
 void setup(CLI::App& app, GlobalOptions&) {

@@ -1,6 +1,7 @@
 // wasme build precompiled FILE -t REF: package a .wasm file into the local store.
 #include <iostream>
 
+#include "cli/build_output.hpp"
 #include "cli/command.hpp"
 #include "cli/common.hpp"
 #include "cli/image_view.hpp"
@@ -28,12 +29,7 @@ void run(const Flags& flags) {
   request.root_ids = flags.root_ids;
   request.abi_versions = flags.abi_versions;
   store::Store store = flags.store.open();
-  image::PackageResult result = image::package_module(store, request);
-  for (const auto& w : result.warnings) warn(w);
-  if (flags.output == OutputFormat::json) return print_json(image_json(result.image));
-  std::cout << "stored " << result.image.reference.str() << "\n"
-            << "manifest digest: " << result.image.manifest_digest.str() << "\n"
-            << "wasm sha256:     " << result.image.wasm_digest.hex() << "\n";
+  print_build_result(image::package_module(store, request), flags.output);
 }
 
 void setup(CLI::App& app, GlobalOptions&) {

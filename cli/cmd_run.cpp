@@ -46,7 +46,7 @@ host::ProxyOptions proxy_options(const Flags& f, const host::LoadedModule& modul
   o.vm.log = [](host::LogLevel level, const std::string& line) {
     std::string safe;
     for (unsigned char c : line) safe += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);  // no terminal control from the module
-    std::cerr << "[" << host::to_string(level) << "] " << safe << "\n";
+    std::cerr << "[" + std::string(host::to_string(level)) + "] " + safe + "\n";  // one write a line
   };
   return o;
 }
@@ -58,10 +58,11 @@ void run(const Flags& flags) {
   BlockedSignals signals;  // before the proxy's threads start, so they inherit the mask
   host::Proxy proxy(*engine, std::move(module.bytes), options);
   proxy.start();
-  std::cerr << "wasme run: " << module.description << " on http://" << options.listen.host << ":" << proxy.port()
-            << ", forwarding to http://" << options.upstream.str();
-  if (options.admin) std::cerr << ", admin on http://" << options.admin->host << ":" << proxy.admin_port();
-  std::cerr << std::endl;
+  // One write: whoever watches stderr for the address sees the whole line at once.
+  std::string banner = "wasme run: " + module.description + " on http://" + options.listen.host + ":" +
+                       std::to_string(proxy.port()) + ", forwarding to http://" + options.upstream.str();
+  if (options.admin) banner += ", admin on http://" + options.admin->host + ":" + std::to_string(proxy.admin_port());
+  std::cerr << banner + "\n" << std::flush;
   int sig = 0;
   while ((sig = signals.wait_briefly()) == 0) {
   }

@@ -27,7 +27,11 @@ CLI::Validator one_of(const std::vector<std::string>& names) {
       "");
 }
 
-void print_json(const nlohmann::json& value) { std::cout << value.dump(2) << "\n"; }
+// Strings from outside (module logs, registry answers) may not be UTF-8: replace what is not,
+// rather than lose the whole document to an exception.
+void print_json(const nlohmann::json& value) {
+  std::cout << value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
 
 void print_table(std::ostream& out, const std::vector<std::string>& header,
                  const std::vector<std::vector<std::string>>& rows) {

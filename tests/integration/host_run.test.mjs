@@ -50,8 +50,9 @@ function startRun(args) {
   return new Promise((resolve, reject) => {
     child.stderr.on('data', (d) => {
       stderr += d;
-      const port = /on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
-      const admin = /admin on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
+      const line = /^wasme run: .*\n/m.exec(stderr);  // stderr is unbuffered: wait for the whole line
+      const port = line && /on http:\/\/127\.0\.0\.1:(\d+)/.exec(line[0]);
+      const admin = line && /admin on http:\/\/127\.0\.0\.1:(\d+)/.exec(line[0]);
       if (port) resolve({ child, port: Number(port[1]), admin: admin && Number(admin[1]), exited, stderr: () => stderr });
     });
     exited.then((r) => reject(new Error(`wasme run exited ${r.status}: ${r.stderr}`)));
@@ -87,7 +88,7 @@ test('a local reply stops the request; with x-allow it reaches the upstream, bod
   assert.match(end.stderr, /received SIGTERM; stopping/);
 });
 
-test('HTTP calls go to --cluster; without one the call fails as in Envoy', async () => {
+test('HTTP calls go to --cluster; to an unknown cluster they are refused at once, as in Envoy', async () => {
   const p = await startRun(['--config', 'call', '--cluster', `auth=http://127.0.0.1:${upstreamPort}`]);
   const r = await curl(`http://127.0.0.1:${p.port}/api`);
   assert.equal(r.status, 200);
@@ -95,7 +96,10 @@ test('HTTP calls go to --cluster; without one the call fails as in Envoy', async
   p.child.kill('SIGINT');
   assert.equal((await p.exited).status, 0);
   const none = await startRun(['--config', 'call']);
-  assert.equal((await curl(`http://127.0.0.1:${none.port}/api`)).status, 401);
+  const refused = await curl(`http://127.0.0.1:${none.port}/api`);  // the filter lets the request through
+  assert.equal(refused.status, 200);
+  assert.equal(JSON.parse(refused.body).headers['x-auth'], undefined);
+  assert.match(none.stderr(), /host_filter: http call refused/);
   none.child.kill('SIGTERM');
   await none.exited;
 });

@@ -189,6 +189,9 @@ test('a malformed cases file exits 2 naming the file, line and field; nothing ru
     'cases: [{name: a\n': /bad\.yaml: line \d+: not valid YAML/,
     [`cases: ${'['.repeat(5000)}`]: /nested deeper than 256 levels/,
     [`cases:\n${'- '.repeat(5000)}x\n`]: /nested deeper than 256 levels/,
+    'config: &a {k: *a}\ncases: [{name: a}]\n': /config: nested deeper than 256 levels \(an alias loop\?\)/,
+    'cases: [{name: a, expect: {headers: {? [x] : "1"}}}]\n': /cases\[0\]\.expect\.headers: keys must be strings/,
+    'cases: [{name: a, ticks: 2, expect: {upstreamBody: x}}]\n': /a ticks-only case \(no request\) cannot expect/,
   };
   for (const [text, message] of Object.entries(bad)) {
     const r = sb.run(['test', plain, cases('bad', text)]);

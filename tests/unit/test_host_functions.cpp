@@ -4,6 +4,7 @@
 
 #include "test_host_support.hpp"
 #include "wasme/core/error.hpp"
+#include "wasme/host/vm.hpp"
 #include "wasme/host/vm_state.hpp"
 
 using namespace wasme;
@@ -46,6 +47,7 @@ const char* kProbe = R"((module
   (import "env" "proxy_get_current_time_nanoseconds" (func $now (param i32) (result i32)))
   (import "env" "proxy_call_foreign_function" (func $foreign (param i32 i32 i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "random_get" (func $random (param i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
   (memory (export "memory") 1)
@@ -101,6 +103,7 @@ const char* kProbe = R"((module
   (func (export "call_now") (param i32) (result i32) (call $now (local.get 0)))
   (func (export "call_foreign") (param i32 i32 i32 i32 i32 i32) (result i32)
     (call $foreign (local.get 0) (local.get 1) (local.get 2) (local.get 3) (local.get 4) (local.get 5)))
+  (func (export "call_fd_read") (result i32) (call $fd_read (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)))
   (func (export "spin") (loop $l (br $l)))
   (func (export "store") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
   (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
@@ -168,6 +171,15 @@ TEST_CASE("header maps: keys, values and out-pointers are checked; values come b
   CHECK(p.call("call_get", {0, 100, 5, 200, 0xfffffffe}) == kInvalidMemory);
   CHECK(p.call("call_get", {0, kEnd - 1, 5, 200, 204}) == kInvalidMemory);
   CHECK(p.call("call_get", {77, 100, 5, 200, 204}) == kBadArgument);        // no such map
+  p.exchange.request.headers.emplace_back(":path", "/second");
+  CHECK(p.call("call_get", {0, 100, 5, 200, 204}) == kOk);                  // the first value, as Envoy
+  CHECK(*p.state.memory->read_u32(204) == 2);
+  p.poke(400, "absent");
+  CHECK(p.call("call_get", {0, 400, 6, 200, 204}) == kNotFound);
+  p.state.abi = wasme::wasm::ProxyAbi::v0_1_0;                               // 0.1.0: empty and Ok
+  CHECK(p.call("call_get", {0, 400, 6, 200, 204}) == kOk);
+  CHECK(*p.state.memory->read_u32(204) == 0);
+  p.state.abi = wasme::wasm::ProxyAbi::v0_2_1;
   p.poke(300, "X-New");
   p.poke(310, "v");
   CHECK(p.call("call_add", {0, 300, 5, 310, 1}) == kOk);
@@ -206,12 +218,17 @@ TEST_CASE("buffers, properties, shared data, metrics, local replies and HTTP cal
   p.exchange.request.body = "hello";
   CHECK(p.call("call_buf", {0, 1, 3, 200, 204}) == kOk);
   CHECK(std::string(*p.state.memory->view(*p.state.memory->read_u32(200), 3)) == "ell");
-  CHECK(p.call("call_buf", {0, 6, 3, 200, 204}) == kBadArgument);  // start past the body
+  CHECK(p.call("call_buf", {0, 6, 3, 200, 204}) == kOk);  // start past the body: no bytes, as cpp-host
+  CHECK(p.call("load", {204}) == 0);
   CHECK(p.call("call_buf", {0, 0, 3, kEnd, 204}) == kInvalidMemory);
   CHECK(p.call("call_buf", {5, 0, 3, 200, 204}) == kNotFound);     // a gRPC buffer: none here
   p.poke(100, "HE");
-  CHECK(p.call("call_set_buf", {0, 0, 2, 100, 2}) == kOk);         // replace the first two bytes
-  CHECK(p.exchange.request.body == "HEllo");
+  CHECK(p.call("call_set_buf", {0, 1, 2, 100, 2}) == kBadArgument);  // Envoy edits only at the ends
+  CHECK(p.call("call_set_buf", {0, 0, 0, 100, 2}) == kOk);           // prepend
+  CHECK(p.call("call_set_buf", {0, 99, 0, 100, 1}) == kOk);          // append
+  CHECK(p.exchange.request.body == "HEhelloH");
+  CHECK(p.call("call_set_buf", {0, 0, 99, 100, 2}) == kOk);          // replace
+  CHECK(p.exchange.request.body == "HE");
   CHECK(p.call("call_set_buf", {0, 0, 2, kEnd - 1, 2}) == kInvalidMemory);
   CHECK(p.call("call_set_buf", {7, 0, 2, 100, 2}) == kBadArgument);  // the plugin configuration is read-only
 
@@ -252,11 +269,13 @@ TEST_CASE("the remaining host functions check every pointer too") {
   CHECK(p.exchange.request.headers == Headers{{"b", "3"}});
   CHECK(p.call("call_map_size", {0, kEnd - 3}) == kInvalidMemory);
   CHECK(p.call("call_map_size", {0, 200}) == kOk);
-  CHECK(p.call("load", {200}) == serialize_pairs(p.exchange.request.headers).size());
+  CHECK(p.call("load", {200}) == 2);  // Envoy's byteSize: "b" + "3"
   CHECK(p.call("call_buf_status", {0, 200, kEnd}) == kInvalidMemory);
 
   p.poke(300, "key");
   CHECK(p.call("call_set_shared", {300, 3, kEnd - 1, 5, 0}) == kInvalidMemory);
+  p.poke(320, "new");
+  CHECK(p.call("call_set_shared", {320, 3, 110, 1, 777}) == kOk);  // a cas on a missing key sets it
   CHECK(p.call("call_set_shared", {300, 3, 110, 1, 0}) == kOk);
   CHECK(p.call("call_set_shared", {300, 3, 110, 1, 12345}) == 8);  // cas mismatch
   CHECK(p.call("call_register", {300, 3, kEnd}) == kInvalidMemory);
@@ -270,6 +289,9 @@ TEST_CASE("the remaining host functions check every pointer too") {
 
   CHECK(p.call("call_get_metric", {1, kEnd - 4}) == kInvalidMemory);
   CHECK(p.call("call_inc", {999, 1}) == kNotFound);
+  const uint32_t counter = p.state.shared->define_metric(MetricType::counter, "c");
+  CHECK(p.call("call_inc", {counter, 0}) == kBadArgument);  // counters only go up (Envoy)
+  CHECK(p.call("call_inc", {counter, 2}) == kOk);
   CHECK(p.call("call_set_prop", {kEnd, 1, 110, 1}) == kInvalidMemory);
   CHECK(p.call("call_set_prop", {300, 3, 110, 1}) == kOk);
   CHECK(p.exchange.filter_state.at("key") == "x");
@@ -295,7 +317,8 @@ TEST_CASE("WASI: iovecs and buffers outside memory are EFAULT; unknown calls are
   CHECK(p.call("call_fd_write", {3, 200, 1, 300}) == 8);  // EBADF: only stdout and stderr
   CHECK(p.call("call_random", {kEnd - 8, 16}) == kWasiFault);
   CHECK(p.call("call_random", {100, 16}) == 0);
-  CHECK(p.call("call_open", {}) == 52);
+  CHECK(p.call("call_open", {}) == 44);  // ENOENT: no files, as cpp-host answers
+  CHECK(p.call("call_fd_read", {}) == 52);  // ENOSYS: every other call
 }
 
 TEST_CASE("an endless loop stops at the instruction budget, and the instance still runs afterwards") {
@@ -308,6 +331,23 @@ TEST_CASE("an endless loop stops at the instruction budget, and the instance sti
     CHECK(std::string(trap.what()).find("100000 instructions") != std::string::npos);
   }
   CHECK(p.call("call_log", {2, 0, 0}) == kOk);
+}
+
+TEST_CASE("a start function may call the host: the VM's memory is ready before it runs") {
+  auto engine = make_wabt_engine();
+  auto wasm = testing::wat_to_wasm(R"((module
+    (import "env" "proxy_log" (func $log (param i32 i32 i32) (result i32)))
+    (memory (export "memory") 1)
+    (data (i32.const 16) "started")
+    (func $start (drop (call $log (i32.const 2) (i32.const 16) (i32.const 7))))
+    (start $start)
+    (func (export "malloc") (param i32) (result i32) (i32.const 1024))
+    (func (export "proxy_abi_version_0_2_1"))))");
+  std::vector<std::string> logs;
+  VmConfig config;
+  config.log = [&](LogLevel, const std::string& line) { logs.push_back(line); };
+  PluginVm vm(*engine, wasm, config, nullptr);
+  CHECK(logs == std::vector<std::string>{"started"});
 }
 
 TEST_CASE("load refuses unknown imports by name, memory over the limit and invalid modules") {
@@ -328,5 +368,6 @@ TEST_CASE("load refuses unknown imports by name, memory over the limit and inval
                        doctest::Contains("not valid wasm"), Error);
   // A start function runs within the budget too.
   auto spinning_start = testing::wat_to_wasm(R"((module (func $s (loop $l (br $l))) (start $s)))");
-  CHECK_THROWS_AS(engine->instantiate(spinning_start, none, InstanceLimits{1u << 20, 10'000}), Trap);
+  auto instance = engine->instantiate(spinning_start, none, InstanceLimits{1u << 20, 10'000});
+  CHECK_THROWS_AS(instance->run_start(), Trap);
 }

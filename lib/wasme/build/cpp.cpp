@@ -1,10 +1,9 @@
 #include "wasme/build/cpp.hpp"
 
 #include "wasme/build/bazel.hpp"
+#include "wasme/build/steps.hpp"
 #include "wasme/core/error.hpp"
 #include "wasme/core/fs.hpp"
-#include "wasme/oci/runtime_config.hpp"
-#include "wasme/wasm/module.hpp"
 
 namespace wasme::build {
 namespace {
@@ -20,35 +19,6 @@ void check_workspace(const fs::path& dir) {
   }
   throw Error(ErrorKind::invalid_input, dir.string() + " is not a Bazel workspace (it has no WORKSPACE file)",
               "create a project with `wasme init DIR`, or give the directory holding WORKSPACE");
-}
-
-// bazel-bin/<output> must stay under bazel-bin.
-void check_output(const std::string& output) {
-  fs::path p(output);
-  bool escapes = output.empty() || p.is_absolute();
-  for (const auto& part : p) escapes = escapes || part == "..";
-  if (escapes) {
-    throw Error(ErrorKind::usage, "--bazel-output \"" + output + "\" must be a path under bazel-bin/",
-                "e.g. filter.wasm or pkg/filter.wasm");
-  }
-}
-
-// The explicit config, else source_dir/runtime-config.json when present; parsed now so a
-// bad config fails before a long build.
-std::optional<fs::path> resolve_config(const CppBuildRequest& request) {
-  std::optional<fs::path> config = request.config_file;
-  if (!config) {
-    fs::path in_source = request.source_dir / "runtime-config.json";
-    if (!fs::exists(in_source)) return std::nullopt;
-    config = in_source;
-  }
-  oci::RuntimeConfig::parse(read_file(*config, 1u << 20), config->string());
-  return config;
-}
-
-int exit_status_of(const ProcessResult& result) {
-  if (result.signal != 0) return 128 + result.signal;
-  return result.exit_code != 0 ? result.exit_code : 1;
 }
 
 std::string trim(std::string s) {
@@ -78,26 +48,14 @@ fs::path locate_output(const CppBuildRequest& request, const BazelTool& tool,
                   request.target + "` lists them)");
 }
 
-void check_proxy_wasm(const fs::path& module_file) {
-  wasm::ModuleInfo info = with_context("checking what Bazel built", [&] {
-    return wasm::read_module_file(module_file);
-  });
-  if (info.abi == wasm::ProxyAbi::none) {
-    throw Error(ErrorKind::invalid_input,
-                module_file.string() + " is a wasm module but not a proxy-wasm filter: it exports "
-                                       "no proxy_on_* callbacks",
-                "build the filter target (--bazel-target) and name its output (--bazel-output)");
-  }
-}
-
 }  // namespace
 
 CppBuildResult build_cpp(store::Store& store, const CppBuildRequest& request, ProcessRunner& runner,
                          const LogFn& log) {
   return with_context("building " + request.source_dir.string(), [&] {
     check_workspace(request.source_dir);
-    check_output(request.output);
-    std::optional<fs::path> config = resolve_config(request);
+    check_relative_path(request.output, "--bazel-output", "bazel-bin/");
+    std::optional<fs::path> config = resolve_config(request.source_dir, request.config_file);
     BazelTool tool = find_bazel(request.bazel);
     std::vector<std::string> startup = startup_options_from_env();
     startup.insert(startup.end(), request.startup_options.begin(), request.startup_options.end());
@@ -122,7 +80,8 @@ CppBuildResult build_cpp(store::Store& store, const CppBuildRequest& request, Pr
     }
 
     result.module_file = locate_output(request, tool, startup, runner);
-    check_proxy_wasm(result.module_file);
+    check_proxy_wasm(result.module_file, "Bazel",
+                     "build the filter target (--bazel-target) and name its output (--bazel-output)");
     image::PackageRequest package;
     package.wasm_file = result.module_file;
     package.reference = request.reference;

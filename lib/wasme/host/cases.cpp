@@ -16,6 +16,7 @@ namespace {
 
 constexpr size_t kMaxFileBytes = 4u << 20;
 constexpr int kMaxDepth = 256;  // yaml-cpp recurses per nesting level: bound it before parsing
+constexpr size_t kMaxConfigNodes = 100'000;
 
 class Parser {
  public:
@@ -29,10 +30,16 @@ class Parser {
         .with_exit_status(2);
   }
 
+  // A mapping key, which must be a plain string (`? [a]: x` is YAML, not a name).
+  std::string key_of(const YAML::Node& key, const std::string& field) const {
+    if (!key.IsScalar()) fail(key, field, "keys must be strings");
+    return key.as<std::string>();
+  }
+
   void only_keys(const YAML::Node& map, const std::string& field, const std::set<std::string>& allowed) const {
     if (!map.IsMap()) fail(map, field, "must be a mapping");
     for (const auto& entry : map) {
-      auto key = entry.first.as<std::string>();
+      auto key = key_of(entry.first, field);
       if (!allowed.count(key)) {
         std::string list;
         for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
@@ -59,7 +66,7 @@ class Parser {
     if (!node.IsMap()) fail(node, field, "must be a mapping of header names to values");
     Headers out;
     for (const auto& entry : node) {
-      auto name = entry.first.as<std::string>();
+      auto name = key_of(entry.first, field);
       out.emplace_back(lower_case(name), scalar(entry.second, field + "." + name));
     }
     return out;
@@ -69,7 +76,7 @@ class Parser {
     if (!node.IsMap()) fail(node, field, "must be a mapping of header names to values (null: must be absent)");
     std::vector<ExpectedHeader> out;
     for (const auto& entry : node) {
-      auto name = entry.first.as<std::string>();
+      auto name = key_of(entry.first, field);
       if (entry.second.IsNull()) {
         out.push_back({lower_case(name), std::nullopt});
       } else {
@@ -147,7 +154,7 @@ class Parser {
     if (const auto& metrics = node["metrics"]) {
       if (!metrics.IsMap()) fail(metrics, field + ".metrics", "must be a mapping of metric names to numbers");
       for (const auto& entry : metrics) {
-        auto name = entry.first.as<std::string>();
+        auto name = key_of(entry.first, field + ".metrics");
         try {
           e.metrics.emplace_back(name, entry.second.as<int64_t>());
         } catch (const YAML::Exception&) {
@@ -181,8 +188,9 @@ class Parser {
     c.upstream = upstream(node["upstream"] ? node["upstream"] : YAML::Node(YAML::NodeType::Map), field + ".upstream");
     if (node["httpCalls"]) c.http_calls = http_calls(node["httpCalls"], field + ".httpCalls");
     if (node["expect"]) c.expect = expectation(node["expect"], field + ".expect");
-    if (!c.request && (c.expect.status || !c.expect.headers.empty() || c.expect.body)) {
-      fail(node, field + ".expect", "a ticks-only case (no request) cannot expect a response");
+    if (!c.request && (c.expect.status || !c.expect.headers.empty() || c.expect.body ||
+                       !c.expect.upstream_headers.empty() || c.expect.upstream_body)) {
+      fail(node, field + ".expect", "a ticks-only case (no request) cannot expect a response or an upstream request");
     }
     return c;
   }
@@ -194,14 +202,19 @@ class Parser {
     f.path = path_;
     if (const auto& config = root["config"]) {
       // A mapping is taken as JSON, so configurations need not be quoted twice.
-      f.config = config.IsScalar() ? config.as<std::string>() : to_json(config).dump();
+      if (config.IsScalar()) {
+        f.config = config.as<std::string>();
+      } else {
+        size_t budget = kMaxConfigNodes;
+        f.config = to_json(config, 0, budget).dump();
+      }
     }
     if (root["rootId"]) f.root_id = scalar(root["rootId"], "rootId");
     if (root["vmConfig"]) f.vm_config = scalar(root["vmConfig"], "vmConfig");
     if (const auto& props = root["properties"]) {
       if (!props.IsMap()) fail(props, "properties", "must be a mapping of dotted paths to strings");
       for (const auto& entry : props) {
-        auto key = entry.first.as<std::string>();
+        auto key = key_of(entry.first, "properties");
         f.properties[key] = scalar(entry.second, "properties." + key);
       }
     }
@@ -217,30 +230,28 @@ class Parser {
   }
 
  private:
-  nlohmann::json to_json(const YAML::Node& node) const {
+  // A YAML mapping as JSON. Aliases can make a node contain itself or fan out exponentially
+  // (yaml-cpp registers an anchor before its children): depth and node count are bounded.
+  nlohmann::json to_json(const YAML::Node& node, int depth, size_t& budget) const {
+    if (depth > kMaxDepth) fail(node, "config", "nested deeper than " + std::to_string(kMaxDepth) + " levels (an alias loop?)");
+    if (budget-- == 0) fail(node, "config", "over " + std::to_string(kMaxConfigNodes) + " values (aliases expanding?)");
     if (node.IsMap()) {
       auto object = nlohmann::json::object();
-      for (const auto& entry : node) object[entry.first.as<std::string>()] = to_json(entry.second);
+      for (const auto& entry : node) object[key_of(entry.first, "config")] = to_json(entry.second, depth + 1, budget);
       return object;
     }
     if (node.IsSequence()) {
       auto array = nlohmann::json::array();
-      for (const auto& item : node) array.push_back(to_json(item));
+      for (const auto& item : node) array.push_back(to_json(item, depth + 1, budget));
       return array;
     }
     if (node.IsNull()) return nullptr;
-    // Plain scalars keep YAML's reading of numbers and booleans; quoted ones stay strings.
+    // Plain scalars keep YAML's reading of numbers and booleans when JSON reads them the same
+    // way; quoted ones, and words like nan or 0x1F, stay strings.
     const std::string text = node.as<std::string>();
     if (node.Tag() == "?") {
-      if (text == "true" || text == "false") return text == "true";
-      try {
-        size_t used = 0;
-        long long n = std::stoll(text, &used);
-        if (used == text.size()) return n;
-        double d = std::stod(text, &used);
-        if (used == text.size()) return d;
-      } catch (const std::exception&) {
-      }
+      auto parsed = nlohmann::json::parse(text, nullptr, false);
+      if (parsed.is_number() || parsed.is_boolean()) return parsed;
     }
     return text;
   }

@@ -67,7 +67,11 @@ class Instance {
   // Calls an export; throws Trap. Calls made from inside a host function share the outer
   // call's instruction budget.
   virtual std::vector<uint64_t> call(size_t handle, const std::vector<uint64_t>& args) = 0;
+  // Runs the module's start function, if it has one, within the budget; the host calls it once
+  // its own state is ready (host functions may run during it). Throws Trap.
+  virtual void run_start() = 0;
   // The exported linear memory; valid until the module runs again (memory.grow moves it).
+  virtual bool has_memory() const = 0;
   virtual uint8_t* memory_data() = 0;
   virtual uint64_t memory_size() const = 0;
 };
@@ -76,8 +80,8 @@ class Engine {
  public:
   virtual ~Engine() = default;
   virtual const char* name() const = 0;
-  // Validates and instantiates, then runs the start function within the budget. Throws
-  // Error(invalid_input) naming every import the resolver lacks, or for an invalid module.
+  // Validates and instantiates (without running the start function: Instance::run_start).
+  // Throws Error(invalid_input) naming every import the resolver lacks, or for an invalid module.
   virtual std::unique_ptr<Instance> instantiate(std::string_view wasm, const ImportResolver& imports,
                                                 const InstanceLimits& limits) const = 0;
 };

@@ -17,10 +17,18 @@ std::optional<std::string> header_value(const Headers& headers, std::string_view
   std::optional<std::string> joined;
   for (const auto& [k, v] : headers) {
     if (k != wanted) continue;
-    // Several values of one header read as one, comma-joined, as Envoy's getHeaderMapValue.
+    // Several values of one header read as one, comma-joined, as a client reads them.
     joined = joined ? *joined + "," + v : v;
   }
   return joined;
+}
+
+std::optional<std::string> first_header_value(const Headers& headers, std::string_view key) {
+  std::string wanted = lower_case(key);
+  for (const auto& [k, v] : headers) {
+    if (k == wanted) return v;
+  }
+  return std::nullopt;
 }
 
 void remove_header(Headers& headers, std::string_view key) {

@@ -45,6 +45,7 @@ struct Exchange {
   bool resume_request = false;   // proxy_continue_stream / proxy_continue_request
   bool resume_response = false;
   bool response_started = false;  // the filter is past the request (for response.* properties)
+  std::string response_details;   // response.code_details: via_upstream, a local reply's, …
 };
 
 // proxy_http_call / proxy_dispatch_http_call as the filter made it.
@@ -69,7 +70,10 @@ struct HttpCallResponse {
 
 // Header maps: keys compared case-insensitively (stored lower-case).
 std::string lower_case(std::string_view s);
+// All values of a header, comma-joined (as a client sees them); nullopt when absent.
 std::optional<std::string> header_value(const Headers& headers, std::string_view key);
+// The first value only, as Envoy answers a filter's proxy_get_header_map_value.
+std::optional<std::string> first_header_value(const Headers& headers, std::string_view key);
 void remove_header(Headers& headers, std::string_view key);
 void replace_header(Headers& headers, std::string_view key, std::string_view value);
 

@@ -54,11 +54,16 @@ uint32_t set_property(VmState& s, const uint64_t* a) {
   auto value = s.memory->view(a[2], a[3]);
   if (!path || !value) return result(WasmResult::invalid_memory_access);
   Exchange* stream = s.stream();
-  if (!stream) return result(WasmResult::bad_argument);
+  if (!stream) return result(WasmResult::not_found);  // Envoy: no stream, no filter state
   std::string key(*path);
   for (char& c : key) c = c == '\0' ? '.' : c;
   stream->filter_state[key] = std::string(*value);
   return kOk;
+}
+
+// ABI 0.1.0's way to read the plugin configuration (proxy-wasm-cpp-host exports.cc).
+uint32_t get_configuration(VmState& s, const uint64_t* a) {
+  return result(s.memory->return_bytes(s.config.plugin_config, a[0], a[1]));
 }
 
 // No foreign functions are registered in wasme's host; Envoy answers the same for an unknown
@@ -82,6 +87,7 @@ std::vector<ProxyFunction> vm_functions() {
       {"proxy_get_property", 4, get_property},
       {"proxy_set_property", 4, set_property},
       {"proxy_call_foreign_function", 6, call_foreign_function},
+      {"proxy_get_configuration", 2, get_configuration},
       {"proxy_grpc_call", -1, unimplemented},
       {"proxy_grpc_stream", -1, unimplemented},
       {"proxy_grpc_send", -1, unimplemented},
@@ -123,6 +129,10 @@ std::optional<HostFunction> proxy_import(VmState& state, const ImportRequest& re
   // emscripten-built modules tell the host when memory grows; nothing to do here.
   if (request.name == "emscripten_notify_memory_growth" && sig.params.size() == 1 && sig.results.empty()) {
     return HostFunction([](const uint64_t*, uint64_t*) {});
+  }
+  // Single-threaded modules built with pthread stubs compare thread ids (cpp-host provides it).
+  if (request.name == "pthread_equal" && sig.params.size() == 2 && sig.results.size() == 1) {
+    return HostFunction([](const uint64_t* args, uint64_t* results) { results[0] = args[0] == args[1] ? 1 : 0; });
   }
   for (const auto& f : all_functions()) {
     if (f.name != request.name) continue;

@@ -23,6 +23,8 @@ Headers* header_map(VmState& s, uint64_t type) {
   }
 }
 
+bool valid_map_type(uint64_t type) { return type <= static_cast<uint64_t>(HeaderMapType::http_call_response_trailers); }
+
 bool read_only_map(uint64_t type) {
   auto t = static_cast<HeaderMapType>(type);
   return t == HeaderMapType::http_call_response_headers || t == HeaderMapType::http_call_response_trailers;
@@ -48,8 +50,11 @@ uint32_t get_header_map_value(VmState& s, const uint64_t* a) {
   Headers* map = header_map(s, a[0]);
   auto key = s.memory->view(a[1], a[2]);
   if (!key) return result(WasmResult::invalid_memory_access);
-  if (!map) return result(WasmResult::bad_argument);
-  auto value = header_value(*map, *key);
+  if (!valid_map_type(a[0])) return result(WasmResult::bad_argument);
+  // Envoy answers a header's first value (Context::getHeaderMapValue), and ABI 0.1.0 answers a
+  // missing one with an empty value (proxy-wasm-cpp-host exports.cc).
+  std::optional<std::string> value = map ? first_header_value(*map, *key) : std::nullopt;
+  if (!value && s.abi == wasm::ProxyAbi::v0_1_0) value = std::string();
   if (!value) return result(WasmResult::not_found);
   return result(s.memory->return_bytes(*value, a[3], a[4]));
 }
@@ -84,8 +89,11 @@ uint32_t remove_header_map_value(VmState& s, const uint64_t* a) {
 }
 
 uint32_t get_header_map_pairs(VmState& s, const uint64_t* a) {
+  if (!valid_map_type(a[0])) return result(WasmResult::bad_argument);
   Headers* map = header_map(s, a[0]);
-  if (!map) return result(WasmResult::bad_argument);
+  // A map the stream does not have yet, or an empty one, is no data at all (address 0, size 0),
+  // as proxy-wasm-cpp-host's get_header_map_pairs answers.
+  if (!map || map->empty()) return result(s.memory->return_bytes("", a[1], a[2]));
   return result(s.memory->return_bytes(serialize_pairs(*map), a[1], a[2]));
 }
 
@@ -102,12 +110,14 @@ uint32_t set_header_map_pairs(VmState& s, const uint64_t* a) {
 }
 
 uint32_t get_header_map_size(VmState& s, const uint64_t* a) {
+  if (!valid_map_type(a[0])) return result(WasmResult::bad_argument);
   Headers* map = header_map(s, a[0]);
-  if (!map) return result(WasmResult::bad_argument);
-  // The ABI's "size" is the serialized size in bytes (proxy-wasm-cpp-host getHeaderMapSize).
-  return s.memory->write_u32(a[1], static_cast<uint32_t>(serialize_pairs(*map).size()))
-             ? kOk
-             : result(WasmResult::invalid_memory_access);
+  // Envoy answers the map's byteSize(): the lengths of its keys and values added up.
+  uint64_t size = 0;
+  if (map) {
+    for (const auto& [k, v] : *map) size += k.size() + v.size();
+  }
+  return s.memory->write_u32(a[1], static_cast<uint32_t>(size)) ? kOk : result(WasmResult::invalid_memory_access);
 }
 
 uint32_t get_buffer_bytes(VmState& s, const uint64_t* a) {
@@ -115,8 +125,9 @@ uint32_t get_buffer_bytes(VmState& s, const uint64_t* a) {
   std::string* data = buffer(s, a[0], &writable);
   if (!data) return result(WasmResult::not_found);
   const uint64_t start = a[1], max = a[2];
-  if (start > data->size()) return result(WasmResult::bad_argument);
-  return result(s.memory->return_bytes(std::string_view(*data).substr(start, max), a[3], a[4]));
+  // A copy: the module's allocator runs before the bytes are written, and may change the buffer.
+  std::string bytes = start < data->size() ? data->substr(start, max) : std::string();
+  return result(s.memory->return_bytes(bytes, a[3], a[4]));
 }
 
 uint32_t get_buffer_status(VmState& s, const uint64_t* a) {
@@ -130,7 +141,8 @@ uint32_t get_buffer_status(VmState& s, const uint64_t* a) {
 }
 
 // Envoy's semantics (source/extensions/common/wasm/context.cc, Buffer::copyFrom): start 0 and
-// size 0 prepends, start 0 and size >= length replaces, start >= length appends.
+// size 0 prepends, start 0 and size >= length replaces, start >= length appends; anything
+// else is a bad argument.
 uint32_t set_buffer_bytes(VmState& s, const uint64_t* a) {
   bool writable;
   std::string* data = buffer(s, a[0], &writable);
@@ -139,14 +151,13 @@ uint32_t set_buffer_bytes(VmState& s, const uint64_t* a) {
   if (!data) return result(WasmResult::not_found);
   if (!writable) return result(WasmResult::bad_argument);
   const uint64_t start = a[1], size = a[2];
+  if (data->size() + bytes->size() > s.config.limits.max_memory_bytes) return result(WasmResult::bad_argument);
   if (start == 0 && size == 0) {
     data->insert(0, *bytes);
   } else if (start == 0 && size >= data->size()) {
     data->assign(*bytes);
   } else if (start >= data->size()) {
     data->append(*bytes);
-  } else if (size <= data->size() - start) {
-    data->replace(start, size, *bytes);
   } else {
     return result(WasmResult::bad_argument);
   }
@@ -163,6 +174,8 @@ uint32_t send_local_response(VmState& s, const uint64_t* a) {
   Exchange* stream = s.stream();
   if (!stream) return result(WasmResult::bad_argument);
   LocalReply reply{static_cast<uint32_t>(a[0]), std::string(*details), std::string(*body), {}};
+  // Envoy keeps details free of whitespace (StringUtil::replaceAllEmptySpace).
+  for (char& c : reply.details) c = (c == ' ' || c == '\t' || c == '\n' || c == '\r') ? '_' : c;
   for (auto& [k, v] : *pairs) reply.headers.emplace_back(lower_case(k), std::move(v));
   stream->local_reply = std::move(reply);
   return kOk;
@@ -171,10 +184,13 @@ uint32_t send_local_response(VmState& s, const uint64_t* a) {
 uint32_t continue_stream(VmState& s, const uint64_t* a) {
   Exchange* stream = s.stream();
   if (!stream) return result(WasmResult::bad_argument);
-  if (a[0] == 0) stream->resume_request = true;        // WasmStreamType::Request
-  else if (a[0] == 1) stream->resume_response = true;  // WasmStreamType::Response
-  else return result(WasmResult::bad_argument);
-  return kOk;
+  switch (a[0]) {  // WasmStreamType, as Envoy's Context::continueStream answers each
+    case 0: stream->resume_request = true; return kOk;
+    case 1: stream->resume_response = true; return kOk;
+    case 2: return kOk;  // downstream: nothing is paused at L4 here
+    case 3: return result(WasmResult::unimplemented);
+    default: return result(WasmResult::bad_argument);
+  }
 }
 
 uint32_t continue_request(VmState& s, const uint64_t*) {
@@ -207,12 +223,21 @@ uint32_t http_call(VmState& s, const uint64_t* a) {
   auto header_pairs = parse_pairs(*headers);
   auto trailer_pairs = parse_pairs(*trailers);
   if (!header_pairs || !trailer_pairs) return result(WasmResult::parse_failure);
+  for (auto& h : *header_pairs) h.first = lower_case(h.first);
+  for (auto& h : *trailer_pairs) h.first = lower_case(h.first);
+  // Envoy refuses an unknown cluster and a negative timeout at once, without a callback.
+  std::string cluster_name(*cluster);
+  if (s.config.known_clusters && !s.config.known_clusters->count(cluster_name)) return result(WasmResult::bad_argument);
+  if (a[8] > 0x7fffffffu) return result(WasmResult::bad_argument);
   // Envoy refuses a call without :method, :path and :authority (Context::httpCall).
   for (const char* required : {":method", ":path", ":authority"}) {
     if (!header_value(*header_pairs, required)) return result(WasmResult::bad_argument);
   }
   if (s.pending_calls.size() >= 64) return result(WasmResult::internal_failure);  // a runaway filter
-  HttpCallRequest call{s.next_call_token++, s.active_context(), std::string(*cluster), std::move(*header_pairs),
+  // The call belongs to the root context, which gets proxy_on_http_call_response (cpp-host
+  // exports.cc http_call: contextOrEffectiveContext()->root_context()); SDKs map the token back
+  // to their stream and set the effective context themselves.
+  HttpCallRequest call{s.next_call_token++, s.root_context_id, cluster_name, std::move(*header_pairs),
                        std::string(*body), std::move(*trailer_pairs), static_cast<uint32_t>(a[8])};
   s.memory->write_u32(a[9], call.token);
   s.pending_calls.push_back(std::move(call));

@@ -54,7 +54,7 @@ std::optional<std::string> response_property(const Exchange& ex, const std::stri
       return std::nullopt;
     }
   }
-  if (field == "code_details") return ex.local_reply ? ex.local_reply->details : std::string("via_upstream");
+  if (field == "code_details") return ex.response_details;
   if (field == "size") return int64_bytes(static_cast<int64_t>(ex.response.body.size()));
   if (field == "headers" && !rest.empty()) return header(h, rest);
   return std::nullopt;

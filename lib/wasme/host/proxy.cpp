@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <set>
 
 #include "wasme/core/error.hpp"
 #include "wasme/host/stream.hpp"
@@ -21,9 +22,13 @@ constexpr size_t kConnectionThreads = 64;
 // httplib records the peer's address among the request headers under these names.
 bool hop_by_hop(const std::string& lower) {
   static const char* const names[] = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade",
-                                      "te", "content-length", "remote_addr", "remote_port", "local_addr", "local_port"};
+                                      "te", "remote_addr", "remote_port", "local_addr", "local_port"};
   return std::any_of(std::begin(names), std::end(names), [&](const char* n) { return lower == n; });
 }
+
+// What is not passed on as it came: the filter may have changed the body, so the length is
+// computed again for each hop.
+bool recomputed(const std::string& lower) { return hop_by_hop(lower) || lower == "content-length"; }
 
 // One keep-alive client per endpoint and worker thread: no new connection per request.
 httplib::Client& client_for(const HttpEndpoint& endpoint) {
@@ -47,7 +52,7 @@ HttpMessage send(const HttpEndpoint& endpoint, const HttpMessage& message, uint6
   request.method = header_value(message.headers, ":method").value_or("GET");
   request.path = header_value(message.headers, ":path").value_or("/");
   for (const auto& [key, value] : message.headers) {
-    if (key.empty() || key[0] == ':' || hop_by_hop(key) || key == "host") continue;
+    if (key.empty() || key[0] == ':' || recomputed(key) || key == "host") continue;
     request.headers.emplace(key, value);
   }
   request.headers.emplace("host", header_value(message.headers, ":authority").value_or(endpoint.str()));
@@ -73,7 +78,7 @@ HttpMessage send(const HttpEndpoint& endpoint, const HttpMessage& message, uint6
   response.headers.emplace_back(":status", std::to_string(raw.status));
   for (const auto& [key, value] : raw.headers) {
     std::string lower = lower_case(key);
-    if (!hop_by_hop(lower)) response.headers.emplace_back(lower, value);
+    if (!recomputed(lower)) response.headers.emplace_back(lower, value);
   }
   return response;
 }
@@ -98,7 +103,7 @@ void to_response(const HttpMessage& message, httplib::Response& res) {
   res.status = static_cast<int>(status_of(message));
   if (res.status == 0) res.status = 502;
   for (const auto& [key, value] : message.headers) {
-    if (key.empty() || key[0] == ':' || hop_by_hop(key)) continue;
+    if (key.empty() || key[0] == ':' || recomputed(key)) continue;
     res.headers.emplace(key, value);
   }
   res.body = message.body;
@@ -181,6 +186,9 @@ Proxy::Proxy(const Engine& engine, std::string wasm, ProxyOptions options)
     : engine_(engine), wasm_(std::move(wasm)), options_(std::move(options)), shared_(std::make_shared<SharedState>()),
       pool_(std::make_unique<VmPool>()) {
   if (options_.workers == 0) options_.workers = 1;
+  std::set<std::string> clusters;
+  for (const auto& [name, endpoint] : options_.clusters) clusters.insert(name);
+  options_.vm.known_clusters = clusters;
   auto log_mutex = std::make_shared<std::mutex>();
   auto log = options_.vm.log;
   options_.vm.log = [log, log_mutex](LogLevel level, const std::string& line) {
@@ -235,7 +243,7 @@ void Proxy::start() {
     };
     HttpCaller calls = [this, max_body, &timed](const HttpCallRequest& call) -> HttpCallResponse {
       auto cluster = options_.clusters.find(call.cluster);
-      if (cluster == options_.clusters.end()) return {};  // Envoy: no such cluster, the call fails
+      if (cluster == options_.clusters.end()) return {};  // refused earlier (known_clusters)
       HttpMessage request{call.headers, call.body, call.trailers};
       try {
         HttpMessage answer =
@@ -291,6 +299,10 @@ void Proxy::start() {
   }
   threads_.emplace_back([this] { server_->listen_after_bind(); });
   threads_.emplace_back([this] { tick_loop(); });
+  // httplib's stop() does nothing before listen has started: wait for it, so stop() always stops.
+  for (int i = 0; i < 500 && (!server_->is_running() || (admin_ && !admin_->is_running())); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
 }
 
 void Proxy::tick_loop() {
@@ -345,7 +357,7 @@ std::string Proxy::stats_text() const {
       continue;
     }
     // Envoy prints each quantile as (interval,cumulative); wasme has one window: both the same.
-    std::vector<uint64_t> sorted = m.samples;
+    std::vector<uint64_t> sorted(m.samples.begin(), m.samples.end());
     std::sort(sorted.begin(), sorted.end());
     out += m.name + ":";
     for (double p : {0.0, 25.0, 50.0, 75.0, 90.0, 95.0, 99.0, 99.5, 99.9, 100.0}) {

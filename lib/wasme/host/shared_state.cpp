@@ -3,7 +3,8 @@
 namespace wasme::host {
 namespace {
 constexpr size_t kMaxSamples = 10'000;
-constexpr size_t kMaxQueueItems = 10'000;  // a queue nobody drains must not eat the machine
+constexpr size_t kMaxQueueItems = 10'000;     // a queue nobody drains must not eat the machine
+constexpr size_t kMaxQueueItemBytes = 1u << 20;
 }  // namespace
 
 std::optional<std::pair<std::string, uint32_t>> SharedState::get_data(const std::string& key) const {
@@ -15,8 +16,9 @@ std::optional<std::pair<std::string, uint32_t>> SharedState::get_data(const std:
 
 WasmResult SharedState::set_data(const std::string& key, const std::string& value, uint32_t cas) {
   std::lock_guard lock(mutex_);
+  // The cas is compared only when the key exists (proxy-wasm-cpp-host src/shared_data.cc).
   auto it = data_.find(key);
-  if (cas != 0 && (it == data_.end() || it->second.second != cas)) return WasmResult::cas_mismatch;
+  if (cas != 0 && it != data_.end() && it->second.second != cas) return WasmResult::cas_mismatch;
   data_[key] = {value, next_cas_++};
   if (next_cas_ == 0) next_cas_ = 1;  // 0 means "no cas" to the module
   return WasmResult::ok;
@@ -51,7 +53,7 @@ WasmResult SharedState::enqueue(uint32_t token, std::string data) {
     std::lock_guard lock(mutex_);
     auto it = queues_.find(token);
     if (it == queues_.end()) return WasmResult::not_found;
-    if (it->second.items.size() >= kMaxQueueItems) return WasmResult::internal_failure;
+    if (it->second.items.size() >= kMaxQueueItems || data.size() > kMaxQueueItemBytes) return WasmResult::internal_failure;
     it->second.items.push_back(std::move(data));
     ready = it->second.ready;
   }
@@ -91,8 +93,10 @@ uint32_t SharedState::define_metric(MetricType type, const std::string& name) {
 WasmResult SharedState::increment_metric(uint32_t id, int64_t offset) {
   std::lock_guard lock(mutex_);
   if (id == 0 || id > metrics_.size()) return WasmResult::not_found;
+  // As Envoy's Context::incrementMetric: counters only go up; gauges either way.
   auto& metric = metrics_[id - 1];
   if (metric.type == MetricType::histogram) return WasmResult::bad_argument;
+  if (metric.type == MetricType::counter && offset <= 0) return WasmResult::bad_argument;
   metric.value += offset;
   return WasmResult::ok;
 }
@@ -101,10 +105,13 @@ WasmResult SharedState::record_metric(uint32_t id, uint64_t value) {
   std::lock_guard lock(mutex_);
   if (id == 0 || id > metrics_.size()) return WasmResult::not_found;
   auto& metric = metrics_[id - 1];
+  // As Envoy's Context::recordMetric: a counter adds, a gauge is set, a histogram records.
   if (metric.type == MetricType::histogram) {
-    if (metric.samples.size() == kMaxSamples) metric.samples.erase(metric.samples.begin());
+    if (metric.samples.size() == kMaxSamples) metric.samples.pop_front();
     metric.samples.push_back(value);
     ++metric.value;
+  } else if (metric.type == MetricType::counter) {
+    metric.value += static_cast<int64_t>(value);
   } else {
     metric.value = static_cast<int64_t>(value);
   }

@@ -10,9 +10,12 @@ namespace {
 
 constexpr int kMaxCallRounds = 100;  // a filter answering each call with another one
 
-// StopAllIterationAndBuffer (3) and StopAllIterationAndWatermark (4): the filter gets no body
-// until it resumes (envoy/http/filter.h FilterHeadersStatus).
-bool stops_all(uint32_t action) { return action == 3 || action == 4; }
+// A headers callback that does not continue stops everything after it, its own body
+// included, until it resumes: Envoy maps StopIteration (1) and every other status to
+// StopAllIterationAndWatermark unless allow_on_headers_stop_iteration is set, which it is not
+// by default (source/extensions/common/wasm/context.cc,
+// convertVmCallResultToFilterHeadersStatus).
+bool headers_stop_all(uint32_t action) { return action != 0; }
 
 HttpMessage local_reply_message(const LocalReply& reply) {
   HttpMessage message;
@@ -38,7 +41,7 @@ class Driver {
     uint32_t action = vm_.on_request_headers(id, !has_body && !has_trailers);
     const char* last = "proxy_on_request_headers";
     if (!settle(action, ex_.resume_request)) return false;
-    if (stops_all(action) && blocked_) return stuck(out, last);
+    if (headers_stop_all(action) && blocked_) return stuck(out, last);
     if (has_body) {
       action = vm_.on_request_body(id, !has_trailers);
       last = "proxy_on_request_body";
@@ -56,12 +59,13 @@ class Driver {
   // Runs the response side over ex_.response; false when the filter left it stuck.
   bool response_side(uint32_t id, ExchangeOutcome& out, bool allow_local_reply) {
     blocked_ = false;
+    ex_.resume_response = false;  // a resume made before the response has nothing to resume
     const bool has_body = !ex_.response.body.empty();
     const bool has_trailers = !ex_.response.trailers.empty();
     uint32_t action = vm_.on_response_headers(id, !has_body && !has_trailers);
     const char* last = "proxy_on_response_headers";
     if (!settle(action, ex_.resume_response) && allow_local_reply) return true;
-    if (stops_all(action) && blocked_) return stuck(out, last);
+    if (headers_stop_all(action) && blocked_) return stuck(out, last);
     if (has_body) {
       action = vm_.on_response_body(id, !has_trailers);
       last = "proxy_on_response_body";
@@ -82,14 +86,17 @@ class Driver {
   bool settle(uint32_t action, bool& resumed) {
     if (action != 0) blocked_ = true;
     complete_pending_work(vm_, calls_);
-    if (ex_.local_reply) return false;
     if (resumed) {
       blocked_ = false;
       resumed = false;
     } else if (action == 0) {
       blocked_ = false;
     }
-    return true;
+    // The first local reply ends the stream; one sent while that reply passes the response
+    // callbacks is ignored.
+    const bool new_reply = ex_.local_reply.has_value() && !replied_;
+    replied_ = replied_ || ex_.local_reply.has_value();
+    return !new_reply;
   }
 
   bool stuck(ExchangeOutcome& out, const char* callback) {
@@ -101,6 +108,7 @@ class Driver {
   Exchange& ex_;
   const HttpCaller& calls_;
   bool blocked_ = false;
+  bool replied_ = false;
 };
 
 }  // namespace
@@ -146,18 +154,26 @@ ExchangeOutcome run_exchange(PluginVm& vm, HttpMessage request, const Connection
   ex.connection = connection;
   Driver driver(vm, ex, calls);
   uint32_t id = 0;
+  // Whatever happens, the VM forgets the stream before `ex` goes: it holds a pointer to it.
+  struct Finish {
+    PluginVm& vm;
+    uint32_t& id;
+    ~Finish() {
+      if (id != 0) vm.finish_stream(id);
+    }
+  } finish{vm, id};
   try {
     id = vm.create_stream(ex);
     if (driver.request_side(id, out)) {
       out.upstream_request = ex.request;
       try {
         ex.response = upstream(ex.request);
-        out.details = "via_upstream";
+        out.details = ex.response_details = "via_upstream";
       } catch (const Error&) {
         // What Envoy answers when the upstream cannot be reached.
         ex.response = local_reply_message(LocalReply{
             503, "", "upstream connect error or disconnect/reset before headers. reset reason: connection failure", {}});
-        out.details = "upstream_reset_before_response_started";
+        out.details = ex.response_details = "upstream_reset_before_response_started";
       }
       if (driver.response_side(id, out, true) && ex.local_reply) {
         ex.response = local_reply_message(*ex.local_reply);  // the filter replaced the response
@@ -169,7 +185,7 @@ ExchangeOutcome run_exchange(PluginVm& vm, HttpMessage request, const Connection
       LocalReply reply = *ex.local_reply;
       ex.local_reply.reset();
       ex.response = local_reply_message(reply);
-      out.details = reply.details;
+      out.details = ex.response_details = reply.details;
       driver.response_side(id, out, false);
       ex.local_reply = reply;
     }
@@ -183,7 +199,16 @@ ExchangeOutcome run_exchange(PluginVm& vm, HttpMessage request, const Connection
     out.response = fail_stream_message();
     out.details = "wasm_fail_stream";
   }
-  if (id != 0) vm.finish_stream(id);
+  if (id != 0) {
+    vm.finish_stream(id);
+    id = 0;
+    // HTTP calls made in proxy_on_done or proxy_on_log (access logging) still go out, as in Envoy.
+    try {
+      complete_pending_work(vm, calls);
+    } catch (const Trap& trap) {
+      if (out.vm_failure.empty()) out.vm_failure = trap.what();
+    }
+  }
   return out;
 }
 

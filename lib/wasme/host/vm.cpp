@@ -2,8 +2,6 @@
 // (proxy-wasm-cpp-host src/context.cc and src/wasm.cc, branch main).
 #include "wasme/host/vm.hpp"
 
-#include <algorithm>
-
 #include "wasme/core/error.hpp"
 #include "wasme/host/vm_state.hpp"
 
@@ -49,7 +47,7 @@ PluginVm::PluginVm(const Engine& engine, std::string_view wasm, VmConfig config,
       },
       s.config.limits);
   s.memory = std::make_unique<GuestMemory>(*s.instance);
-  if (!s.instance->memory_data()) {
+  if (!s.instance->has_memory()) {
     throw Error(ErrorKind::invalid_input, "the module exports no memory named \"memory\"",
                 "proxy-wasm modules export their linear memory as \"memory\"");
   }
@@ -60,6 +58,11 @@ PluginVm::PluginVm(const Engine& engine, std::string_view wasm, VmConfig config,
                 "the host needs one to hand the filter headers and bodies");
   }
   s.memory->set_allocator(allocator);
+  try {
+    s.instance->run_start();  // now that host functions have their memory
+  } catch (const Trap& trap) {
+    throw Error(ErrorKind::invalid_input, std::string("running the module's start function: ") + trap.what());
+  }
 }
 
 PluginVm::~PluginVm() {
@@ -93,17 +96,23 @@ uint64_t PluginVm::call(const char* callback, std::vector<uint64_t> args, uint64
 
 void PluginVm::start() {
   VmState& s = *state_;
-  for (const char* init : {"_initialize", "_start"}) {
-    if (!s.instance->find_export(init)) continue;
+  // As proxy-wasm-cpp-host's WasmBase::startVm: _initialize (reactors) else _start (commands),
+  // then main(0, 0) when the module has one (it may register the root contexts there).
+  std::vector<std::pair<const char*, std::vector<uint64_t>>> inits;
+  if (s.instance->find_export("_initialize")) inits.push_back({"_initialize", {}});
+  else if (s.instance->find_export("_start")) inits.push_back({"_start", {}});
+  if (auto main = s.instance->find_export("main"); main && s.instance->signature(*main).params.size() <= 2) {
+    inits.push_back({"main", {0, 0}});
+  }
+  for (const auto& [init, args] : inits) {
     try {
-      call(init, {}, 0);
+      call(init, args, 0);
     } catch (const Trap& trap) {
       // A command module (TinyGo) ends _start with proc_exit(0): that is a clean start.
       if (!is_clean_exit(trap)) throw Error(ErrorKind::invalid_input, std::string("starting the module: ") + trap.what());
       s.failed = false;
       s.failure.clear();
     }
-    break;
   }
   s.current_context = s.root_context_id;
   try {
@@ -126,7 +135,12 @@ uint32_t PluginVm::create_stream(Exchange& exchange) {
   const uint32_t id = s.next_context_id++;
   s.streams[id] = &exchange;
   s.current_context = id;
-  call("proxy_on_context_create", {id, s.root_context_id}, 0);
+  try {
+    call("proxy_on_context_create", {id, s.root_context_id}, 0);
+  } catch (...) {
+    s.streams.erase(id);  // never leave a pointer to the caller's exchange behind
+    throw;
+  }
   return id;
 }
 
@@ -179,10 +193,6 @@ void PluginVm::finish_stream(uint32_t id) {
     s.log(LogLevel::error, std::string("wasme: ") + trap.what());
   }
   s.streams.erase(id);
-  // Calls the stream made and nobody answered die with it, as in Envoy.
-  auto& calls = s.pending_calls;
-  calls.erase(std::remove_if(calls.begin(), calls.end(), [id](const HttpCallRequest& c) { return c.context_id == id; }),
-              calls.end());
 }
 
 std::vector<HttpCallRequest> PluginVm::take_http_calls() {

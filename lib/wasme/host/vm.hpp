@@ -1,6 +1,8 @@
 #pragma once
 #include <functional>
 #include <map>
+#include <optional>
+#include <set>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -24,6 +26,9 @@ struct VmConfig {
   // The module's log lines (proxy_log, and WASI stdout/stderr as info/error).
   std::function<void(LogLevel, const std::string&)> log;
   std::function<uint64_t()> now_ns;  // wall clock in ns; the system clock when empty
+  // Clusters proxy_http_call may name (others are a bad argument at once, as in Envoy); any
+  // when unset (wasme test answers every call from the case).
+  std::optional<std::set<std::string>> known_clusters;
   // Extra properties by dotted path ("node.metadata.NAME": "x"), strings as given.
   std::map<std::string, std::string> properties;
 };

@@ -93,7 +93,14 @@ class WabtInstance final : public Instance {
                   "instantiating the module: " + (trap ? trap->message() : std::string("failed")));
     }
     collect_exports();
-    if (start) call_ref(instance_->funcs()[*start], {}, "the start function");
+    start_ = start;
+  }
+
+  void run_start() override {
+    if (!start_) return;
+    auto start = *start_;
+    start_.reset();
+    call_ref(instance_->funcs()[start], {}, "the start function");
   }
 
   std::optional<size_t> find_export(std::string_view name) const override {
@@ -109,6 +116,7 @@ class WabtInstance final : public Instance {
     return call_ref(entry.func, args, entry.name);
   }
 
+  bool has_memory() const override { return static_cast<bool>(memory_); }
   uint8_t* memory_data() override { return memory_ ? memory_->UnsafeData() : nullptr; }
   uint64_t memory_size() const override { return memory_ ? memory_->ByteSize() : 0; }
 
@@ -134,9 +142,10 @@ class WabtInstance final : public Instance {
   // Caps every memory at the host's limit so memory.grow fails (-1) past it, and takes the
   // start function out so it runs within the instruction budget like every other call.
   std::optional<wi::Index> limit_memory_and_take_start(wi::ModuleDesc& desc) {
-    const uint64_t max_pages = limits_.max_memory_bytes / kPageSize;
     for (auto& memory : desc.memories) {
       auto& l = memory.type.limits;
+      // wabt checks only limits.max when memory grows: keep a 32-bit memory within 4 GiB.
+      const uint64_t max_pages = std::min<uint64_t>(limits_.max_memory_bytes / kPageSize, l.is_64 ? UINT64_MAX : 65536);
       if (l.initial > max_pages) {
         throw Error(ErrorKind::invalid_input,
                     "the module needs " + std::to_string(l.initial * kPageSize >> 20) + " MiB of memory at start, over the limit of " +
@@ -298,6 +307,7 @@ class WabtInstance final : public Instance {
   std::unordered_map<std::string, size_t> export_index_;
   std::unique_ptr<wi::Thread> thread_;
   std::unique_ptr<Trap> pending_;
+  std::optional<wi::Index> start_;
   uint64_t budget_ = 0;
   int depth_ = 0;
 };
