@@ -96,7 +96,7 @@ void setup(CLI::App& app, GlobalOptions&) {
   app.add_option("DIR", flags->dir, "Directory to create the project in (new, or empty)");
   app.add_flag("--list", flags->list, "List the templates (name, language, platforms, ABI)");
   app.add_option("--template", flags->query.name, "Template to use (see --list)");
-  app.add_option("--language", flags->query.language, "Filter language: cpp");
+  app.add_option("--language", flags->query.language, "Filter language: cpp or assemblyscript");
   app.add_option("--platform", flags->query.platform, "Proxy to run the filter on: istio, envoy or gloo");
   app.add_option("--platform-version", flags->query.platform_version,
                  "Version of that proxy, e.g. 1.4.x or 1.22");

@@ -39,7 +39,8 @@ test('init --list names every template with language, platforms and ABI', () => 
   const json = sb.run(['init', '--list', '-o', 'json']);
   expectStatus(assert, json, 0);
   const list = json.json();
-  assert.deepEqual(list.map((t) => t.name), ['cpp', 'cpp-istio-1.4', 'cpp-offline']);
+  assert.deepEqual(list.map((t) => t.name), ['assemblyscript', 'cpp', 'cpp-istio-1.4', 'cpp-offline']);
+  assert.match(text.stdout, /\nassemblyscript\s+assemblyscript\s+istio 1\.7\+, envoy 1\.15\+\s+v0\.2\.0\s+downloads SDK\n/);
   const offline = list.find((t) => t.name === 'cpp-offline');
   assert.equal(offline.abi, 'v0.2.1');
   assert.equal(offline.language, 'cpp');
@@ -58,7 +59,9 @@ test('every template renders: files, valid runtime-config.json, no placeholders,
     assert.equal(out.rootId, 'my_root');
     const written = files(dir);
     assert.deepEqual(Object.keys(written).sort(), [...out.files].sort(), t.name);
-    for (const must of ['WORKSPACE', 'BUILD', 'README.md', 'runtime-config.json']) {
+    const npm = t.language === 'assemblyscript';
+    for (const must of npm ? ['package.json', 'package-lock.json', 'assembly/index.ts', 'README.md', 'runtime-config.json']
+      : ['WORKSPACE', 'BUILD', 'README.md', 'runtime-config.json']) {
       assert.ok(written[must], `${t.name} has ${must}`);
     }
     assert.ok(!written['template.json'] && !written['.bazelversion'], `${t.name}: no template.json, no .bazelversion`);
@@ -69,6 +72,11 @@ test('every template renders: files, valid runtime-config.json, no placeholders,
     }
     const config = JSON.parse(fs.readFileSync(path.join(dir, 'runtime-config.json'), 'utf8'));
     assert.deepEqual(config, { type: 'envoy_proxy', abiVersions: [t.abi], config: { rootIds: ['my_root'] } });
+    if (npm) {
+      assert.ok(fs.readFileSync(path.join(dir, 'assembly', 'index.ts'), 'utf8').includes('"my_root"'),
+        `${t.name}: the filter registers the root id`);
+      continue;
+    }
     // The stored image's config is what `build cpp` reads: the binary itself must accept it.
     const build = fs.readFileSync(path.join(dir, 'BUILD'), 'utf8');
     assert.match(build, /name = "filter\.wasm"|outs = \["filter\.wasm"\]/, `${t.name}: BUILD makes :filter.wasm`);
@@ -114,7 +122,7 @@ test('flags that leave one template need no question', () => {
 test('bad choices are usage errors naming what exists', () => {
   const cases = [
     [['--template', 'cpp-offlne'], /unknown template "cpp-offlne"/, /cpp, cpp-istio-1\.4, cpp-offline/],
-    [['--language', 'rust'], /unknown language "rust"/, /choose one of: cpp/],
+    [['--language', 'rust'], /unknown language "rust"/, /choose one of: assemblyscript, cpp/],
     [['--platform', 'nginx'], /unknown platform "nginx"/, /envoy, gloo, istio/],
     [['--platform', 'istio', '--platform-version', 'one'], /"one" is not a version like 1\.9/, /./],
     [['--platform', 'istio', '--platform-version', '1.6'], /no template fits/, /cpp-istio-1\.4/],
@@ -166,16 +174,17 @@ test('init writes nothing outside the project directory, even through a symlink 
 });
 
 test('on a terminal, init asks which template to use', (t) => {
-  // util-linux script(1) gives wasme a pseudo-terminal; the answer "3" picks cpp-offline.
+  // util-linux script(1) gives wasme a pseudo-terminal; the answer "4" picks cpp-offline.
   const dir = sb.path('asked');
   const cmd = `${WASME_BIN} init ${dir}`;
-  const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { input: '3\n', encoding: 'utf8',
+  const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { input: '4\n', encoding: 'utf8',
     env: sb.env, cwd: sb.dir, timeout: 60_000 });
   if (r.error) throw r.error;
   assert.equal(r.status, 0, r.stdout);
   assert.match(r.stdout, /Which template do you want to start from\?/);
-  assert.match(r.stdout, /1\) cpp: /);
-  assert.match(r.stdout, /3\) cpp-offline: /);
+  assert.match(r.stdout, /1\) assemblyscript: /);
+  assert.match(r.stdout, /2\) cpp: /);
+  assert.match(r.stdout, /4\) cpp-offline: /);
   assert.match(r.stdout, /Created .*asked from template cpp-offline/);
   assert.ok(fs.existsSync(path.join(dir, 'proxy_wasm_0_2_1.h')));
 

@@ -18,22 +18,25 @@ std::vector<std::string> names(const std::vector<TemplateInfo>& infos) {
 
 }  // namespace
 
-TEST_CASE("the embedded catalog lists the three C++ templates with their ABIs") {
+TEST_CASE("the embedded catalog lists the C++ and AssemblyScript templates with their ABIs") {
   const auto& all = templates();
-  REQUIRE(names(all) == std::vector<std::string>{"cpp", "cpp-istio-1.4", "cpp-offline"});
+  REQUIRE(names(all) == std::vector<std::string>{"assemblyscript", "cpp", "cpp-istio-1.4", "cpp-offline"});
   for (const auto& t : all) {
     CAPTURE(t.name);
-    CHECK(t.language == "cpp");
+    CHECK(t.language == (t.name == "assemblyscript" ? "assemblyscript" : "cpp"));
     CHECK(!t.description.empty());
     CHECK(!t.platforms.empty());
   }
-  CHECK(all[0].abi == "v0.2.1");
-  CHECK(all[1].abi == "v0-6d525c67f39b36cdff9d688697f266c1b55e9cb7");
-  CHECK(all[2].abi == "v0.2.1");
-  CHECK(all[1].network == Network::first_build);
-  CHECK(all[2].network == Network::not_needed);
-  CHECK(describe_platforms(all[1]) == "istio 1.4");
-  CHECK(describe_platforms(all[2]) == "istio 1.9+, envoy 1.17+, gloo 1.6+");
+  CHECK(all[0].abi == "v0.2.0");
+  CHECK(all[1].abi == "v0.2.1");
+  CHECK(all[2].abi == "v0-6d525c67f39b36cdff9d688697f266c1b55e9cb7");
+  CHECK(all[3].abi == "v0.2.1");
+  CHECK(all[0].network == Network::first_build);  // npm fetches the compiler
+  CHECK(all[2].network == Network::first_build);
+  CHECK(all[3].network == Network::not_needed);
+  CHECK(describe_platforms(all[0]) == "istio 1.7+, envoy 1.15+");
+  CHECK(describe_platforms(all[2]) == "istio 1.4");
+  CHECK(describe_platforms(all[3]) == "istio 1.9+, envoy 1.17+, gloo 1.6+");
 }
 
 TEST_CASE("queries select templates by name, language, platform and version") {
@@ -42,19 +45,22 @@ TEST_CASE("queries select templates by name, language, platform and version") {
     std::vector<std::string> expected;
   };
   const Case cases[] = {
-      {{}, {"cpp", "cpp-istio-1.4", "cpp-offline"}},
+      {{}, {"assemblyscript", "cpp", "cpp-istio-1.4", "cpp-offline"}},
       {{"cpp-offline", "", "", ""}, {"cpp-offline"}},
       {{"", "cpp", "", ""}, {"cpp", "cpp-istio-1.4", "cpp-offline"}},
-      {{"", "", "istio", ""}, {"cpp", "cpp-istio-1.4", "cpp-offline"}},
+      {{"", "assemblyscript", "", ""}, {"assemblyscript"}},
+      {{"", "", "istio", ""}, {"assemblyscript", "cpp", "cpp-istio-1.4", "cpp-offline"}},
       {{"", "", "istio", "1.4.x"}, {"cpp-istio-1.4"}},
       {{"", "", "istio", "1.4"}, {"cpp-istio-1.4"}},
       {{"", "", "istio", "1.4.2"}, {"cpp-istio-1.4"}},
       {{"", "", "istio", "v1.4"}, {"cpp-istio-1.4"}},
       {{"", "", "istio", "1.5.x"}, {}},
-      {{"", "", "istio", "1.9.x"}, {"cpp", "cpp-offline"}},
-      {{"", "", "istio", "1.22"}, {"cpp", "cpp-offline"}},
-      {{"", "", "envoy", "1.16"}, {}},
-      {{"", "", "envoy", "1.30.1"}, {"cpp", "cpp-offline"}},
+      {{"", "", "istio", "1.7"}, {"assemblyscript"}},
+      {{"", "", "istio", "1.9.x"}, {"assemblyscript", "cpp", "cpp-offline"}},
+      {{"", "", "istio", "1.22"}, {"assemblyscript", "cpp", "cpp-offline"}},
+      {{"", "", "envoy", "1.14"}, {}},
+      {{"", "", "envoy", "1.16"}, {"assemblyscript"}},
+      {{"", "", "envoy", "1.30.1"}, {"assemblyscript", "cpp", "cpp-offline"}},
       {{"", "", "", "1.4"}, {"cpp-istio-1.4"}},  // any platform at that version
       {{"cpp", "", "istio", "1.4"}, {}},
   };

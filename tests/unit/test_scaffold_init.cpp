@@ -141,9 +141,10 @@ TEST_CASE("several matching templates: ask when possible, else list the choices"
   r.query.platform = "envoy";
   InitResult result = init_project(r, pick_last);
   CHECK(question.find("template") != std::string::npos);
-  REQUIRE(seen.size() == 2);
-  CHECK(seen[0].find("cpp: ") == 0);
-  CHECK(seen[1].find("cpp-offline: ") == 0);
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0].find("assemblyscript: ") == 0);
+  CHECK(seen[1].find("cpp: ") == 0);
+  CHECK(seen[2].find("cpp-offline: ") == 0);
   CHECK(result.info.name == "cpp-offline");
 
   Chooser out_of_range = [](const std::string&, const std::vector<std::string>&) { return size_t(9); };

@@ -142,8 +142,21 @@ TEST_CASE("every template renders completely, with a valid runtime-config.json")
         CHECK(f.content.find("\"custom_root\"") != std::string::npos);
       }
     }
-    CHECK(have_build);
-    CHECK(have_workspace);
+    if (info.language == "cpp") {  // Bazel projects
+      CHECK(have_build);
+      CHECK(have_workspace);
+    } else {  // npm projects: package.json and its lock name the project
+      bool have_package = false, have_lock = false;
+      for (const auto& f : files) {
+        if (f.path == "package.json") have_package = nlohmann::json::parse(f.content).at("name") == "demo-filter";
+        if (f.path == "package-lock.json") have_lock = nlohmann::json::parse(f.content).at("name") == "demo-filter";
+        if (f.path.extension() == ".ts" && f.path.filename() == "index.ts") {
+          CHECK(f.content.find("\"custom_root\")") != std::string::npos);
+        }
+      }
+      CHECK(have_package);
+      CHECK(have_lock);
+    }
     CHECK(have_config);
     CHECK(have_readme);
   }

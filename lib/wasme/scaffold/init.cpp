@@ -66,9 +66,10 @@ void write_project_file(const fs::path& dir, const ProjectFile& file) {
   write_file_atomic(dir / file.path, file.content, file.mode, Durability::no_fsync);
 }
 
-std::vector<std::string> next_steps(const fs::path& dir, const Values& values, const std::vector<ProjectFile>& files) {
+std::vector<std::string> next_steps(const fs::path& dir, const Values& values, const std::vector<ProjectFile>& files,
+                                    const std::string& language) {
   std::string ref = "localhost:5000/" + values.at("NAME") + ":v0.1";
-  std::vector<std::string> steps{shell_quote({"wasme", "build", "cpp", dir.string(), "-t", ref}),
+  std::vector<std::string> steps{shell_quote({"wasme", "build", language, dir.string(), "-t", ref}),
                                  shell_quote({"wasme", "inspect", ref})};
   for (const auto& f : files) {
     // Templates that ship test cases: run them without Envoy.
@@ -120,7 +121,7 @@ InitResult init_project(const InitRequest& request, const Chooser& choose) {
     } catch (const fs::filesystem_error& e) {
       throw Error(ErrorKind::io, e.code().message() + ": " + e.path1().string());
     }
-    result.next_steps = next_steps(request.dir, result.values, files);
+    result.next_steps = next_steps(request.dir, result.values, files, result.info.language);
     if (result.info.network == Network::first_build) {
       result.notes.push_back("the first build downloads the SDK and toolchain: it needs network access");
     }
