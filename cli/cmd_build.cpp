@@ -3,6 +3,7 @@
 #include "cli/build_output.hpp"
 #include "cli/command.hpp"
 #include "cli/common.hpp"
+#include "cli/suggest.hpp"
 #include "wasme/build/assemblyscript.hpp"
 #include "wasme/build/cpp.hpp"
 #include "wasme/core/error.hpp"
@@ -34,6 +35,16 @@ Language detect(const std::filesystem::path& dir) {
 
 void run(const Flags& flags) {
   if (flags.dir.empty()) throw Error(ErrorKind::usage, "name a language (cpp, assemblyscript, precompiled) or a directory");
+  std::error_code ec;
+  if (!std::filesystem::exists(flags.dir, ec)) {
+    // `wasme build precompild`: a mistyped language, not a missing directory.
+    if (auto close = closest_word(flags.dir, {"cpp", "assemblyscript", "precompiled"})) {
+      throw Error(ErrorKind::usage, "unknown command \"" + flags.dir + "\" for \"wasme build\"",
+                  "Did you mean \"" + *close + "\"?");
+    }
+    throw Error(ErrorKind::not_found, "directory " + flags.dir + " does not exist",
+                "give a filter project, or a language: wasme build cpp|assemblyscript|precompiled");
+  }
   if (flags.tag.empty()) throw Error(ErrorKind::usage, "-t,--tag is required");
   const Language language = detect(flags.dir);
   store::Store store = flags.store.open();
