@@ -10,6 +10,8 @@
 #include "cli/command.hpp"
 #include "cli/common.hpp"
 #include "cli/output.hpp"
+#include "cli/verify_key.hpp"
+#include "wasme/sign/verified.hpp"
 #include "wasme/cache/daemon.hpp"
 #include "wasme/core/error.hpp"
 #include "wasme/oci/reference.hpp"
@@ -31,6 +33,7 @@ struct Flags {
   std::string shutdown_grace = "10s";
   std::uint64_t max_size = 0;
   RegistryFlags registry;
+  std::string verify_key;
   OutputFormat output = OutputFormat::text;
 };
 
@@ -95,8 +98,20 @@ void run(const Flags& flags, const GlobalOptions& globals) {
     cache::Log log = make_log(flags.output);
     observer.log = [log](std::string_view line) { log(std::string(line)); };
   }
-  auto result = cache::run_until_signal(config, cache::registry_fetcher(options, observer),
-                                        make_log(flags.output));
+  cache::Fetcher fetcher = cache::registry_fetcher(options, observer);
+  if (!flags.verify_key.empty()) {
+    // Each pull first checks the ref's signatures and then fetches exactly the verified digest;
+    // a ref that does not verify fails like a failed pull (logged, retried, 503 in /ready).
+    auto key = std::make_shared<sign::Key>(read_public_key(flags.verify_key));
+    fetcher = [inner = fetcher, key, options, observer](const std::string& ref, const std::filesystem::path& dir,
+                                                        const std::atomic<bool>& cancel) {
+      registry::Client client(options, observer);
+      client.set_cancel(&cancel);
+      oci::Reference pinned = sign::verified_reference(client, oci::Reference::parse(ref), *key);
+      return inner(pinned.str(), dir, cancel);
+    };
+  }
+  auto result = cache::run_until_signal(config, fetcher, make_log(flags.output));
   if (result.abandoned_pulls > 0) {
     // Their threads still run inside the daemon, which was left alive for them: leave now,
     // without running destructors under their feet. Their temp files are already gone.
@@ -128,6 +143,7 @@ void setup(CLI::App& app, GlobalOptions& globals) {
   app.add_option("--max-size", f->max_size, "Largest module to accept (default 256MiB, as Istio)")
       ->transform(CLI::AsSizeValue(false));
   add_registry_flags(app, f->registry);
+  add_verify_key_option(app, f->verify_key);
   add_output_option(app, f->output);
   app.callback([f, &globals] { run(*f, globals); });
 }

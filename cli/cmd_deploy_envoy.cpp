@@ -5,6 +5,7 @@
 #include "cli/command.hpp"
 #include "cli/common.hpp"
 #include "cli/deploy_image.hpp"
+#include "cli/verify_key.hpp"
 #include "cli/output.hpp"
 #include "wasme/core/error.hpp"
 #include "wasme/core/fs.hpp"
@@ -20,6 +21,7 @@ struct Flags {
   int admin_port = 19000;
   StoreOption store;
   RegistryFlags registry;
+  std::string verify_key;
   OutputFormat output = OutputFormat::text;
 };
 
@@ -28,7 +30,7 @@ render::Json bootstrap(const Flags& f, const GlobalOptions& globals) {
     throw Error(ErrorKind::usage, "--listen and --admin-port are both " + std::to_string(f.listen),
                 "give Envoy's listener and its admin interface different ports");
   }
-  image::ImageSummary image = resolve_image(f.image, f.store, f.registry, globals);
+  image::ImageSummary image = resolve_image(f.image, f.store, f.registry, globals, f.verify_key);
   render::EnvoyBootstrapOptions options;
   options.id = f.id;
   options.root_id = f.root_id.empty() && !image.config.root_ids.empty() ? image.config.root_ids.front() : f.root_id;
@@ -88,6 +90,7 @@ void setup(CLI::App& app, GlobalOptions& globals) {
   app.add_option("--out", f->out, "Write the bootstrap here instead of running envoy");
   add_store_option(app, f->store);
   add_registry_flags(app, f->registry);
+  add_verify_key_option(app, f->verify_key);
   add_output_option(app, f->output);
   app.callback([f, &globals] { run(*f, globals); });
 }

@@ -5,6 +5,7 @@
 #include "cli/command.hpp"
 #include "cli/common.hpp"
 #include "cli/deploy_image.hpp"
+#include "cli/verify_key.hpp"
 #include "cli/output.hpp"
 #include "wasme/render/envoy_gateway.hpp"
 
@@ -19,6 +20,7 @@ struct Flags {
   std::string kubeconfig, context;
   StoreOption store;
   RegistryFlags registry;
+  std::string verify_key;
   OutputFormat output = OutputFormat::text;
 };
 
@@ -33,7 +35,7 @@ render::EnvoyGatewayDeployRequest make_request(const Flags& f, const GlobalOptio
   r.pull_secret = f.pull_secret;
   r.image_pull_policy = f.image_pull_policy;
   render::check_request(r);  // bad flags fail before anything is pulled
-  r.module = module_facts(resolve_image(f.image, f.store, f.registry, globals));
+  r.module = module_facts(resolve_image(f.image, f.store, f.registry, globals, f.verify_key));
   return r;
 }
 
@@ -68,6 +70,7 @@ void setup(CLI::App& app, GlobalOptions& globals) {
   app.add_option("--context", f->context, "kubeconfig context for --apply");
   add_store_option(app, f->store);
   add_registry_flags(app, f->registry);
+  add_verify_key_option(app, f->verify_key);
   add_output_option(app, f->output);
   app.callback([f, &globals] { run(*f, globals); });
 }

@@ -5,6 +5,7 @@
 #include "cli/command.hpp"
 #include "cli/common.hpp"
 #include "cli/deploy_image.hpp"
+#include "cli/verify_key.hpp"
 #include "cli/output.hpp"
 #include "wasme/render/apply.hpp"
 #include "wasme/core/error.hpp"
@@ -29,6 +30,7 @@ struct Flags {
   double cache_timeout_seconds = 60;
   StoreOption store;
   RegistryFlags registry;
+  std::string verify_key;
   OutputFormat output = OutputFormat::text;
 };
 
@@ -96,7 +98,7 @@ render::IstioDeployRequest make_request(const Flags& f, const GlobalOptions& glo
   render::check_request(r);
   r.istio = istio_version(f);
   render::check_request(r);
-  r.module = module_facts(resolve_image(f.image, f.store, f.registry, globals));
+  r.module = module_facts(resolve_image(f.image, f.store, f.registry, globals, f.verify_key));
   return r;
 }
 
@@ -176,6 +178,7 @@ void setup(CLI::App& app, GlobalOptions& globals) {
       ->default_str("1m");
   add_store_option(app, f->store);
   add_registry_flags(app, f->registry);
+  add_verify_key_option(app, f->verify_key);
   add_output_option(app, f->output);
   app.callback([f, &globals] {
     render::IstioDeployRequest request = make_request(*f, globals);

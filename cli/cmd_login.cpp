@@ -1,13 +1,12 @@
 // wasme login [SERVER] -u USER: check credentials against a registry and save them.
-#include <termios.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <iostream>
 
 #include "cli/command.hpp"
 #include "cli/common.hpp"
 #include "cli/output.hpp"
+#include "cli/prompt.hpp"
 #include "wasme/core/error.hpp"
 #include "wasme/registry/login.hpp"
 
@@ -20,53 +19,6 @@ struct Flags {
   OutputFormat output = OutputFormat::text;
 };
 
-// The terminal settings and signal actions to put back if the user interrupts the prompt.
-termios saved_terminal{};
-constexpr int prompt_signals[] = {SIGINT, SIGTERM, SIGHUP};
-struct sigaction saved_actions[3];
-
-void restore_signal_actions() {
-  for (int i = 0; i < 3; ++i) ::sigaction(prompt_signals[i], &saved_actions[i], nullptr);
-}
-
-// Async-signal-safe: tcsetattr, sigaction and raise only.
-void restore_terminal_and_die(int signal) {
-  ::tcsetattr(STDIN_FILENO, TCSANOW, &saved_terminal);
-  restore_signal_actions();
-  ::raise(signal);
-}
-
-// Reads a line from the terminal without echoing it. Echo goes off before the prompt shows,
-// so nothing typed after the prompt appears, and comes back even after Ctrl-C. Signals the
-// shell ignored (nohup, background jobs) stay ignored.
-std::string prompt_hidden(const std::string& prompt) {
-  if (::tcgetattr(STDIN_FILENO, &saved_terminal) != 0) {
-    throw Error(ErrorKind::usage, "cannot turn off echo on this terminal to read a password",
-                "pass --password-stdin");
-  }
-  struct sigaction restore {};
-  restore.sa_handler = restore_terminal_and_die;
-  sigemptyset(&restore.sa_mask);
-  for (int i = 0; i < 3; ++i) {
-    ::sigaction(prompt_signals[i], nullptr, &saved_actions[i]);
-    if (saved_actions[i].sa_handler != SIG_IGN) ::sigaction(prompt_signals[i], &restore, nullptr);
-  }
-  termios no_echo = saved_terminal;
-  no_echo.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-  if (::tcsetattr(STDIN_FILENO, TCSANOW, &no_echo) != 0) {
-    restore_signal_actions();
-    throw Error(ErrorKind::usage, "cannot turn off echo on this terminal to read a password",
-                "pass --password-stdin");
-  }
-  std::cerr << prompt << std::flush;
-  std::string line;
-  std::getline(std::cin, line);
-  ::tcsetattr(STDIN_FILENO, TCSANOW, &saved_terminal);
-  restore_signal_actions();
-  std::cerr << "\n";
-  return line;
-}
-
 // Asks for what the flags left out, when a person is there to answer.
 void complete_from_terminal(registry::RemoteOptions& options) {
   bool tty = ::isatty(STDIN_FILENO);
@@ -77,7 +29,7 @@ void complete_from_terminal(registry::RemoteOptions& options) {
     if (!user.empty()) options.username = user;
   }
   if (!options.username) throw Error(ErrorKind::usage, "a user name is required", "pass -u USER");
-  if (!options.password && tty) options.password = prompt_hidden("Password: ");
+  if (!options.password && tty) options.password = prompt_hidden("Password: ", "pass --password-stdin");
   if (!options.password) {
     throw Error(ErrorKind::usage, "a password is required", "pass --password-stdin (or -p)");
   }

@@ -4,8 +4,10 @@
 #include "cli/command.hpp"
 #include "cli/common.hpp"
 #include "cli/output.hpp"
+#include "cli/verify_key.hpp"
 #include "wasme/core/fs.hpp"
 #include "wasme/registry/pull.hpp"
+#include "wasme/sign/verified.hpp"
 
 namespace wasme::cli {
 namespace {
@@ -13,6 +15,7 @@ namespace {
 struct Flags {
   std::string reference;
   std::uint64_t max_size = 0;
+  std::string verify_key;
   StoreOption store;
   RegistryFlags registry;
   OutputFormat output = OutputFormat::text;
@@ -23,7 +26,17 @@ void run(const Flags& flags, const GlobalOptions& globals) {
   registry::RemoteOptions options = flags.registry.resolve();
   if (flags.max_size > 0) options.max_module_size = flags.max_size;
   store::Store store = flags.store.open();
-  registry::PullResult result = registry::pull(store, reference, options, make_observer(globals));
+  registry::PullResult result;
+  std::optional<sign::VerifyResult> verified;
+  if (!flags.verify_key.empty()) {
+    sign::Key key = read_public_key(flags.verify_key);
+    registry::Client client(options, make_observer(globals));
+    auto v = sign::verified_pull(client, store, reference, key);
+    result = v.pull;
+    verified = v.verification;
+  } else {
+    result = registry::pull(store, reference, options, make_observer(globals));
+  }
   if (flags.output == OutputFormat::json) {
     return print_json({{"reference", result.reference.str()},
                        {"manifestDigest", result.manifest_digest.str()},
@@ -32,12 +45,14 @@ void run(const Flags& flags, const GlobalOptions& globals) {
                        {"format", oci::to_string(result.format)},
                        {"mediaType", result.manifest_media_type},
                        {"blobsDownloaded", result.blobs_downloaded},
-                       {"blobsPresent", result.blobs_present}});
+                       {"blobsPresent", result.blobs_present},
+                       {"verifiedSignatures", verified ? verified->verified : 0}});
   }
   std::cout << "pulled " << result.reference.str() << " (" << oci::to_string(result.format) << ", "
             << format_size(result.wasm_size) << ")\n"
             << "manifest digest: " << result.manifest_digest.str() << "\n"
             << "wasm sha256:     " << result.wasm_digest.hex() << "\n";
+  if (verified) std::cout << "signatures:      " << verified->verified << " verify with " << flags.verify_key << "\n";
 }
 
 void setup(CLI::App& app, GlobalOptions& globals) {
@@ -45,6 +60,7 @@ void setup(CLI::App& app, GlobalOptions& globals) {
   app.add_option("REF", flags->reference, "Image reference, by tag or digest")->required();
   app.add_option("--max-size", flags->max_size, "Largest module to accept (default 256MiB, as Istio)")
       ->transform(CLI::AsSizeValue(false));
+  add_verify_key_option(app, flags->verify_key);
   add_store_option(app, flags->store);
   add_registry_flags(app, flags->registry);
   add_output_option(app, flags->output);

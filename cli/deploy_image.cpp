@@ -1,16 +1,31 @@
 #include "cli/deploy_image.hpp"
 
 #include "cli/output.hpp"
+#include "cli/verify_key.hpp"
 #include "wasme/core/error.hpp"
 #include "wasme/registry/pull.hpp"
+#include "wasme/sign/verified.hpp"
 
 namespace wasme::cli {
 
 image::ImageSummary resolve_image(const std::string& text, const StoreOption& store_option,
-                                  const RegistryFlags& registry, const GlobalOptions& globals) {
+                                  const RegistryFlags& registry, const GlobalOptions& globals,
+                                  const std::string& verify_key) {
   oci::Reference reference = oci::Reference::parse(text);
   store::Store store = store_option.open();
-  if (!store.find(reference)) {
+  if (!verify_key.empty()) {
+    sign::Key key = read_public_key(verify_key);
+    registry::Client client(registry.resolve(), make_observer(globals));
+    sign::VerifyResult verified;
+    if (!store.find(reference)) {
+      note("pulling " + reference.str() + " (not in the local store)");
+      verified = sign::verified_pull(client, store, reference, key).verification;
+    } else {
+      verified = sign::verify_stored(client, store, reference, key);
+    }
+    note("verified " + verified.manifest_digest.str() + ": " + std::to_string(verified.verified) + " signature(s) by " +
+         verify_key);
+  } else if (!store.find(reference)) {
     note("pulling " + reference.str() + " (not in the local store)");
     registry::pull(store, reference, registry.resolve(), make_observer(globals));
   }

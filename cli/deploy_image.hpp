@@ -9,8 +9,11 @@
 namespace wasme::cli {
 
 // The image deploy needs: from the store, pulled first (with the registry flags) when missing.
+// With verify_key (a cosign public key), the registry's signatures must name the digest
+// used, before anything is pulled or rendered.
 image::ImageSummary resolve_image(const std::string& reference, const StoreOption& store,
-                                  const RegistryFlags& registry, const GlobalOptions& globals);
+                                  const RegistryFlags& registry, const GlobalOptions& globals,
+                                  const std::string& verify_key = "");
 
 // The plain facts the render layer works from.
 render::ModuleFacts module_facts(const image::ImageSummary& image);

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   # build
   cmake g++ pkg-config libcli11-dev libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev
-  libssl-dev libarchive-dev libcpp-httplib-dev doctest-dev
+  libssl-dev libarchive-dev libcpp-httplib-dev doctest-dev libsodium-dev
   # the demo and the benchmark scripts
   curl python3 wrk
   # tests: real registry, interop, wasm toolchain, Bazel, fault injection

@@ -8,28 +8,27 @@ namespace {
 
 namespace mt = oci::media_type;
 
-struct Fetched {
-  std::string bytes;
-  oci::Digest digest;
-  std::string media_type;
-};
-
 std::string strip_parameters(std::string value) {
   value = value.substr(0, value.find(';'));
   while (!value.empty() && value.back() == ' ') value.pop_back();
   return value;
 }
 
-// GETs /v2/<repo>/manifests/<target> and checks its digest against `expected` when given.
-Fetched fetch(Client& client, const oci::Reference& ref, const std::string& target,
-              const std::optional<oci::Digest>& expected) {
+bool is_index(const std::string& media_type) {
+  return media_type == mt::oci_index || media_type == mt::docker_manifest_list;
+}
+
+}  // namespace
+
+RawManifest fetch_manifest(Client& client, const oci::Reference& ref, const std::string& target,
+                           const std::optional<oci::Digest>& expected) {
   Request request;
   request.url = "/v2/" + ref.repository + "/manifests/" + target;
   request.headers.add("Accept", manifest_accept_header());
   request.max_body = client.options().max_manifest_size;
   std::string what = "fetching manifest " + target;
   Response response = client.call(ref.registry, request, pull_scope(ref.repository), {200}, what);
-  Fetched out;
+  RawManifest out;
   out.bytes = std::move(response.body);
   out.digest = oci::sha256_of(out.bytes);
   if (expected && *expected != out.digest) {
@@ -48,11 +47,21 @@ Fetched fetch(Client& client, const oci::Reference& ref, const std::string& targ
   return out;
 }
 
-bool is_index(const std::string& media_type) {
-  return media_type == mt::oci_index || media_type == mt::docker_manifest_list;
+void put_manifest(Client& client, const oci::Reference& ref, const std::string& target, const std::string& media_type,
+                  const std::string& bytes) {
+  Request put;
+  put.method = "PUT";
+  put.url = "/v2/" + ref.repository + "/manifests/" + target;
+  put.headers.add("Content-Type", media_type);
+  put.body = RequestBody::from_string(bytes);
+  Response response = client.call(ref.registry, put, push_scope(ref.repository), {200, 201, 202},
+                                  "uploading the manifest");
+  auto claimed = response.headers.get("Docker-Content-Digest");
+  std::string digest = oci::sha256_of(bytes).str();
+  if (claimed && *claimed != digest) {
+    client.log("the registry reports manifest digest " + *claimed + ", ours is " + digest);
+  }
 }
-
-}  // namespace
 
 std::string manifest_accept_header() {
   return std::string(mt::oci_manifest) + ", " + std::string(mt::oci_index) + ", " +
@@ -60,7 +69,7 @@ std::string manifest_accept_header() {
 }
 
 ResolvedManifest resolve_manifest(Client& client, const oci::Reference& reference) {
-  Fetched fetched = fetch(client, reference, reference.manifest_ref(), reference.digest);
+  RawManifest fetched = fetch_manifest(client, reference, reference.manifest_ref(), reference.digest);
   ResolvedManifest out;
   if (is_index(fetched.media_type)) {
     oci::Index index = with_context("reading the index", [&] { return oci::Index::parse(fetched.bytes); });
@@ -70,7 +79,7 @@ ResolvedManifest resolve_manifest(Client& client, const oci::Reference& referenc
     const oci::Descriptor& first = index.manifests.front();
     client.log("the index lists " + std::to_string(index.manifests.size()) +
                " manifest(s); using the first, " + first.digest.str());
-    fetched = fetch(client, reference, first.digest.str(), first.digest);
+    fetched = fetch_manifest(client, reference, first.digest.str(), first.digest);
     if (is_index(fetched.media_type)) {
       throw Error(ErrorKind::invalid_input, "the index " + first.digest.str() + " points at another index",
                   "pull one of its manifests by digest");

@@ -12,6 +12,20 @@ namespace wasme::registry {
 // 404 to an OCI manifest request without it.)
 std::string manifest_accept_header();
 
+// A manifest document exactly as served, checked against `expected` (when given) or the
+// registry's Docker-Content-Digest, and capped at options.max_manifest_size.
+struct RawManifest {
+  std::string bytes;
+  oci::Digest digest;
+  std::string media_type;
+};
+RawManifest fetch_manifest(Client& client, const oci::Reference& ref, const std::string& target,
+                           const std::optional<oci::Digest>& expected);
+
+// PUTs manifest bytes under target (a tag or digest) in ref's repository.
+void put_manifest(Client& client, const oci::Reference& ref, const std::string& target, const std::string& media_type,
+                  const std::string& bytes);
+
 // A manifest as a registry served it, verified and classified.
 struct ResolvedManifest {
   std::string bytes;  // exactly as served: its sha256 is the digest

@@ -47,9 +47,9 @@ oci::FileDigest check_compat_layer(const fs::path& layer, const fs::path& scratc
 
 }  // namespace
 
-PullResult pull(Client& client, store::Store& store, const oci::Reference& ref) {
+PullResult pull(Client& client, store::Store& store, const oci::Reference& ref, const std::optional<oci::Digest>& pinned) {
   return with_context("pulling \"" + ref.str() + "\"", [&] {
-    ResolvedManifest resolved = resolve_manifest(client, ref);
+    ResolvedManifest resolved = resolve_manifest(client, pinned ? ref.with_digest(*pinned) : ref);
     const oci::ArtifactLayout& layout = resolved.layout;
     PullResult result;
     result.reference = ref;

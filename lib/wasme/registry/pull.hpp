@@ -1,4 +1,5 @@
 #pragma once
+#include <optional>
 #include <cstdint>
 #include <string>
 
@@ -27,7 +28,10 @@ struct PullResult {
 // blobs committed and the image added: a failed or tampered pull leaves the store as it was.
 PullResult pull(store::Store& store, const oci::Reference& reference, const RemoteOptions& options,
                 const Observer& observer);
-// The same through a given client (tests substitute its transport).
-PullResult pull(Client& client, store::Store& store, const oci::Reference& reference);
+// The same through a given client (tests substitute its transport). With `pinned`, the
+// manifest fetched is that digest's (one whose signature was checked), still stored under
+// reference's tag: a tag moved meanwhile cannot swap the image.
+PullResult pull(Client& client, store::Store& store, const oci::Reference& reference,
+                const std::optional<oci::Digest>& pinned = std::nullopt);
 
 }  // namespace wasme::registry

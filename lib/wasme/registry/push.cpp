@@ -9,6 +9,7 @@
 #include "wasme/image/package.hpp"
 #include "wasme/image/summary.hpp"
 #include "wasme/oci/media_types.hpp"
+#include "wasme/registry/manifest_fetch.hpp"
 #include "wasme/registry/upload.hpp"
 
 namespace wasme::registry {
@@ -67,24 +68,14 @@ Artifact compat_artifact(const store::Store& store, const oci::Reference& refere
 }
 
 // PUTs the manifest under the reference's tag, or its digest when it has no tag.
-void put_manifest(Client& client, const oci::Reference& ref, const Artifact& artifact,
-                  const oci::Digest& digest) {
+void put_artifact_manifest(Client& client, const oci::Reference& ref, const Artifact& artifact,
+                           const oci::Digest& digest) {
   if (ref.digest && *ref.digest != digest) {
     throw Error(ErrorKind::invalid_input, "the reference names digest " + ref.digest->str() +
                                               " but the manifest's digest is " + digest.str());
   }
   std::string target = ref.tag ? *ref.tag : digest.str();
-  Request put;
-  put.method = "PUT";
-  put.url = "/v2/" + ref.repository + "/manifests/" + target;
-  put.headers.add("Content-Type", artifact.media_type);
-  put.body = RequestBody::from_string(artifact.manifest_bytes);
-  Response response = client.call(ref.registry, put, push_scope(ref.repository), {200, 201, 202},
-                                  "uploading the manifest");
-  auto claimed = response.headers.get("Docker-Content-Digest");
-  if (claimed && *claimed != digest.str()) {
-    client.log("the registry reports manifest digest " + *claimed + ", ours is " + digest.str());
-  }
+  put_manifest(client, ref, target, artifact.media_type, artifact.manifest_bytes);
 }
 
 void restore_tag(store::Store& store, const oci::Reference& ref, const std::optional<store::StoredImage>& previous) {
@@ -121,7 +112,7 @@ PushResult push(Client& client, store::Store& store, const PushRequest& request)
         (outcome == UploadOutcome::uploaded ? result.blobs_uploaded : result.blobs_skipped)++;
       }
       result.manifest_digest = oci::sha256_of(artifact.manifest_bytes);
-      put_manifest(client, ref, artifact, result.manifest_digest);
+      put_artifact_manifest(client, ref, artifact, result.manifest_digest);
       result.wasm_digest = artifact.wasm_digest;
       result.manifest_media_type = artifact.media_type;
     } catch (...) {

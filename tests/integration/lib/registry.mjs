@@ -149,7 +149,7 @@ export function writeOciLayout(dir, tag, { config, layers, annotations, mediaTyp
 
 // Pushes an image over the registry API (POST+PUT per blob, then the manifest) without any
 // client tool: for shapes skopeo would rewrite (Docker schema 2, hostile layers, odd configs).
-// config and layers are {mediaType, bytes}; returns {manifestBytes, digest}.
+// config and layers are {mediaType, bytes, annotations?}; returns {manifestBytes, digest}.
 export async function pushRawImage(reg, repo, tag, { config, layers, mediaType =
   'application/vnd.oci.image.manifest.v1+json', annotations, headers = {} }) {
   const base = reg.url;
@@ -160,13 +160,13 @@ export async function pushRawImage(reg, repo, tag, { config, layers, mediaType =
     if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${res.body}`);
     return res;
   };
-  const putBlob = async ({ mediaType: mt, bytes }) => {
+  const putBlob = async ({ mediaType: mt, bytes, annotations: a }) => {
     const buf = Buffer.from(bytes);
     const post = await send(`${base}/v2/${repo}/blobs/uploads/`, 'POST');
     const loc = new URL(post.headers.location, base);
     loc.searchParams.set('digest', sha(buf));
     await send(loc.href, 'PUT', buf, { 'Content-Type': 'application/octet-stream', 'Content-Length': buf.length });
-    return { mediaType: mt, digest: sha(buf), size: buf.length };
+    return { mediaType: mt, digest: sha(buf), size: buf.length, ...(a ? { annotations: a } : {}) };
   };
   const manifest = { schemaVersion: 2, mediaType, config: await putBlob(config), layers: [] };
   for (const layer of layers) manifest.layers.push(await putBlob(layer));
