@@ -9,7 +9,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       cmake g++ make pkg-config \
       libcli11-dev libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev libssl-dev \
-      libarchive-dev libcpp-httplib-dev \
+      libarchive-dev libcpp-httplib-dev libsodium-dev wabt \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
@@ -24,7 +24,7 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DWASME_TESTS=OFF -DWASME_WER
 FROM debian:bookworm-slim AS runtime
 # One package per library in the binary's NEEDED list (readelf -d), nothing else; apt brings
 # their own dependencies. ca-certificates is data, not a library: TLS to registries needs it.
-ARG RUNTIME_LIBRARIES="libarchive13 libc6 libcpp-httplib0.11 libcurl4 libgcc-s1 libssl3 libstdc++6 libyaml-cpp0.7"
+ARG RUNTIME_LIBRARIES="libarchive13 libc6 libcpp-httplib0.11 libcurl4 libgcc-s1 libsodium23 libssl3 libstdc++6 libyaml-cpp0.7"
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       ca-certificates ${RUNTIME_LIBRARIES} \

@@ -174,7 +174,7 @@ VerifyResult verify_image(registry::Client& client, const oci::Reference& ref, c
       std::string why = result.signatures == 0 ? "no cosign signatures in " + signature_tag(result.manifest_digest)
                                                : "none of the " + std::to_string(result.signatures) + " signatures verifies";
       for (const auto& p : result.problems) why += "; " + p;
-      throw Error(ErrorKind::integrity, why, "check the key (--key) is the public half of the one that signed");
+      throw Error(ErrorKind::integrity, why, "check that the key is the public half of the one that signed");
     }
     return result;
   });

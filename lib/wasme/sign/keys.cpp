@@ -86,7 +86,14 @@ std::optional<std::pair<std::string, std::string>> read_pem(std::string_view tex
 // Only the kinds cosign signs with: ECDSA P-256, RSA, Ed25519.
 void check_supported(const Key& key, const std::string& source) {
   const int type = EVP_PKEY_base_id(key.get());
-  if (type == EVP_PKEY_RSA || type == EVP_PKEY_ED25519) return;
+  if (type == EVP_PKEY_ED25519) return;
+  if (type == EVP_PKEY_RSA) {
+    // As sigstore's cryptoutils.ValidatePubKey, which cosign import-key-pair applies.
+    const int bits = EVP_PKEY_get_bits(key.get());
+    if (bits == 2048 || bits == 3072 || bits == 4096) return;
+    throw Error(ErrorKind::invalid_input, source + ": an RSA key of " + std::to_string(bits) +
+                                              " bits; cosign accepts 2048, 3072 or 4096");
+  }
   if (type == EVP_PKEY_EC) {
     char curve[64] = {};
     size_t len = 0;
