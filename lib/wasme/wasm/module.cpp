@@ -20,7 +20,8 @@ namespace {
 
 constexpr std::string_view magic("\0asm", 4);
 constexpr std::uint64_t header_size = 8;
-constexpr std::size_t max_section_header = 6;  // id byte + 5-byte LEB128 size
+constexpr std::size_t max_u32_leb = 5;
+constexpr std::size_t max_section_header = 1 + max_u32_leb;  // id byte + LEB128 size
 
 // Where a module's bytes come from: a buffer, or a file read one section at a time.
 class ByteSource {
@@ -193,32 +194,58 @@ void finish(ModuleInfo& info) {
   }
 }
 
+// A custom section is a name, then bytes of any form. Only the name is read: custom sections
+// (debug info) can be most of a module, and the name's length is checked before its bytes are.
+void check_custom_section(ByteSource& source, std::uint64_t body, std::uint32_t length,
+                          std::string& scratch) {
+  const std::uint64_t probe_size = std::min<std::uint64_t>(length, max_u32_leb);
+  Reader probe(source.read(body, probe_size, scratch), body, "custom section", Bound::section_end);
+  const std::uint32_t name_length =
+      probe.count("custom section name length", 1, length - probe_size);
+  const std::uint64_t through_name = probe.offset() - body + name_length;
+  Reader r(source.read(body, through_name, scratch), body, "custom section", Bound::section_end);
+  r.name("custom section name");
+}
+
+// Checks one section body by the rules for its id, keeping imports and exports in info.
+void read_section(ByteSource& source, std::uint8_t id, std::uint64_t body, std::uint32_t length,
+                  ModuleInfo& info, PairedCounts& counts, std::string& scratch) {
+  if (id == static_cast<std::uint8_t>(SectionId::custom)) {
+    check_custom_section(source, body, length, scratch);
+    return;
+  }
+  const bool whole = parsed_whole(id);
+  const std::uint64_t view = whole ? length : std::min<std::uint64_t>(length, max_u32_leb);
+  Reader r(source.read(body, view, scratch), body, section_name(id), Bound::section_end);
+  const std::uint32_t n =
+      whole ? parse_section(id, r, info) : check_count_only(id, r, length - view);
+  counts.record(id, n, body, r);
+}
+
 ModuleInfo walk_module(ByteSource& source) {
   std::string scratch;
   ModuleInfo info;
   const std::uint64_t size = source.size();
   info.version = check_header(source.read(0, std::min<std::uint64_t>(16, size), scratch));
   SectionOrder order;
+  PairedCounts counts;
   for (std::uint64_t offset = header_size; offset < size;) {
     const auto head_length = std::min<std::uint64_t>(max_section_header, size - offset);
     Reader head(source.read(offset, head_length, scratch), offset, "section header",
                 Bound::module_end);
     const std::uint8_t id = head.byte("section id");
+    // Before the size: an unknown or misplaced id is the first thing wrong, whatever follows.
+    order.check(id, offset, head);
     const std::uint32_t length = head.u32("section size");
     const std::uint64_t body = head.offset();
     if (length > size - body) {
       head.fail(offset, section_name(id) + " size " + std::to_string(length) +
                             " exceeds end of module (" + byte_count(size - body) + " left)");
     }
-    order.check(id, offset, head);
-    if (id == static_cast<std::uint8_t>(SectionId::import) ||
-        id == static_cast<std::uint8_t>(SectionId::export_)) {
-      Reader r(source.read(body, length, scratch), body, section_name(id), Bound::section_end);
-      if (id == static_cast<std::uint8_t>(SectionId::import)) parse_import_section(r, info.imports);
-      else parse_export_section(r, info.exports);
-    }
+    read_section(source, id, body, length, info, counts, scratch);
     offset = body + length;
   }
+  counts.check_end(Reader(std::string_view(), size, "end of module", Bound::module_end));
   finish(info);
   return info;
 }

@@ -58,12 +58,19 @@ bool operator==(const ModuleInfo& a, const ModuleInfo& b);
 bool has_wasm_magic(std::string_view bytes);
 
 // Reads a module: checks magic and version, walks every section bounded by its declared
-// size, lists imports and exports. Truncated or hostile input throws Error(invalid_input);
-// it never reads out of bounds, and memory follows the bytes actually present, never a
+// size, lists imports and exports. Rejects what the binary format calls malformed in the
+// parts it reads: unknown section ids, known sections repeated or out of order, custom
+// sections without a valid name, counts the section cannot hold, bytes left over in a
+// section, function and code (or data count and data) lengths that disagree. Type, import,
+// function, memory, tag, export, start and data count sections are parsed to their last
+// byte; of table, global, element, code and data only the leading count is checked, their
+// entries hold expressions. Truncated or hostile input throws Error(invalid_input); it
+// never reads out of bounds, and memory follows the bytes actually present, never a
 // declared count or length.
 ModuleInfo read_module(std::string_view bytes);
 // Reads from a file; the name appears in errors ("reading f.wasm: …"). Only the header,
-// section headers and the import/export sections are read: big modules stay cheap.
+// section headers, the sections parsed whole and the first bytes of the others (custom
+// section names, leading counts) are read: big modules stay cheap.
 ModuleInfo read_module_file(const std::filesystem::path& path);
 
 // Classifies the ABI from exported functions: the highest proxy_abi_version_* known; else,

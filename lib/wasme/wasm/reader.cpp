@@ -101,11 +101,43 @@ std::uint64_t Reader::leb(std::string_view what, unsigned max_bits) {
   return value;  // not reached: the last byte either ends the number or fails above
 }
 
+std::int64_t Reader::sleb(std::string_view what, unsigned max_bits) {
+  const std::uint64_t start = offset();
+  const unsigned max_bytes = (max_bits + 6) / 7;
+  std::uint64_t value = 0;
+  for (unsigned i = 0; i < max_bytes; ++i) {
+    if (at_end()) fail(start, std::string(what) + " runs past " + bound_name(bound_));
+    const auto b = static_cast<std::uint8_t>(bytes_[pos_++]);
+    const unsigned shift = 7 * i;
+    value |= std::uint64_t{b & 0x7fu} << shift;
+    if (i + 1 == max_bytes) {
+      if (b & 0x80u) {
+        fail(start, std::string(what) + ": LEB128 encoding longer than " +
+                        std::to_string(max_bytes) + " bytes");
+      }
+      // The last byte carries max_bits - shift value bits; the sign bit and all above it must
+      // be equal, else the number does not fit in max_bits as a signed value.
+      const unsigned high = (b & 0x7fu) >> (max_bits - shift - 1);
+      if (high != 0 && high != (0x7fu >> (max_bits - shift - 1))) {
+        fail(start, std::string(what) + ": LEB128 value exceeds " + std::to_string(max_bits) +
+                        " bits (signed)");
+      }
+    }
+    if (!(b & 0x80u)) {
+      if (shift + 7 < 64 && (b & 0x40u)) value |= ~std::uint64_t{0} << (shift + 7);
+      return static_cast<std::int64_t>(value);
+    }
+  }
+  return static_cast<std::int64_t>(value);  // not reached: see leb()
+}
+
 std::uint32_t Reader::u32(std::string_view what) {
   return static_cast<std::uint32_t>(leb(what, 32));
 }
 
 std::uint64_t Reader::u64(std::string_view what) { return leb(what, 64); }
+
+std::int64_t Reader::s33(std::string_view what) { return sleb(what, 33); }
 
 std::string Reader::name(std::string_view what) {
   const std::uint64_t start = offset();
@@ -120,14 +152,16 @@ std::string Reader::name(std::string_view what) {
   return std::string(bytes);
 }
 
-std::uint32_t Reader::count(std::string_view what, std::size_t min_item_size) {
+std::uint32_t Reader::count(std::string_view what, std::size_t min_item_size,
+                            std::uint64_t beyond) {
   const std::uint64_t start = offset();
   const std::uint32_t n = u32(what);
   const std::uint64_t needed = std::uint64_t{n} * min_item_size;
-  if (needed > remaining()) {
+  const std::uint64_t left = remaining() + beyond;
+  if (needed > left) {
     fail(start, std::string(what) + " " + std::to_string(n) + " exceeds " + bound_name(bound_) +
                     " (needs at least " + std::to_string(needed) + " bytes, " +
-                    std::to_string(remaining()) + " left)");
+                    std::to_string(left) + " left)");
   }
   return n;
 }

@@ -22,11 +22,16 @@ class Reader {
   std::uint32_t u32(std::string_view what);
   // Unsigned LEB128, at most 10 bytes (memory64 limits).
   std::uint64_t u64(std::string_view what);
+  // Signed LEB128, at most 5 bytes (heap types); the unused bits of a fifth byte must repeat
+  // the sign bit.
+  std::int64_t s33(std::string_view what);
   // A length-prefixed name; the length is checked against what remains before allocating.
   std::string name(std::string_view what);
   // A count of items each at least min_item_size bytes long; rejects counts the remaining
-  // bytes cannot hold, so callers may reserve() the result safely.
-  std::uint32_t count(std::string_view what, std::size_t min_item_size);
+  // bytes cannot hold, so callers may reserve() the result safely. `beyond` is for a view that
+  // holds only the start of what it reads: that many more bytes lie between its end and the
+  // bound, so a count can be checked without reading the items.
+  std::uint32_t count(std::string_view what, std::size_t min_item_size, std::uint64_t beyond = 0);
 
   std::uint64_t offset() const { return base_ + pos_; }
   std::size_t remaining() const { return bytes_.size() - pos_; }
@@ -37,6 +42,7 @@ class Reader {
 
  private:
   std::uint64_t leb(std::string_view what, unsigned max_bits);
+  std::int64_t sleb(std::string_view what, unsigned max_bits);
 
   std::string_view bytes_;
   std::size_t pos_ = 0;
