@@ -4,6 +4,7 @@
 
 #include "wasme/build/steps.hpp"
 #include "wasme/core/error.hpp"
+#include "wasme/core/json_limits.hpp"
 #include "wasme/core/fs.hpp"
 
 namespace wasme::build {
@@ -68,7 +69,7 @@ bool is_assemblyscript_project(const fs::path& dir) {
   std::error_code ec;
   fs::path manifest = dir / "package.json";
   if (!fs::is_regular_file(manifest, ec)) return false;
-  nlohmann::json j = nlohmann::json::parse(read_file(manifest, 1u << 20), nullptr, false);
+  nlohmann::json j = parse_json_limited<nlohmann::json>(read_file(manifest, 1u << 20), manifest.string(), {64, 1u << 20});
   if (!j.is_object()) return false;
   for (const char* section : {"dependencies", "devDependencies"}) {
     if (j.contains(section) && j[section].is_object() && j[section].contains("assemblyscript")) return true;

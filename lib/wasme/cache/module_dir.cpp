@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "wasme/core/error.hpp"
+#include "wasme/core/json_limits.hpp"
 #include "wasme/core/fs.hpp"
 
 namespace wasme::cache {
@@ -121,7 +122,8 @@ void ModuleDir::remove_module(const oci::Digest& digest) const {
 std::vector<IndexEntry> ModuleDir::load_index() const {
   std::vector<IndexEntry> out;
   try {
-    auto json = nlohmann::json::parse(read_file(dir_ / index_name, 16u << 20));
+    auto json = parse_json_limited<nlohmann::json>(read_file(dir_ / index_name, 16u << 20), index_name, {8, 16u << 20});
+    if (json.is_discarded()) throw nlohmann::json::parse_error::create(101, 0, "not JSON", nullptr);
     for (const auto& [ref, value] : json.at("refs").items()) {
       out.push_back({ref, oci::Digest::parse(value.at("digest").get<std::string>()),
                      value.at("size").get<std::uint64_t>()});

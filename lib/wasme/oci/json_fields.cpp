@@ -1,6 +1,7 @@
 #include "wasme/oci/json_fields.hpp"
 
 #include "wasme/core/error.hpp"
+#include "wasme/core/json_limits.hpp"
 
 namespace wasme::oci::json_fields {
 
@@ -57,7 +58,9 @@ void Where::fail(const std::string& why) const {
 json parse_object(std::string_view bytes, const Where& where) {
   json doc;
   try {
-    doc = json::parse(bytes.begin(), bytes.end());
+    // Bounded nesting: a document from a registry or a file is never trusted to be shallow.
+    doc = parse_json_limited<json>(bytes, where.str(), {64, 16u << 20});
+    if (doc.is_discarded()) doc = json::parse(bytes.begin(), bytes.end());  // for the parser's message
   } catch (const json::parse_error& e) {
     where.fail("not valid JSON: " + strip_exception_tag(e.what()));
   }

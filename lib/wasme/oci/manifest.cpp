@@ -1,6 +1,7 @@
 #include "wasme/oci/manifest.hpp"
 
 #include "wasme/core/error.hpp"
+#include "wasme/core/json_limits.hpp"
 #include "wasme/oci/json_fields.hpp"
 #include "wasme/oci/media_types.hpp"
 
@@ -127,7 +128,12 @@ Index Index::parse(std::string_view bytes) {
 
 std::string sniff_media_type(std::string_view bytes) {
   if (bytes.size() > max_manifest_size) return {};
-  json doc = json::parse(bytes.begin(), bytes.end(), nullptr, /*allow_exceptions=*/false);
+  json doc;
+  try {
+    doc = parse_json_limited<json>(bytes, "manifest", {64, max_manifest_size});
+  } catch (const Error&) {
+    return {};
+  }
   if (!doc.is_object()) return {};
   auto declared = doc.find("mediaType");
   if (declared != doc.end() && declared->is_string()) return declared->get<std::string>();

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "wasme/core/error.hpp"
+#include "wasme/core/json_limits.hpp"
 #include "wasme/oci/reference.hpp"
 #include "wasme/registry/base64.hpp"
 #include "wasme/registry/json_util.hpp"
@@ -16,7 +17,7 @@ std::string basic_authorization(const std::string& username, const std::string& 
 }
 
 TokenAnswer parse_token_answer(std::string_view body) {
-  auto doc = nlohmann::json::parse(body, nullptr, false);
+  auto doc = parse_json_limited<nlohmann::json>(body, "the token response", {16, 1u << 20});
   if (doc.is_discarded() || !doc.is_object()) {
     throw Error(ErrorKind::auth, "the token answer is not a JSON object");
   }

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "wasme/core/error.hpp"
+#include "wasme/core/json_limits.hpp"
 #include "wasme/core/fs.hpp"
 #include "wasme/registry/base64.hpp"
 #include "wasme/registry/credentials.hpp"
@@ -14,7 +15,7 @@ using nlohmann::json;
 json read_or_empty(const std::filesystem::path& file) {
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) return json::object();
-  json doc = json::parse(read_file(file, 4u << 20), nullptr, false);
+  json doc = parse_json_limited<json>(read_file(file, 4u << 20), file.string(), {32, 4u << 20});
   if (doc.is_discarded() || !doc.is_object()) {
     throw Error(ErrorKind::invalid_input,
                 "reading " + file.string() + ": not a JSON object; refusing to overwrite it",

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "wasme/core/error.hpp"
+#include "wasme/core/json_limits.hpp"
 #include "wasme/core/fs.hpp"
 #include "wasme/registry/base64.hpp"
 #include "wasme/registry/json_util.hpp"
@@ -27,7 +28,7 @@ std::optional<std::filesystem::path> env_path(const char* name) {
 
 json read_config(const std::filesystem::path& file) {
   std::string text = read_file(file, 4u << 20);
-  json doc = json::parse(text, nullptr, false);
+  json doc = parse_json_limited<json>(text, "the Docker config", {32, 4u << 20});
   if (doc.is_discarded() || !doc.is_object()) {
     throw Error(ErrorKind::invalid_input, "reading credentials " + file.string() + ": not a JSON object",
                 "fix or remove the file");
@@ -121,7 +122,7 @@ std::optional<Credential> run_credential_helper(const std::string& helper,
     if (tail.empty()) tail = "(its output is not shown: it may hold the secret)";
     throw Error(ErrorKind::auth, what + ": " + result.describe() + ": " + tail.substr(0, 300));
   }
-  json doc = json::parse(result.out, nullptr, false);
+  json doc = parse_json_limited<json>(result.out, "the credential helper's answer", {8, 1u << 20});
   if (doc.is_discarded() || !doc.is_object()) {
     throw Error(ErrorKind::auth, what + ": the helper did not answer with a JSON object");
   }

@@ -1,4 +1,5 @@
 #include "wasme/registry/request_error.hpp"
+#include "wasme/core/json_limits.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -31,7 +32,12 @@ bool is_retryable_status(long status) {
 }
 
 std::string describe_error_body(std::string_view body) {
-  auto doc = nlohmann::json::parse(body, nullptr, false);
+  nlohmann::json doc;
+  try {
+    doc = parse_json_limited<nlohmann::json>(body, "the error body", {16, 1u << 20});
+  } catch (const Error&) {
+    return {};  // an error body too big or too deep says nothing useful
+  }
   if (doc.is_discarded() || !doc.is_object() || !doc.contains("errors") ||
       !doc["errors"].is_array()) {
     return "";

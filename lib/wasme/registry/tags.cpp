@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "wasme/core/error.hpp"
+#include "wasme/core/json_limits.hpp"
 #include "wasme/registry/json_util.hpp"
 #include "wasme/registry/url.hpp"
 
@@ -14,7 +15,7 @@ constexpr int max_pages = 10000;
 
 // Appends one page's tags; throws when the answer is not a tag list.
 void read_page(const std::string& body, std::vector<std::string>& tags) {
-  auto doc = nlohmann::json::parse(body, nullptr, false);
+  auto doc = parse_json_limited<nlohmann::json>(body, "the tag list", {8, 16u << 20});
   if (doc.is_discarded() || !doc.is_object()) {
     throw Error(ErrorKind::registry, "the tag list is not a JSON object");
   }

@@ -1,6 +1,7 @@
 #include "wasme/render/envoy_gateway.hpp"
 
 #include "wasme/core/error.hpp"
+#include "wasme/core/json_limits.hpp"
 #include "wasme/render/k8s_names.hpp"
 
 namespace wasme::render {
@@ -14,7 +15,7 @@ constexpr const char* gateway_api_group = "gateway.networking.k8s.io";
 
 // The filter's configuration: any JSON value, kept as typed JSON (apiextensionsv1.JSON).
 Json config_json(const std::string& config) {
-  Json parsed = Json::parse(config, nullptr, false);
+  Json parsed = parse_json_limited<Json>(config, "--config");
   if (parsed.is_discarded()) {
     throw Error(ErrorKind::usage, "--config for Envoy Gateway must be JSON: " + config,
                 "Envoy Gateway passes the filter a JSON value, e.g. --config '{\"value\":\"hi\"}' "

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "wasme/core/error.hpp"
+#include "wasme/core/json_limits.hpp"
 #include "wasme/core/process.hpp"
 
 namespace wasme::render {
@@ -63,7 +64,7 @@ std::string Kubectl::run(const std::vector<std::string>& args, const std::string
 Json Kubectl::get_json(const std::vector<std::string>& args, const std::string& what) {
   std::string out = run(args, what);
   if (out.find_first_not_of(" \t\r\n") == std::string::npos) return nullptr;
-  Json value = Json::parse(out, nullptr, false);
+  Json value = parse_json_limited<Json>(out, "kubectl's answer", {256, 256u << 20});
   if (value.is_discarded()) {
     throw Error(ErrorKind::external, what + ": kubectl printed something that is not JSON");
   }

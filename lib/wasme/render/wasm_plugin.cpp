@@ -1,6 +1,7 @@
 #include "wasme/render/wasm_plugin.hpp"
 
 #include "wasme/core/error.hpp"
+#include "wasme/core/json_limits.hpp"
 #include "wasme/render/istio_versions.hpp"
 #include "wasme/render/k8s_names.hpp"
 
@@ -152,7 +153,7 @@ Json wasm_plugin(const FilterSpec& spec, const WasmPluginOptions& options) {
   if (!options.image_pull_secret.empty()) body["imagePullSecret"] = options.image_pull_secret;
   if (!spec.root_id.empty()) body["pluginName"] = spec.root_id;
   if (!spec.config.empty()) {
-    Json config = Json::parse(spec.config, nullptr, false);
+    Json config = parse_json_limited<Json>(spec.config, "--config");
     if (!config.is_object()) {
       throw Error(ErrorKind::invalid_input, "--config for a WasmPlugin must be a JSON object",
                   "WasmPlugin passes pluginConfig as a structured object, e.g. --config '{\"value\":\"hi\"}'");

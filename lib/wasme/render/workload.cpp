@@ -5,6 +5,7 @@
 #include <set>
 
 #include "wasme/core/error.hpp"
+#include "wasme/core/json_limits.hpp"
 #include "wasme/render/cache.hpp"
 
 namespace wasme::render {
@@ -51,7 +52,7 @@ std::optional<std::vector<int>> split_ports(const std::string& value) {
 }
 
 Json parse_array(const std::string& key, const std::string& value) {
-  Json array = Json::parse(value, nullptr, false);
+  Json array = parse_json_limited<Json>(value, "annotation " + key, {32, 1u << 20});
   if (!array.is_array()) {
     throw Error(ErrorKind::invalid_input,
                 "annotation " + key + " is not a JSON array: " + value,
@@ -77,7 +78,7 @@ bool is_array_key(const std::string& key) { return key == user_volume || key == 
 // Our entries replace same-named ones in place; the rest are kept in their order.
 std::string merge_by_name(const std::string& key, const std::string& old, const std::string& want) {
   Json merged = parse_array(key, old);
-  for (const Json& entry : Json::parse(want)) {
+  for (const Json& entry : parse_json_limited<Json>(want, "annotation " + key, {32, 1u << 20})) {
     auto same = std::find_if(merged.begin(), merged.end(),
                              [&](const Json& e) { return name_of(e) == name_of(entry); });
     if (same != merged.end()) *same = entry;
@@ -204,7 +205,9 @@ Json restore_changes(const Json& existing, const Json& required) {
       continue;
     }
     std::set<std::string> our_names;
-    for (const Json& e : Json::parse(ours.get<std::string>())) our_names.insert(name_of(e));
+    for (const Json& e : parse_json_limited<Json>(ours.get<std::string>(), "annotation " + key, {32, 1u << 20})) {
+      our_names.insert(name_of(e));
+    }
     Json kept = Json::array();
     for (const Json& e : parse_array(key, *current)) {
       if (!our_names.count(name_of(e))) kept.push_back(e);

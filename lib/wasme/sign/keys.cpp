@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "wasme/core/error.hpp"
+#include "wasme/core/json_limits.hpp"
 #include "wasme/registry/base64.hpp"
 
 namespace wasme::sign {
@@ -169,7 +170,7 @@ std::string decrypt_private_key_der(std::string_view body, const std::string& pa
   auto damaged = [&](const std::string& what) {
     return Error(ErrorKind::invalid_input, source + ": not a valid encrypted key: " + what);
   };
-  auto doc = nlohmann::json::parse(body, nullptr, false);
+  auto doc = parse_json_limited<nlohmann::json>(body, source, {8, 64u << 10});
   if (!doc.is_object()) throw damaged("the PEM body is not JSON");
   try {
     if (doc.at("kdf").at("name") != "scrypt") throw damaged("unknown kdf " + doc["kdf"]["name"].dump());

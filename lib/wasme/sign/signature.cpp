@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "wasme/core/error.hpp"
+#include "wasme/core/json_limits.hpp"
 
 namespace wasme::sign {
 namespace {
@@ -33,7 +34,12 @@ std::string simple_signing_payload(const std::string& docker_reference, const oc
 }
 
 std::optional<PayloadClaims> parse_payload(std::string_view payload) {
-  auto doc = nlohmann::json::parse(payload, nullptr, false);
+  nlohmann::json doc;
+  try {
+    doc = parse_json_limited<nlohmann::json>(payload, "the signature payload", {16, 64u << 10});
+  } catch (const Error&) {
+    return std::nullopt;
+  }
   if (!doc.is_object() || !doc.contains("critical") || !doc["critical"].is_object()) return std::nullopt;
   const auto& critical = doc["critical"];
   auto string_at = [&](const char* object, const char* field) -> std::optional<std::string> {
