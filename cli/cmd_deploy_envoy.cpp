@@ -51,7 +51,7 @@ std::string text_of(const render::Json& config, OutputFormat output) {
 void run(const Flags& f, const GlobalOptions& globals) {
   render::Json config = bootstrap(f, globals);
   if (!f.out.empty()) {
-    write_file_atomic(f.out, text_of(config, f.output));
+    write_user_file(f.out, text_of(config, f.output));
     note("wrote " + f.out + "; run it with: envoy -c " + f.out);
     return;
   }

@@ -28,8 +28,8 @@ void run(const Flags& flags) {
     }
   }
   sign::KeyPair pair = sign::generate_key_pair(key_password(KeyPassword::new_key));
-  write_file_atomic(key_file, pair.private_pem, 0600);  // the key is for its owner's eyes only
-  write_file_atomic(pub_file, pair.public_pem, 0644);
+  write_user_file(key_file, pair.private_pem, 0600);  // the key is for its owner's eyes only
+  write_user_file(pub_file, pair.public_pem, 0644);
   if (flags.output == OutputFormat::json) {
     return print_json({{"privateKey", key_file.string()}, {"publicKey", pub_file.string()}, {"kind", "ECDSA P-256"}});
   }

@@ -34,7 +34,7 @@ void run(const Flags& flags, GlobalOptions& globals) {
   std::vector<host::FileResult> results;
   for (const auto& file : files) results.push_back(host::run_cases(*engine, module.bytes, file, options));
 
-  if (!flags.junit.empty()) write_file_atomic(flags.junit, host::junit_report(results));
+  if (!flags.junit.empty()) write_user_file(flags.junit, host::junit_report(results));
   if (flags.output == OutputFormat::json) {
     print_json(host::json_report(results));
   } else {

@@ -10,7 +10,9 @@
 namespace wasme::cli {
 
 store::Store StoreOption::open() const {
-  return store::Store(dir.empty() ? store::Store::default_root() : std::filesystem::path(dir));
+  store::Store store(dir.empty() ? store::Store::default_root() : std::filesystem::path(dir));
+  store.sweep_interrupted();  // what a killed run left behind
+  return store;
 }
 
 void add_store_option(CLI::App& app, StoreOption& option) {

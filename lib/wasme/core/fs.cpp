@@ -14,6 +14,7 @@
 #include <random>
 #include <sstream>
 
+#include "wasme/core/cleanup.hpp"
 #include "wasme/core/error.hpp"
 
 namespace wasme {
@@ -85,12 +86,14 @@ AtomicFile::AtomicFile(const fs::path& final_path, unsigned mode) : final_path_(
     }
     throw Error(ErrorKind::io, "writing " + final_path.string() + ": " + std::strerror(saved));
   }
+  cleanup_slot_ = register_temp_path(temp_path_, false);
   ::fchmod(fd_, mode);  // umask must not widen or narrow what the caller asked for
 }
 
 AtomicFile::~AtomicFile() {
   if (fd_ >= 0) ::close(fd_);
   if (!committed_) ::unlink(temp_path_.c_str());
+  unregister_temp_path(cleanup_slot_);
 }
 
 void AtomicFile::write(std::string_view bytes) {
@@ -129,12 +132,74 @@ void AtomicFile::commit(Durability durability) {
     throw Error(ErrorKind::io, "closing " + temp_path_.string() + ": " + errno_text());
   }
   fd_ = -1;
+  // Never rename over what is not a file: a device, FIFO, socket or directory would be
+  // replaced (as root, /dev/full once was). A symlink is replaced, not followed.
+  struct stat existing {};
+  if (::lstat(final_path_.c_str(), &existing) == 0 && !S_ISREG(existing.st_mode) && !S_ISLNK(existing.st_mode)) {
+    ::unlink(temp_path_.c_str());
+    throw Error(ErrorKind::invalid_input, final_path_.string() + " exists and is not a regular file; not replacing it");
+  }
   if (::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
     throw Error(ErrorKind::io, "renaming " + temp_path_.string() + " to " + final_path_.string() +
                                    ": " + errno_text());
   }
   committed_ = true;
+  unregister_temp_path(cleanup_slot_);
+  cleanup_slot_ = -1;
   if (durability == Durability::fsync) fsync_directory(final_path_.parent_path());
+}
+
+namespace {
+
+const char* node_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+// Writes everything to an open descriptor, through short writes and EINTR.
+void write_all(int fd, std::string_view content, const fs::path& path) {
+  while (!content.empty()) {
+    ssize_t n = ::write(fd, content.data(), content.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw Error(ErrorKind::io, "writing " + path.string() + ": " + errno_text());
+    content.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+}  // namespace
+
+void write_user_file(const fs::path& path, std::string_view content, unsigned mode) {
+  fs::path target = path;
+  struct stat st {};
+  // Follow symlinks deliberately, a bounded number of times (a loop is an error, not a hang).
+  for (int hops = 0; ::lstat(target.c_str(), &st) == 0 && S_ISLNK(st.st_mode); ++hops) {
+    if (hops == 40) throw Error(ErrorKind::invalid_input, path.string() + ": too many levels of symbolic links");
+    std::error_code ec;
+    fs::path next = fs::read_symlink(target, ec);
+    if (ec) throw Error(ErrorKind::io, "reading the link " + target.string() + ": " + ec.message());
+    target = next.is_absolute() ? next : target.parent_path() / next;
+  }
+  if (::lstat(target.c_str(), &st) != 0) {
+    if (errno != ENOENT) throw Error(ErrorKind::io, "writing " + path.string() + ": " + errno_text());
+    return write_file_atomic(target, content, mode);  // a new file
+  }
+  if (S_ISREG(st.st_mode)) return write_file_atomic(target, content, mode);
+  if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
+    int fd = ::open(target.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) throw Error(ErrorKind::io, "opening " + path.string() + ": " + errno_text());
+    try {
+      write_all(fd, content, path);
+    } catch (...) {
+      ::close(fd);
+      throw;
+    }
+    if (::close(fd) != 0) throw Error(ErrorKind::io, "closing " + path.string() + ": " + errno_text());
+    return;
+  }
+  throw Error(ErrorKind::invalid_input, path.string() + " is " + node_kind(st.st_mode) + "; not writing to it",
+              "name a file (or /dev/stdout)");
 }
 
 FileLock::FileLock(const fs::path& path) {
@@ -153,18 +218,21 @@ FileLock::~FileLock() {
 }
 
 TempDir::TempDir(std::string_view prefix) {
-  fs::path tmpl = fs::temp_directory_path() / (std::string(prefix) + "XXXXXX");
+  // The pid in the name lets a later run sweep the directory if SIGKILL left it.
+  fs::path tmpl = fs::temp_directory_path() / (std::string(prefix) + std::to_string(::getpid()) + "-XXXXXX");
   std::string buf = tmpl.string();
   if (::mkdtemp(buf.data()) == nullptr) {
     throw Error(ErrorKind::io, "creating a temp dir in " + tmpl.parent_path().string() + ": " +
                                    errno_text());
   }
   path_ = buf;
+  cleanup_slot_ = register_temp_path(path_, true);
 }
 
 TempDir::~TempDir() {
   std::error_code ec;
   fs::remove_all(path_, ec);
+  unregister_temp_path(cleanup_slot_);
 }
 
 fs::path home_dir() {

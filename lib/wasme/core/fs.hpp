@@ -18,6 +18,13 @@ enum class Durability { fsync, no_fsync };
 void write_file_atomic(const fs::path& path, std::string_view content, unsigned mode = 0644,
                        Durability durability = Durability::fsync);
 
+// Writes a file the user named (--out, --junit, …) as a shell redirection would, but safely:
+// a regular file (or a new one) is replaced whole through a temp file and rename; a symlink is
+// followed to what it names (the link stays); a character device or FIFO (/dev/stdout,
+// /dev/null, a pipe) is written through, never replaced; a directory, block device or socket
+// is refused with Error(invalid_input) naming the path.
+void write_user_file(const fs::path& path, std::string_view content, unsigned mode = 0644);
+
 // A file being written in a directory under a temporary name. commit() renames it into place;
 // destroying an uncommitted AtomicFile removes the temp file, so nothing half-written lands.
 class AtomicFile {
@@ -40,6 +47,7 @@ class AtomicFile {
   fs::path temp_path_;
   int fd_ = -1;
   bool committed_ = false;
+  int cleanup_slot_ = -1;  // removed by a signal handler until committed (core/cleanup)
   std::uint64_t written_ = 0;          // bytes written so far
   std::uint64_t writeback_started_ = 0;  // bytes already handed to the disk (start_writeback)
 };
@@ -70,6 +78,7 @@ class TempDir {
 
  private:
   fs::path path_;
+  int cleanup_slot_ = -1;
 };
 
 // `~/.wasme` unless WASME_HOME is set.

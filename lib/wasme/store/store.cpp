@@ -8,6 +8,7 @@
 #include <system_error>
 #include <utility>
 
+#include "wasme/core/cleanup.hpp"
 #include "wasme/core/error.hpp"
 #include "wasme/core/fs.hpp"
 #include "wasme/oci/media_types.hpp"
@@ -70,6 +71,12 @@ void delete_unused(const Store& store, const oci::Index& index,
 Store::Store(fs::path root) : root_(std::move(root)) {}
 
 fs::path Store::default_root() { return wasme_home() / "store"; }
+
+int Store::sweep_interrupted() const {
+  int removed = sweep_stale_temp_files(root_, std::string(temp_file_prefix));
+  removed += sweep_stale_temp_files(root_ / "blobs" / "sha256", std::string(temp_file_prefix));
+  return removed + sweep_stale_temp_dirs();
+}
 
 void Store::ensure_layout() const {
   std::error_code ec;

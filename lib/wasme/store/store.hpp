@@ -43,6 +43,10 @@ class Store {
 
   const fs::path& root() const { return root_; }
 
+  // Removes what killed wasme processes left: temp files in the store whose process is gone,
+  // and such processes' temp directories. Returns how many were removed.
+  int sweep_interrupted() const;
+
   bool has_blob(const oci::Digest& digest) const;
   fs::path blob_path(const oci::Digest& digest) const;
   // Reads a blob (at most max_size bytes) and checks its digest: not_found when absent,

@@ -3,6 +3,8 @@
 //   'forward'                      pass the request and the answer through unchanged
 //   {status, headers, body}        answer this instead (the registry never sees the request)
 //   {cutAfterBytes: N}             forward, but close the socket after N bytes of the answer body
+//   {stallAfterBytes: N}           forward N bytes of the answer body, then send nothing more
+//   {bytesPerSecond: R}            forward the answer body at R bytes a second
 //   'hang'                         read the request, never answer (until stop())
 //   {redirect: url, status?}       answer 307 (or status) with Location: url
 //   {tamperBody: true, at?}        forward, flipping one body byte (at an offset; default the last)
@@ -26,7 +28,7 @@ function passHeaders(rawHeaders, drop = []) {
 
 function actionName(action) {
   if (typeof action === 'string') return action;
-  for (const key of ['cutAfterBytes', 'redirect', 'tamperBody', 'replaceBody']) {
+  for (const key of ['cutAfterBytes', 'stallAfterBytes', 'bytesPerSecond', 'redirect', 'tamperBody', 'replaceBody']) {
     if (key in action) return key;
   }
   return 'respond';
@@ -93,6 +95,36 @@ function pipeCut(up, res, limit) {
   up.on('end', () => { if (sent < limit) cut(); });
 }
 
+// Pipes limit bytes of the upstream answer, then holds the connection open, sending nothing.
+function pipeStall(up, res, limit) {
+  let sent = 0;
+  up.on('data', (chunk) => {
+    if (sent >= limit) { up.pause(); return; }
+    const part = chunk.subarray(0, limit - sent);
+    sent += part.length;
+    res.write(part);
+    if (sent >= limit) up.pause();
+  });
+}
+
+// Pipes the upstream answer at rate bytes a second, in 10 slices a second.
+function pipeThrottled(up, res, rate) {
+  const slice = Math.max(1, Math.floor(rate / 10));
+  let pending = Buffer.alloc(0);
+  let ended = false;
+  up.on('data', (chunk) => { pending = Buffer.concat([pending, chunk]); if (pending.length > 4 * slice) up.pause(); });
+  up.on('end', () => { ended = true; });
+  const timer = setInterval(() => {
+    if (res.destroyed) { clearInterval(timer); up.destroy(); return; }
+    const part = pending.subarray(0, slice);
+    pending = pending.subarray(part.length);
+    if (part.length) res.write(part);
+    if (pending.length < 2 * slice) up.resume();
+    if (ended && pending.length === 0) { clearInterval(timer); res.end(); }
+  }, 100);
+  res.on('close', () => clearInterval(timer));
+}
+
 export async function startFaultProxy(targetPort, plan = () => 'forward', { targetHost = '127.0.0.1' } = {}) {
   const requests = [];
   const agent = new http.Agent({ keepAlive: true });
@@ -116,6 +148,8 @@ export async function startFaultProxy(targetPort, plan = () => 'forward', { targ
       res.writeHead(ur.statusCode, passHeaders(ur.rawHeaders));
       if (action.tamperBody) pipeTampered(ur, res, action.at ?? null);
       else if (action.cutAfterBytes !== undefined) pipeCut(ur, res, action.cutAfterBytes);
+      else if (action.stallAfterBytes !== undefined) pipeStall(ur, res, action.stallAfterBytes);
+      else if (action.bytesPerSecond !== undefined) pipeThrottled(ur, res, action.bytesPerSecond);
       else ur.pipe(res);
     });
     up.end(body);

@@ -1,0 +1,105 @@
+// Issue 14's classes, as a hostile or careless input would meet them through the binary:
+// files named by --out that are not regular files, interrupted pulls, looping tag lists.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Sandbox, expectStatus, sha256Hex } from './lib/harness.mjs';
+import { startRegistry } from './lib/registry.mjs';
+import { startFaultProxy } from './lib/faults.mjs';
+import { moduleOfSize, waitFor } from './cache_helpers.mjs';
+
+const sb = new Sandbox('wasme-hard-');
+let reg;
+const REF = () => `${reg.host}/hard/f:v1`;
+
+before(async () => {
+  reg = await startRegistry(sb, { name: 'reg' });
+  const file = sb.write('f.wasm', moduleOfSize(4096));
+  expectStatus(assert, sb.run(['build', 'precompiled', file, '-t', REF(), '--root-id', 'root']), 0);
+  expectStatus(assert, sb.run(['push', REF()]), 0);
+});
+
+after(async () => {
+  await reg.stop();
+  sb.cleanup();
+});
+
+const tempFiles = (dir) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.startsWith('.wasme-tmp-')) : []);
+const tempDirsOf = (pid) => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('wasme-') && n.includes(`-${pid}-`));
+
+test('--out writes through devices and FIFOs, follows symlinks, and refuses directories', async () => {
+  const render = (out) => sb.run(['deploy', 'envoy', REF(), '--id', 'f', '--out', out]);
+  // A regular file is replaced whole; a new one is created.
+  const plain = sb.write('out/plain.yaml', 'old');
+  expectStatus(assert, render(plain), 0);
+  assert.match(fs.readFileSync(plain, 'utf8'), /static_resources/);
+  // A character device stays one (as root this once replaced /dev/full with a file).
+  expectStatus(assert, render('/dev/null'), 0);
+  assert.ok(fs.statSync('/dev/null').isCharacterDevice());
+  // A FIFO is written through to its reader.
+  const fifo = sb.path('out/fifo');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  const reader = new Promise((resolve) => { fs.readFile(fifo, 'utf8', (err, data) => resolve(err ? String(err) : data)); });
+  const writer = sb.runAsync(['deploy', 'envoy', REF(), '--id', 'f', '--out', fifo]);
+  assert.match(await reader, /static_resources/);
+  expectStatus(assert, await writer, 0);
+  assert.ok(fs.lstatSync(fifo).isFIFO());
+  // A symlink is followed: the target changes, the link stays.
+  const target = sb.write('out/target.yaml', 'old');
+  const link = sb.path('out/link.yaml');
+  fs.symlinkSync(target, link);
+  expectStatus(assert, render(link), 0);
+  assert.ok(fs.lstatSync(link).isSymbolicLink());
+  assert.match(fs.readFileSync(target, 'utf8'), /static_resources/);
+  // A link to a device writes through too.
+  const devlink = sb.path('out/devnull');
+  fs.symlinkSync('/dev/null', devlink);
+  expectStatus(assert, render(devlink), 0);
+  assert.ok(fs.lstatSync(devlink).isSymbolicLink());
+  // A directory, or a link loop, is refused with nothing written.
+  const dir = sb.path('out/dir');
+  fs.mkdirSync(dir);
+  const refused = render(dir);
+  expectStatus(assert, refused, 1);
+  assert.match(refused.stderr, /is a directory|is not a regular file/);
+  fs.symlinkSync(sb.path('out/loop-b'), sb.path('out/loop-a'));
+  fs.symlinkSync(sb.path('out/loop-a'), sb.path('out/loop-b'));
+  const loop = render(sb.path('out/loop-a'));
+  expectStatus(assert, loop, 1);
+  assert.match(loop.stderr, /too many levels of symbolic links/);
+  assert.deepEqual(tempFiles(sb.path('out')), []);
+});
+
+test('an interrupted pull leaves no temp files; a killed one is swept by the next command', async () => {
+  const big = sb.write('big.wasm', moduleOfSize(8 << 20));
+  const ref = `${reg.host}/hard/big:v1`;
+  expectStatus(assert, sb.run(['build', 'precompiled', big, '-t', ref, '--root-id', 'root']), 0);
+  expectStatus(assert, sb.run(['push', ref]), 0);
+  const layer = sha256Hex(fs.readFileSync(big));
+  // Blobs through a proxy that sends the module's first MiB, then nothing.
+  const proxy = await startFaultProxy(reg.port, (req) => (req.url.includes(`/blobs/sha256:${layer}`)
+    ? { stallAfterBytes: 1 << 20 } : 'forward'));
+  try {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGKILL']) {
+      const store = sb.path(`pull-${signal}`);
+      const child = sb.spawn(['pull', `${proxy.host}/hard/big:v1`, '--store', store, '--plain-http']);
+      const blobs = path.join(store, 'blobs', 'sha256');
+      await waitFor(() => tempFiles(blobs).some((f) => fs.statSync(path.join(blobs, f)).size > 0), `a temp file (${signal})`);
+      const exited = new Promise((resolve) => child.on('exit', (code, sig) => resolve(sig)));
+      child.kill(signal);
+      assert.equal(await exited, signal);
+      if (signal === 'SIGKILL') {
+        assert.ok(tempFiles(blobs).length > 0, 'SIGKILL gives no chance to clean up');
+        expectStatus(assert, sb.run(['list', '--store', store]), 0);  // the next command sweeps
+      }
+      assert.deepEqual(tempFiles(blobs), [], signal);
+      assert.deepEqual(tempFiles(store), [], signal);
+      assert.deepEqual(tempDirsOf(child.pid), [], signal);
+    }
+  } finally {
+    await proxy.stop();
+  }
+});
