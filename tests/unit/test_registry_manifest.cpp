@@ -172,3 +172,22 @@ TEST_CASE("list_tags follows pagination, treats null as empty, sorts") {
   Fixture bad([](const Request&) { return respond(200, R"({"tags":[1]})"); });
   CHECK_THROWS_AS(list_tags(*bad.client, oci::Reference::parse("r.example/a")), wasme::Error);
 }
+
+TEST_CASE("a tag list whose next link loops back stops at once, whichever page it points to") {
+  for (const char* target : {"/v2/a/tags/list?n=1000", "/v2/a/tags/list?n=2&last=b", "https://r.example/v2/a/tags/list?n=2&last=b"}) {
+    CAPTURE(target);
+    std::string link = std::string("<") + target + R"(>; rel="next")";
+    Fixture loop([link](const Request& r) {
+      if (r.url.find("last=b") != std::string::npos) return respond(200, R"({"tags":["x"]})", {{"Link", link}});
+      return respond(200, R"({"tags":["a"]})", {{"Link", R"(</v2/a/tags/list?n=2&last=b>; rel="next")"}});
+    });
+    CHECK_THROWS_WITH_AS(list_tags(*loop.client, oci::Reference::parse("r.example/a")),
+                         doctest::Contains("leads back to a page already read"), wasme::Error);
+    CHECK(loop.transport->requests.size() <= 3);
+  }
+  // Tag lists nested absurdly deep are refused, not parsed.
+  std::string deep = R"({"tags":)" + std::string(10000, '[') + std::string(10000, ']') + "}";
+  Fixture nested([deep](const Request&) { return respond(200, deep); });
+  CHECK_THROWS_WITH_AS(list_tags(*nested.client, oci::Reference::parse("r.example/a")),
+                       doctest::Contains("nested deeper than"), wasme::Error);
+}

@@ -1,6 +1,7 @@
 #include "wasme/registry/tags.hpp"
 
 #include <algorithm>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "wasme/core/error.hpp"
@@ -11,7 +12,8 @@
 namespace wasme::registry {
 namespace {
 
-constexpr int max_pages = 10000;
+constexpr int max_pages = 1000;
+constexpr size_t max_tags = 1'000'000;
 
 // Appends one page's tags; throws when the answer is not a tag list.
 void read_page(const std::string& body, std::vector<std::string>& tags) {
@@ -55,16 +57,26 @@ std::vector<std::string> list_tags(Client& client, const oci::Reference& reposit
     std::vector<std::string> tags;
     Request request;
     request.url = "/v2/" + repository.repository + "/tags/list?n=1000";
+    request.max_body = 16u << 20;
+    std::set<std::string> visited;  // a Link that leads back to a page read already is a loop
     for (int page = 0; page < max_pages; ++page) {
       Response response = client.call(registry, request, pull_scope(repository.repository), {200},
                                       "fetching the tag list");
       read_page(response.body, tags);
+      if (tags.size() > max_tags) {
+        throw Error(ErrorKind::registry, "the tag list has more than " + std::to_string(max_tags) + " tags");
+      }
       std::string next = next_link(response.headers.get("Link").value_or(""));
       if (next.empty()) {
         std::sort(tags.begin(), tags.end());
         return tags;
       }
+      visited.insert(response.url);
       request.url = resolve_location(Url::parse(response.url), next).str();
+      if (visited.count(request.url)) {
+        throw Error(ErrorKind::registry, "the tag list's next link leads back to a page already read (" +
+                                             request.url + ")");
+      }
     }
     throw Error(ErrorKind::registry, "the tag list has more than " + std::to_string(max_pages) + " pages");
   });
