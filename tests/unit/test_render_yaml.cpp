@@ -8,6 +8,7 @@
 
 #include "wasme/core/error.hpp"
 #include "wasme/core/json_limits.hpp"
+#include "wasme/core/yaml_limits.hpp"
 #include "wasme/render/wasm_plugin.hpp"
 #include "wasme/render/yaml.hpp"
 
@@ -421,4 +422,26 @@ TEST_CASE("parse_json_limited: size limit, and malformed JSON is discarded for t
   Json parsed = parse_json_limited<Json>(R"({"z":1,"a":[true,null,"s"]})", "--config");
   CHECK(parsed.begin().key() == "z");  // ordered_json keeps the order
   CHECK(parsed == Json::parse(R"({"z":1,"a":[true,null,"s"]})"));
+}
+
+TEST_CASE("the workload reader bounds what aliases expand to, refuses non-string keys and deep nesting") {
+  using wasme::render::parse_yaml_stream;
+  const std::string big(1u << 20, 'x');
+  std::string alias = "a: &a '" + big + "'\nb: &b [";
+  for (int i = 0; i < 30; ++i) alias += std::string(i ? "," : "") + "*a";
+  alias += "]\nc: [";
+  for (int i = 0; i < 30; ++i) alias += std::string(i ? "," : "") + "*b";
+  alias += "]\n";
+  CHECK_THROWS_WITH_AS(parse_yaml_stream(alias, "w.yaml"), doctest::Contains("over 64 MiB once aliases expand"), wasme::Error);
+  CHECK_THROWS_WITH_AS(parse_yaml_stream("? [a, b]\n: 1\n", "w.yaml"),
+                       doctest::Contains("line 1: a mapping key must be a plain value"), wasme::Error);
+  for (int depth : {600, 10'000, 100'000}) {
+    CAPTURE(depth);
+    std::string deep = "a: " + std::string(depth, '[') + std::string(depth, ']') + "\n";
+    CHECK_THROWS_WITH_AS(parse_yaml_stream(deep, "w.yaml"), doctest::Contains("nested deeper than"), wasme::Error);
+    std::string block = "a:\n";
+    for (int i = 0; i < std::min(depth, 2000); ++i) block += std::string(i + 1, ' ') + "- \n";
+    CHECK_THROWS_AS(parse_yaml_stream(block, "w.yaml"), wasme::Error);
+  }
+  CHECK(wasme::yaml_nesting_bound("a: [[1]]\nb:\n  - - x\n") >= 3);  // an upper bound: columns count
 }

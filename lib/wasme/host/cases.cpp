@@ -7,9 +7,11 @@
 #include <sstream>
 
 #include <nlohmann/json.hpp>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include "wasme/core/error.hpp"
+#include "wasme/core/yaml_limits.hpp"
 
 namespace wasme::host {
 namespace {
@@ -259,40 +261,6 @@ class Parser {
   std::string path_;
 };
 
-// An upper bound of the nesting yaml-cpp would recurse through: flow collections ([ and {)
-// outside quoted strings, and per line its indentation plus "- " prefixes (block nesting needs
-// at least one column a level).
-int nesting_depth(const std::string& text) {
-  int depth = 0, deepest = 0;
-  char quote = 0;
-  bool line_start = true;
-  int column = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (line_start) {
-      if (c == ' ' || c == '\t' || ((c == '-' || c == '?') && i + 1 < text.size() && text[i + 1] == ' ')) {
-        deepest = std::max(deepest, ++column);
-        continue;
-      }
-      line_start = false;
-    }
-    if (c == '\n') {
-      line_start = true;
-      column = 0;
-      quote = 0;  // conservative: a bracket in a multi-line quoted string counts
-      continue;
-    }
-    if (quote) {
-      if (c == quote) quote = 0;
-      continue;
-    }
-    if (c == '"' || c == '\'') quote = c;
-    else if (c == '[' || c == '{') deepest = std::max(deepest, ++depth);
-    else if ((c == ']' || c == '}') && depth > 0) --depth;
-  }
-  return deepest;
-}
-
 }  // namespace
 
 CasesFile parse_cases(const std::string& text, const std::string& path) {
@@ -300,10 +268,12 @@ CasesFile parse_cases(const std::string& text, const std::string& path) {
     return Error(ErrorKind::invalid_input, path + ": " + message).with_exit_status(2);
   };
   if (text.size() > kMaxFileBytes) throw invalid("over 4 MiB; split the cases into several files");
-  if (nesting_depth(text) > kMaxDepth) throw invalid("nested deeper than " + std::to_string(kMaxDepth) + " levels");
+  if (yaml_nesting_bound(text) > kMaxDepth) throw invalid("nested deeper than " + std::to_string(kMaxDepth) + " levels");
   YAML::Node root;
   try {
     root = YAML::Load(text);
+  } catch (const YAML::DeepRecursion& e) {
+    throw invalid("line " + std::to_string(e.mark.line + 1) + ": nested too deeply");
   } catch (const YAML::Exception& e) {
     throw invalid("line " + std::to_string(e.mark.line + 1) + ": not valid YAML: " + e.msg);
   }

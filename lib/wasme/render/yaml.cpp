@@ -1,5 +1,6 @@
 #include "wasme/render/yaml.hpp"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <regex>
 
 #include "wasme/core/error.hpp"
+#include "wasme/core/yaml_limits.hpp"
 
 namespace wasme::render {
 namespace {
@@ -315,7 +317,10 @@ Json resolve_plain(const std::string& s) {
 }
 
 struct Converter {
-  size_t budget = 1'000'000;  // nodes; bounds alias expansion ("billion laughs")
+  // Aliases repeat what they name: bound both the nodes and the bytes the expansion makes
+  // ("billion laughs": one 1 MiB scalar aliased 30x30 is 900 MiB).
+  size_t budget = 1'000'000;
+  size_t bytes = 64u << 20;
 
   // depth: the maps and lists around node.
   Json convert(const YAML::Node& node, std::size_t depth = 0) {
@@ -323,7 +328,11 @@ struct Converter {
     switch (node.Type()) {
       case YAML::NodeType::Undefined:
       case YAML::NodeType::Null: return nullptr;
-      case YAML::NodeType::Scalar: return scalar(node);
+      case YAML::NodeType::Scalar: {
+        if (node.Scalar().size() > bytes) throw Error(ErrorKind::invalid_input, "document over 64 MiB once aliases expand");
+        bytes -= node.Scalar().size();
+        return scalar(node);
+      }
       case YAML::NodeType::Sequence: {
         check_depth(depth);
         Json out = Json::array();
@@ -333,7 +342,16 @@ struct Converter {
       case YAML::NodeType::Map: {
         check_depth(depth);
         Json out = Json::object();
-        for (const auto& item : node) out[item.first.as<std::string>()] = convert(item.second, depth + 1);
+        for (const auto& item : node) {
+          if (!item.first.IsScalar()) {
+            throw Error(ErrorKind::invalid_input, "line " + std::to_string(item.first.Mark().line + 1) +
+                                                      ": a mapping key must be a plain value, not a list or map");
+          }
+          const std::string& key = item.first.Scalar();
+          if (key.size() > bytes) throw Error(ErrorKind::invalid_input, "document over 64 MiB once aliases expand");
+          bytes -= key.size();
+          out[key] = convert(item.second, depth + 1);
+        }
         return out;
       }
     }
@@ -377,8 +395,16 @@ std::string to_yaml_stream(const std::vector<Json>& documents) {
 
 std::vector<Json> parse_yaml_stream(std::string_view text, std::string_view source) {
   std::vector<YAML::Node> nodes;
+  // yaml-cpp recurses once per nesting level while it parses: check the text first.
+  // The bound counts indentation columns too, so it is looser than max_yaml_depth (which the
+  // conversion enforces exactly) to leave room for deeply indented block scalars.
+  check_yaml_nesting(text, 512, std::string(source));
   try {
     nodes = YAML::LoadAll(std::string(text));
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's own depth guard reports itself as "bad file": say what it means.
+    throw Error(ErrorKind::invalid_input,
+                std::string(source) + ":" + std::to_string(e.mark.line + 1) + ": nested too deeply", "flatten the YAML");
   } catch (const YAML::Exception& e) {
     throw Error(ErrorKind::invalid_input,
                 std::string(source) + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg,
