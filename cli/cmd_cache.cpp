@@ -32,6 +32,7 @@ struct Flags {
   std::string max_backoff = "1m";
   std::string shutdown_grace = "10s";
   std::uint64_t max_size = 0;
+  bool serve_unlisted = false;
   RegistryFlags registry;
   std::string verify_key;
   OutputFormat output = OutputFormat::text;
@@ -54,9 +55,12 @@ std::string utc_now() {
 cache::Log make_log(OutputFormat format) {
   auto mutex = std::make_shared<std::mutex>();
   return [mutex, format](const std::string& line) {
+    // A line quotes registries' error text: one log line stays one line, with no control
+    // characters (a newline in an error once forged a whole "cached …" line).
     std::string out = format == OutputFormat::json
-                          ? nlohmann::json{{"time", utc_now()}, {"msg", line}}.dump()
-                          : utc_now() + " wasme cache: " + line;
+                          ? nlohmann::json{{"time", utc_now()}, {"msg", line}}.dump(
+                                -1, ' ', false, nlohmann::json::error_handler_t::replace)
+                          : utc_now() + " wasme cache: " + printable(line);
     std::lock_guard lock(*mutex);
     std::cerr << out << std::endl;
   };
@@ -86,6 +90,7 @@ cache::DaemonConfig make_config(const Flags& f) {
   c.backoff.max = cache::parse_duration(f.max_backoff, "--max-backoff");
   c.backoff.initial = std::min(c.backoff.initial, c.backoff.max);
   c.shutdown_grace = cache::parse_duration(f.shutdown_grace, "--shutdown-grace");
+  c.serve_unlisted = f.serve_unlisted;
   return c;
 }
 
@@ -130,7 +135,9 @@ void setup(CLI::App& app, GlobalOptions& globals) {
       ->check(CLI::Range(0, 65535));
   app.add_option("--address", f->address, "HTTP listen address")->capture_default_str();
   app.add_option("--interval", f->interval, "How often the ref file is checked")->capture_default_str();
-  app.add_option("--concurrency", f->concurrency, "Pulls at the same time")->capture_default_str()
+  app.add_option("--concurrency", f->concurrency,
+                 "Pulls at the same time (up to as many more beside pulls running over 10s)")
+      ->capture_default_str()
       ->check(CLI::Range(1, 64));
   app.add_flag("--prune", f->prune, "Delete modules no ref lists any more (after --prune-grace)");
   app.add_option("--prune-grace", f->prune_grace, "How long an unlisted module is kept")
@@ -140,6 +147,9 @@ void setup(CLI::App& app, GlobalOptions& globals) {
   app.add_option("--shutdown-grace", f->shutdown_grace,
                  "On SIGTERM, how long pulls in progress may take before they are discarded")
       ->capture_default_str();
+  app.add_flag("--serve-unlisted", f->serve_unlisted,
+               "Over HTTP, also serve refs that are not listed (pulled on demand with the cache's "
+               "credentials, from the registries of listed refs) and every module in DIR");
   app.add_option("--max-size", f->max_size, "Largest module to accept (default 256MiB, as Istio)")
       ->transform(CLI::AsSizeValue(false));
   add_registry_flags(app, f->registry);

@@ -49,11 +49,12 @@ test('refs added to the ref file while running land on disk with the right sha25
   }
 });
 
-test('the HTTP API serves modules by digest and by ref, and nothing else', async () => {
+test('the HTTP API (with --serve-unlisted) serves modules by digest and by ref, and nothing else', async () => {
   const a = push('team/http:v1', moduleOfSize(100_000));
   const c = push('team/ondemand:v1', moduleOfSize(2000));
   const dir = sb.path('c2/cache');
-  const cache = await startCache(sb, { dir, refs: [a.ref] });
+  // Unlisted refs are pulled on demand only with --serve-unlisted (cache_limits tests the default).
+  const cache = await startCache(sb, { dir, refs: [a.ref], args: ['--serve-unlisted'] });
   try {
     await waitFor(async () => (await cache.get('/ready')).status === 200, 'ready');
     const got = await cache.get(`/${a.hex}`);

@@ -1,9 +1,11 @@
 // Helpers for the cache_*.test.mjs files: run `wasme cache` as a daemon, wait for it, look
-// into its directory, and a gate proxy that stalls or counts blob downloads.
+// into its directory, a gate proxy that stalls or counts blob downloads, and a raw client
+// that sends its request a byte at a time.
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { FIXTURES, freePort, waitForPort } from './lib/harness.mjs';
 
@@ -63,6 +65,32 @@ export async function startCache(sandbox, { dir, refFile, refs = [], args = [], 
       return exited;
     },
   };
+}
+
+// A raw connection to 127.0.0.1:port that sends request one byte every intervalMs (the
+// first at once) until the server answers or closes: a client fetch() will not imitate.
+// Resolves once connected with {received, closed, destroy()}.
+export function trickleRequest(port, request, intervalMs) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let timer = null;
+    const state = { received: '', closed: false, destroy: () => { clearInterval(timer); socket.destroy(); } };
+    let at = 0;
+    let connected = false;
+    const send = () => {
+      if (state.closed || state.received || at >= request.length) return;
+      socket.write(request[at++]);
+    };
+    socket.on('data', (d) => { state.received += d; });
+    socket.on('close', () => { state.closed = true; clearInterval(timer); });
+    socket.on('error', (e) => { if (!connected) reject(e); });  // after connecting: 'close' follows
+    socket.once('connect', () => {
+      connected = true;
+      send();
+      timer = setInterval(send, intervalMs);
+      resolve(state);
+    });
+  });
 }
 
 // Runs docker-registry again on the config (and port, and data) a stopped registry used.

@@ -168,3 +168,71 @@ TEST_CASE("unlisting a ref mid-pull keeps it until the pull ends") {
   c.mark_failed("a", network("refused"), t0);
   CHECK(c.find("a") == nullptr);
 }
+
+TEST_CASE("a pull running past slow_after gives its slot up, up to max_pulls") {
+  // Two slots, four pulls at most: refs behind a registry that trickles cannot keep the
+  // others waiting, and the number of pulls stays bounded.
+  Catalog c(backoff, {2, 4, 10s});
+  c.set_listed({"s1", "s2", "h1", "h2", "h3"});
+  CHECK(c.start_next(t0) == "s1");
+  CHECK(c.start_next(t0) == "s2");
+  CHECK_FALSE(c.start_next(t0 + 9s).has_value());  // two running, neither slow yet
+  CHECK(c.next_start(t0 + 9s) == t0 + 10s);        // when they turn slow
+  CHECK(c.start_next(t0 + 10s) == "h1");
+  CHECK(c.start_next(t0 + 10s) == "h2");
+  CHECK_FALSE(c.start_next(t0 + 10s).has_value());  // four pulls: the most
+  CHECK(c.next_start(t0 + 10s) == Clock::time_point::max());  // only a finished pull frees one
+  c.mark_cached("h1", digest_of("H1"), 1);
+  CHECK(c.start_next(t0 + 11s) == "h3");  // s1 and s2 still slow, h2 not yet: one slot free
+  CHECK(c.find("s1")->state == RefState::pulling);
+  CHECK(c.find("h3")->pull_started == t0 + 11s);
+}
+
+TEST_CASE("without slow_after a running pull holds its slot until it ends") {
+  Catalog c(backoff, {1, 1, wasme::cache::Millis{0}});
+  c.set_listed({"slow", "ok"});
+  CHECK(c.start_next(t0) == "slow");
+  CHECK_FALSE(c.start_next(t0 + 1h).has_value());
+  CHECK(c.next_start(t0 + 1h) == Clock::time_point::max());
+  c.mark_failed("slow", network("too slow"), t0 + 1h);
+  CHECK(c.start_next(t0 + 1h) == "ok");
+}
+
+TEST_CASE("refs that have failed go after refs not tried yet") {
+  Catalog c(backoff);
+  c.set_listed({"a", "b", "c"});
+  CHECK(c.start_next(t0) == "a");
+  CHECK(c.start_next(t0) == "b");
+  c.mark_failed("a", network("the transfer was too slow"), t0);
+  CHECK(c.start_next(t0 + 1s) == "c");  // a is due again, but c was never tried
+  CHECK(c.start_next(t0 + 1s) == "a");
+}
+
+TEST_CASE("a ref is listed by its text or by the reference it parses to") {
+  Catalog c(backoff);
+  c.set_listed({"r/a:1", "127.0.0.1:5000/team/b", "Not A Ref"});
+  CHECK(c.listed_as("r/a:1") == "r/a:1");
+  CHECK(c.listed_as("docker.io/r/a:1") == "r/a:1");
+  CHECK(c.listed_as("index.docker.io/r/a:1") == "r/a:1");
+  CHECK(c.listed_as("127.0.0.1:5000/team/b:latest") == "127.0.0.1:5000/team/b");
+  CHECK(c.listed_as("Not A Ref") == "Not A Ref");  // listed text, even though it cannot parse
+  CHECK_FALSE(c.listed_as("r/a:2").has_value());
+  CHECK_FALSE(c.listed_as("127.0.0.1:5000/team/c").has_value());
+  CHECK_FALSE(c.listed_as("127.0.0.1:5001/team/b").has_value());
+  CHECK_FALSE(c.listed_as("a/../../etc/passwd").has_value());
+  CHECK(c.request("r/other:1", 8));
+  CHECK_FALSE(c.listed_as("r/other:1").has_value());  // requested over HTTP is not listed
+}
+
+TEST_CASE("only the modules of listed, cached refs count as listed modules") {
+  Catalog c(backoff);
+  c.restore("old", digest_of("O"), 1);
+  c.set_listed({"a", "b"});
+  CHECK_FALSE(c.is_listed_module(digest_of("A")));  // not pulled yet
+  CHECK(c.start_next(t0) == "a");
+  c.mark_cached("a", digest_of("A"), 1);
+  CHECK(c.is_listed_module(digest_of("A")));
+  CHECK_FALSE(c.is_listed_module(digest_of("O")));  // on disk, but no listed ref needs it
+  c.set_listed({"b"});
+  CHECK_FALSE(c.is_listed_module(digest_of("A")));  // unlisted: no longer served by default
+}

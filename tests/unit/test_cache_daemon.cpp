@@ -352,3 +352,38 @@ TEST_CASE("without --prune unlisted modules stay") {
   std::this_thread::sleep_for(50ms);
   CHECK(fs::exists(fs::path("cache") / sha256_of(module_bytes("a")).hex()));
 }
+
+TEST_CASE("refs behind a slow registry do not hold back the others") {
+  auto config = Running::base_config();
+  config.concurrency = 2;
+  config.slow_pull_after = Millis{50};
+  config.refs = {"r/slow:1", "r/slow:2", "r/slow:3", "r/ok:1"};
+  Running r(config);
+  for (const auto& ref : config.refs) r.registry.put(ref, module_bytes(ref));
+  for (int i = 1; i <= 3; ++i) r.registry.set(r.registry.blocking, "r/slow:" + std::to_string(i), true);
+  r.start();
+  // slow:1 and slow:2 take both slots; once they have run 50 ms, slow:3 and ok:1 start too.
+  REQUIRE(eventually([&] { return r.cached("r/ok:1"); }));
+  for (int i = 1; i <= 3; ++i) CHECK(r.status("r/slow:" + std::to_string(i)).state == RefState::pulling);
+  CHECK(r.registry.max_in_flight <= 4);  // never more than twice --concurrency
+  for (int i = 1; i <= 3; ++i) r.registry.set(r.registry.blocking, "r/slow:" + std::to_string(i), false);
+  REQUIRE(eventually([&] { return r.daemon->missing(nullptr).empty(); }));
+  for (const auto& ref : config.refs) CHECK(r.registry.calls(ref) == 1);
+}
+
+TEST_CASE("with slow_pull_after 0, --concurrency is a hard limit") {
+  auto config = Running::base_config();
+  config.concurrency = 1;
+  config.slow_pull_after = Millis{0};
+  config.refs = {"r/slow:1", "r/ok:1"};
+  Running r(config);
+  for (const auto& ref : config.refs) r.registry.put(ref, module_bytes(ref));
+  r.registry.set(r.registry.blocking, "r/slow:1", true);
+  r.start();
+  REQUIRE(eventually([&] { return r.registry.calls("r/slow:1") == 1; }));
+  std::this_thread::sleep_for(100ms);
+  CHECK(r.registry.calls("r/ok:1") == 0);
+  r.registry.set(r.registry.blocking, "r/slow:1", false);
+  REQUIRE(eventually([&] { return r.cached("r/ok:1"); }));
+  CHECK(r.registry.max_in_flight == 1);
+}

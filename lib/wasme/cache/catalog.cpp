@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "wasme/oci/reference.hpp"
+
 namespace wasme::cache {
 
 const char* to_string(RefState state) {
@@ -40,6 +42,14 @@ ListChange Catalog::set_listed(const std::vector<std::string>& refs) {
     }
   }
   listed_ = refs;
+  canonical_.clear();
+  for (const auto& ref : refs) {
+    try {
+      canonical_.emplace(oci::Reference::parse(ref).str(), ref);
+    } catch (const Error&) {
+      // A ref that does not parse is only ever named by its own text.
+    }
+  }
   return change;
 }
 
@@ -64,7 +74,30 @@ bool Catalog::request(const std::string& ref, std::size_t limit) {
   return true;
 }
 
+Catalog::Running Catalog::running(Clock::time_point now) const {
+  Running r;
+  for (const auto& [ref, s] : refs_) {
+    if (s.state != RefState::pulling) continue;
+    ++r.pulls;
+    if (slots_.slow_after.count() <= 0) continue;
+    Clock::time_point slow_at = s.pull_started + slots_.slow_after;
+    if (slow_at <= now) {
+      ++r.slow;
+    } else {
+      r.next_slow = std::min(r.next_slow, slow_at);
+    }
+  }
+  return r;
+}
+
+// A slow pull keeps running but gives its slot up: a registry that trickles delays only
+// its own refs. max_pulls still bounds threads and connections.
+bool Catalog::slot_free(const Running& r) const {
+  return r.pulls < slots_.max_pulls && r.pulls - r.slow < slots_.concurrency;
+}
+
 std::optional<std::string> Catalog::start_next(Clock::time_point now) {
+  if (!slot_free(running(now))) return std::nullopt;
   auto due = [&](const RefStatus& s) {
     if (s.state == RefState::pending) return wanted(s);
     if (s.state != RefState::failed) return false;
@@ -79,12 +112,21 @@ std::optional<std::string> Catalog::start_next(Clock::time_point now) {
       break;
     }
   }
-  for (size_t i = 0; !pick && i < listed_.size(); ++i) {
-    auto it = refs_.find(listed_[i]);
-    if (it != refs_.end() && due(it->second)) pick = &it->second;
+  if (!pick) {
+    // Fewest failures first, then list order: a ref that keeps failing (or timing out
+    // behind a slow registry) goes after every ref not tried yet.
+    RefStatus* best = nullptr;
+    for (const auto& ref : listed_) {
+      auto it = refs_.find(ref);
+      if (it == refs_.end() || !due(it->second)) continue;
+      if (!best || it->second.failures < best->failures) best = &it->second;
+      if (best->failures == 0) break;
+    }
+    pick = best;
   }
   if (!pick) return std::nullopt;
   pick->state = RefState::pulling;
+  pick->pull_started = now;
   return pick->ref;
 }
 
@@ -93,9 +135,23 @@ Clock::time_point Catalog::next_due() const {
   for (const auto& [ref, s] : refs_) {
     if (!wanted(s)) continue;
     if (s.state == RefState::pending) return Clock::time_point::min();
-    if (s.state == RefState::failed && s.listed) next = std::min(next, s.next_attempt);
+    if (s.state != RefState::failed) continue;
+    if (s.listed) {
+      next = std::min(next, s.next_attempt);
+    } else if (s.next_attempt == Clock::time_point{}) {
+      return Clock::time_point::min();  // asked for again over HTTP
+    }
   }
   return next;
+}
+
+Clock::time_point Catalog::next_start(Clock::time_point now) const {
+  Clock::time_point due = next_due();
+  if (due == Clock::time_point::max()) return due;
+  Running r = running(now);
+  if (slot_free(r)) return due;
+  if (r.pulls >= slots_.max_pulls) return Clock::time_point::max();
+  return std::max(due, r.next_slow);
 }
 
 bool Catalog::mark_cached(const std::string& ref, const oci::Digest& digest, std::uint64_t size) {
@@ -178,6 +234,27 @@ void Catalog::module_removed(const oci::Digest& digest) {
 const RefStatus* Catalog::find(const std::string& ref) const {
   auto it = refs_.find(ref);
   return it == refs_.end() ? nullptr : &it->second;
+}
+
+std::optional<std::string> Catalog::listed_as(const std::string& ref) const {
+  if (auto it = refs_.find(ref); it != refs_.end() && it->second.listed) return ref;
+  std::string canonical;
+  try {
+    canonical = oci::Reference::parse(ref).str();
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+  auto it = canonical_.find(canonical);
+  if (it == canonical_.end()) return std::nullopt;
+  return it->second;
+}
+
+bool Catalog::is_listed_module(const oci::Digest& digest) const {
+  for (const auto& ref : listed_) {
+    const RefStatus* s = find(ref);
+    if (s && s->state == RefState::cached && s->digest == digest) return true;
+  }
+  return false;
 }
 
 std::vector<std::string> Catalog::missing() const {

@@ -29,6 +29,7 @@ struct RefStatus {
   int failures = 0;        // consecutive failed attempts
   std::uint64_t attempts = 0;   // finished attempts, so a waiter can recognise its own
   Clock::time_point next_attempt{};
+  Clock::time_point pull_started{};  // of the pull under way (state pulling)
 };
 
 // Refs that entered and left the list, for one log line per change.
@@ -43,7 +44,7 @@ struct ListChange {
 // files: the daemon passes `now` in and holds the lock, so every rule is unit-testable.
 class Catalog {
  public:
-  explicit Catalog(Backoff backoff) : backoff_(backoff) {}
+  explicit Catalog(Backoff backoff, PullSlots slots = {}) : backoff_(backoff), slots_(slots) {}
 
   // A ref known to be cached from a previous run (the on-disk index).
   void restore(const std::string& ref, const oci::Digest& digest, std::uint64_t size);
@@ -54,10 +55,17 @@ class Catalog {
   // ref is new and `limit` requested refs are already known.
   bool request(const std::string& ref, std::size_t limit);
 
-  // The next ref to pull (requested ones first), marked pulling; nothing when none is due.
+  // The next ref to pull, marked pulling; nothing when none is due or no slot is free (see
+  // PullSlots). Requested refs go first, then listed refs that have failed fewer times (so
+  // refs that keep failing, slow ones included, never hold back one not tried yet), in list
+  // order.
   std::optional<std::string> start_next(Clock::time_point now);
   // When the next failed ref becomes due; Clock::time_point::max() when none waits.
   Clock::time_point next_due() const;
+  // When start_next may next have something, slots included: now or earlier when it has,
+  // the time a running pull turns slow when only that would free a slot, and
+  // Clock::time_point::max() when only a finished pull or a list change can (they notify).
+  Clock::time_point next_start(Clock::time_point now) const;
   // Outcomes of a pull. Return whether the change deserves a log line: a failure is
   // logged when it is new or its message changed, not on every retry.
   bool mark_cached(const std::string& ref, const oci::Digest& digest, std::uint64_t size);
@@ -69,6 +77,11 @@ class Catalog {
   void module_removed(const oci::Digest& digest);
 
   const RefStatus* find(const std::string& ref) const;
+  // The listed ref that `ref` names: the same text or the same reference once both are
+  // parsed (r/x names docker.io/r/x:latest); nothing when it is not listed.
+  std::optional<std::string> listed_as(const std::string& ref) const;
+  // Whether a listed ref is cached as this module.
+  bool is_listed_module(const oci::Digest& digest) const;
   // Listed refs not cached yet, in list order.
   std::vector<std::string> missing() const;
   // Modules that listed refs point at (prune keeps these).
@@ -80,9 +93,21 @@ class Catalog {
   bool wanted(const RefStatus& s) const { return s.listed || s.requested; }
   void erase_if_unwanted(const std::string& ref);
 
+  // Pulls under way, and how many of them have run for slots_.slow_after; the earliest time
+  // one of the others turns slow (max() when none will).
+  struct Running {
+    int pulls = 0;
+    int slow = 0;
+    Clock::time_point next_slow = Clock::time_point::max();
+  };
+  Running running(Clock::time_point now) const;
+  bool slot_free(const Running& r) const;
+
   Backoff backoff_;
+  PullSlots slots_;
   std::map<std::string, RefStatus> refs_;
   std::vector<std::string> listed_;
+  std::map<std::string, std::string> canonical_;  // parsed form of a listed ref -> the ref
 };
 
 }  // namespace wasme::cache

@@ -3,11 +3,22 @@
 #include <sys/stat.h>
 
 #include "wasme/core/fs.hpp"
+#include "wasme/oci/reference.hpp"
 
 namespace wasme::cache {
 namespace {
 
 std::string in_quotes(const std::string& ref) { return "\"" + ref + "\""; }
+
+// --concurrency pulls at a time, and as many again beside pulls that have run for
+// slow_pull_after: a registry that trickles cannot keep the other refs from being pulled.
+PullSlots pull_slots(const DaemonConfig& c) {
+  PullSlots slots;
+  slots.concurrency = c.concurrency;
+  slots.slow_after = c.slow_pull_after;
+  slots.max_pulls = c.slow_pull_after.count() > 0 ? 2 * c.concurrency : c.concurrency;
+  return slots;
+}
 
 }  // namespace
 
@@ -16,7 +27,7 @@ Daemon::Daemon(DaemonConfig config, Fetcher fetcher, Log log)
       fetcher_(std::move(fetcher)),
       log_(std::move(log)),
       dir_(config_.directory),
-      catalog_(config_.backoff) {
+      catalog_(config_.backoff, pull_slots(config_)) {
   if (config_.concurrency < 1) {
     throw Error(ErrorKind::usage, "--concurrency must be at least 1, got " +
                                       std::to_string(config_.concurrency));
@@ -32,6 +43,19 @@ Daemon::~Daemon() {
   }
 }
 
+std::vector<std::string> Daemon::valid_refs(const std::vector<std::string>& refs) {
+  std::vector<std::string> out;
+  for (const auto& ref : refs) {
+    try {
+      (void)oci::Reference::parse(ref);
+      out.push_back(ref);
+    } catch (const Error& e) {
+      if (reported_invalid_.insert(ref).second) log("ignoring " + in_quotes(ref) + ": " + e.what());
+    }
+  }
+  return out;
+}
+
 void Daemon::start() {
   dir_.lock();
   auto stale = dir_.remove_temp_files();
@@ -42,7 +66,7 @@ void Daemon::start() {
   load_existing_modules();
   std::vector<std::string> from_file;
   if (ref_file_) from_file = ref_file_->load();
-  auto refs = merge_refs(from_file, config_.refs);
+  auto refs = valid_refs(merge_refs(from_file, config_.refs));
   {
     std::lock_guard lock(mutex_);
     catalog_.set_listed(refs);
@@ -51,11 +75,13 @@ void Daemon::start() {
   log(std::to_string(refs.size()) + " ref(s) listed" + source + "; " +
       std::to_string(missing(nullptr).size()) + " to pull into " + dir_.path().string());
   if (config_.port) {
-    http_ = std::make_unique<HttpServer>(*this);
+    http_ = std::make_unique<HttpServer>(*this, config_.http);
     http_->start(config_.address, *config_.port);
     log("serving http://" + config_.address + ":" + std::to_string(http_->port()));
   }
-  for (int i = 0; i < config_.concurrency; ++i) workers_.emplace_back([this] { worker(); });
+  // One thread per pull that may run at once; the catalog decides how many do.
+  int threads = pull_slots(config_).max_pulls;
+  for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { worker(); });
 }
 
 // Verifies every module already on disk (dropping any whose bytes do not match its name)
@@ -122,13 +148,16 @@ StopResult Daemon::shut_down() {
 void Daemon::worker() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    auto ref = catalog_.start_next(Clock::now());
+    auto now = Clock::now();
+    auto ref = catalog_.start_next(now);
     if (!ref) {
-      auto due = catalog_.next_due();
-      if (due == Clock::time_point::max()) {
+      // Until a ref is due or a running pull turns slow; a finished pull or a list change
+      // notifies.
+      auto next = catalog_.next_start(now);
+      if (next == Clock::time_point::max()) {
         wake_.wait(lock);
       } else {
-        wake_.wait_until(lock, due);
+        wake_.wait_until(lock, next);
       }
       continue;
     }

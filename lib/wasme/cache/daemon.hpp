@@ -51,6 +51,7 @@ class Daemon : public ModuleSource {
   std::vector<RefStatus> statuses() const;
 
   std::shared_ptr<OpenModule> open_module(const oci::Digest& digest) override;
+  bool serves_module(const oci::Digest& digest) const override;
   std::shared_ptr<OpenModule> pull_and_open(const std::string& ref) override;
   std::vector<std::string> missing(std::size_t* listed_count) const override;
   std::string images_json() const override;
@@ -78,6 +79,10 @@ class Daemon : public ModuleSource {
   std::unique_ptr<HttpServer> http_;
 
   std::string last_watch_error_;  // the watch loop's last error, logged once (watch thread only)
+  std::set<std::string> reported_invalid_;  // listed refs that do not parse, logged once each
+  // The listed refs that parse; the others are logged (once) and never pulled: no retry can
+  // make a malformed reference valid.
+  std::vector<std::string> valid_refs(const std::vector<std::string>& refs);
   mutable std::mutex mutex_;  // guards everything below
   std::condition_variable wake_;
   Catalog catalog_;

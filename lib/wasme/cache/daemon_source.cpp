@@ -13,9 +13,9 @@
 namespace wasme::cache {
 namespace {
 
-// GET /<ref> lets anyone who reaches the port name a ref, and the daemon pulls with its
-// credentials: those must never go to a host it was not told about. So an unlisted ref is
-// pulled only from a registry that some listed ref names.
+// With --serve-unlisted, GET /<ref> lets anyone who reaches the port name a ref, and the
+// daemon pulls with its credentials: those must never go to a host it was not told about.
+// So an unlisted ref is pulled only from a registry that some listed ref names.
 void check_on_demand_registry(const std::string& ref, const std::vector<std::string>& listed) {
   std::string registry = oci::Reference::parse(ref).registry;
   std::string known;
@@ -56,10 +56,27 @@ std::shared_ptr<OpenModule> Daemon::open_module(const oci::Digest& digest) {
   });
 }
 
-std::shared_ptr<OpenModule> Daemon::pull_and_open(const std::string& ref) {
+bool Daemon::serves_module(const oci::Digest& digest) const {
+  if (config_.serve_unlisted) return true;
+  std::lock_guard lock(mutex_);
+  return catalog_.is_listed_module(digest);
+}
+
+std::shared_ptr<OpenModule> Daemon::pull_and_open(const std::string& requested) {
   std::unique_lock lock(mutex_);
   auto stopping = [&] { return Error(ErrorKind::io, "the cache is shutting down"); };
   if (stopping_) throw stopping();
+  // Whoever reaches the port gets only what the node was told to cache: an unlisted ref
+  // would be pulled with the daemon's credentials from any repository they can read.
+  std::string ref = requested;
+  if (auto listed = catalog_.listed_as(requested)) {
+    ref = *listed;
+  } else if (!config_.serve_unlisted) {
+    (void)oci::Reference::parse(requested);  // not a ref at all: a 404 (invalid_input), as ever
+    throw Refused("\"" + requested + "\" is not listed: this cache serves only the refs in its ref file " +
+                      "and on its command line (and their modules by digest)",
+                  "list the ref, or start the cache with --serve-unlisted to pull unlisted refs on demand");
+  }
   if (const RefStatus* s = catalog_.find(ref); s && s->state == RefState::cached) {
     oci::Digest digest = s->digest;
     lock.unlock();
@@ -123,7 +140,8 @@ std::string Daemon::images_json() const {
     };
     out[s.ref] = std::move(entry);
   }
-  return out.dump(2) + "\n";
+  // Errors quote registries and files, which need not be UTF-8: replace, never throw.
+  return out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace wasme::cache

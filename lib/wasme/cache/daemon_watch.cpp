@@ -40,7 +40,7 @@ void Daemon::poll_ref_file() {
   }
   if (poll.event == RefFileEvent::recovered) log(ref_file_->path().string() + " is readable again");
   if (poll.event == RefFileEvent::unchanged) return;
-  auto refs = merge_refs(poll.refs, config_.refs);
+  auto refs = valid_refs(merge_refs(poll.refs, config_.refs));
   ListChange change;
   {
     std::lock_guard lock(mutex_);

@@ -1,25 +1,16 @@
 #include "wasme/cache/http_server.hpp"
 
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
-#include "wasme/core/error.hpp"
-
-// Debian's libcpp-httplib is a compiled library; its pkg-config Cflags define
-// CPPHTTPLIB_OPENSSL_SUPPORT (and ZLIB, BROTLI), and the header must see the same options or
-// the classes' layouts differ from the library's. Refuse to build with a mismatch.
-#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
-#error "compile with the Cflags of pkg-config cpp-httplib (see CMakeLists.txt)"
-#endif
-#include <httplib.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <thread>
 
+#include "wasme/cache/http_connections.hpp"  // httplib, with the library's Cflags checked
+#include "wasme/core/error.hpp"
 #include "wasme/cache/module_dir.hpp"
 #include "wasme/oci/media_types.hpp"
 
@@ -77,6 +68,16 @@ void serve_module(const httplib::Request& req, httplib::Response& res,
     return;
   }
   auto size = static_cast<size_t>(module->size());
+  // A range that starts past the end is unsatisfiable (RFC 9110 15.5.17): say so at once.
+  for (const auto& [first, last] : req.ranges) {
+    const bool suffix = first < 0;
+    if ((!suffix && static_cast<size_t>(first) >= size) || (suffix && last <= 0) ||
+        (!suffix && last >= 0 && last < first)) {
+      res.status = 416;
+      res.set_header("Content-Range", "bytes */" + std::to_string(size));
+      return;
+    }
+  }
   res.set_content_provider(
       size, std::string(oci::media_type::wasm_layer),
       [module](size_t offset, size_t length, httplib::DataSink& sink) {
@@ -101,13 +102,22 @@ void serve_ready(const ModuleSource& source, httplib::Response& res) {
   res.set_content(body, text_plain);
 }
 
+std::string with_hint(const Error& e) {
+  std::string text = std::string(e.what()) + "\n";
+  if (!e.hint().empty()) text += e.hint() + "\n";
+  return text;
+}
+
 void serve_ref(ModuleSource& source, const httplib::Request& req, httplib::Response& res,
                const std::string& ref) {
   try {
     serve_module(req, res, source.pull_and_open(ref));
+  } catch (const Refused& e) {
+    res.status = 403;
+    res.set_content(with_hint(e), text_plain);
   } catch (const Error& e) {
     res.status = status_for(e.kind());
-    res.set_content(std::string(e.what()) + "\n", text_plain);
+    res.set_content(with_hint(e), text_plain);
   }
 }
 
@@ -118,7 +128,15 @@ void route(ModuleSource& source, const httplib::Request& req, httplib::Response&
   if (path == "/images") return res.set_content(source.images_json(), "application/json");
   std::string name = path.substr(1);
   if (is_module_name(name)) {
-    if (auto module = source.open_module(oci::Digest::from_hex(name))) {
+    auto digest = oci::Digest::from_hex(name);
+    if (!source.serves_module(digest)) {
+      // The same answer whether or not the file is on disk: nothing to learn about DIR.
+      res.status = 404;
+      return res.set_content("sha256:" + name + " is not the module of a listed ref; this cache serves only "
+                             "its listed refs (--serve-unlisted serves every module it holds)\n",
+                             text_plain);
+    }
+    if (auto module = source.open_module(digest)) {
       return serve_module(req, res, std::move(module));
     }
     res.status = 404;
@@ -135,17 +153,15 @@ void route(ModuleSource& source, const httplib::Request& req, httplib::Response&
 }  // namespace
 
 struct HttpServer::Impl {
-  httplib::Server server;
+  explicit Impl(HttpLimits limits) : server(limits) {}
+  GuardedServer server;  // request deadlines, per-client caps, a thread per connection
   std::thread thread;
   std::atomic<bool> finished{false};
   int port = 0;
 };
 
-HttpServer::HttpServer(ModuleSource& source) : impl_(std::make_unique<Impl>()) {
+HttpServer::HttpServer(ModuleSource& source, HttpLimits limits) : impl_(std::make_unique<Impl>(limits)) {
   auto& server = impl_->server;
-  server.set_keep_alive_timeout(5);
-  server.set_read_timeout(10);
-  server.set_write_timeout(10);  // per write: a reader that stops reading must not hold a stop for long
   server.set_payload_max_length(64 * 1024);  // read-only: no request needs a body
   // httplib's default is SO_REUSEPORT, which lets a second cache bind the same port and
   // silently take half the connections. SO_REUSEADDR only allows a quick restart.
@@ -153,9 +169,6 @@ HttpServer::HttpServer(ModuleSource& source) : impl_(std::make_unique<Impl>()) {
     int yes = 1;
     ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
-  // Enough threads that the GET /<ref> requests allowed to wait for pulls (8) leave room for
-  // readiness probes and module reads.
-  server.new_task_queue = [] { return new httplib::ThreadPool(16); };
   ModuleSource* src = &source;
   server.Get(".*", [src](const httplib::Request& req, httplib::Response& res) {
     try {
@@ -165,6 +178,18 @@ HttpServer::HttpServer(ModuleSource& source) : impl_(std::make_unique<Impl>()) {
       res.set_content(std::string(e.what()) + "\n", text_plain);
     }
   });
+  // Read-only: other methods get 405 before any body is read (a ContentReader handler runs
+  // first, so a POST that never sends its body cannot hold the thread).
+  auto refuse = [](const httplib::Request&, httplib::Response& res, const httplib::ContentReader&) {
+    res.status = 405;
+    res.set_header("Allow", "GET, HEAD");
+    res.set_header("Connection", "close");
+    res.set_content("method not allowed: the cache is read-only\n", text_plain);
+  };
+  server.Post(".*", refuse);
+  server.Put(".*", refuse);
+  server.Patch(".*", refuse);
+  server.Delete(".*", refuse);
   server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.body.empty() && res.status == 404) res.set_content("not found\n", text_plain);
   });

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "wasme/cache/config.hpp"
+#include "wasme/core/error.hpp"
 #include "wasme/oci/digest.hpp"
 
 namespace wasme::cache {
@@ -30,6 +32,13 @@ class OpenModule {
   std::function<void()> on_close_;
 };
 
+// What a ModuleSource throws for a request it will not serve by policy (answered 403).
+class Refused : public Error {
+ public:
+  Refused(const std::string& message, std::string hint)
+      : Error(ErrorKind::not_found, message, std::move(hint)) {}
+};
+
 // What the HTTP server asks the daemon. Kept abstract so the server has no idea how pulls,
 // locking or prune work, and its routes can be tested on their own.
 class ModuleSource {
@@ -37,7 +46,12 @@ class ModuleSource {
   virtual ~ModuleSource() = default;
   // DIR/<hex> opened for reading; nullptr when it is not cached.
   virtual std::shared_ptr<OpenModule> open_module(const oci::Digest& digest) = 0;
-  // Pulls ref unless cached, then opens its module. Throws Error (kind decides the status).
+  // Whether GET /<hex> may serve this module: it is what a listed ref is cached as (or any
+  // module, with --serve-unlisted). Asked before the disk is, so a refusal tells nothing
+  // about what the directory holds.
+  virtual bool serves_module(const oci::Digest& digest) const = 0;
+  // Pulls ref unless cached, then opens its module. Throws Refused for a ref it does not
+  // serve, else Error (kind decides the status).
   virtual std::shared_ptr<OpenModule> pull_and_open(const std::string& ref) = 0;
   // Listed refs not cached yet, and how many refs are listed.
   virtual std::vector<std::string> missing(std::size_t* listed_count) const = 0;
@@ -46,10 +60,13 @@ class ModuleSource {
 };
 
 // The read-only HTTP API of `wasme cache` (cpp-httplib): GET|HEAD /<sha256-hex>,
-// GET /<url-encoded ref>, /healthz, /ready, /images; everything else is 404.
+// GET /<url-encoded ref>, /healthz, /ready, /images; everything else is 404. Connections are
+// bounded by `limits`: each request must arrive within a deadline, each client address may
+// hold only so many connections, and threads are started per connection up to a maximum
+// above that, so slow clients cannot starve the probes.
 class HttpServer {
  public:
-  explicit HttpServer(ModuleSource& source);
+  explicit HttpServer(ModuleSource& source, HttpLimits limits = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

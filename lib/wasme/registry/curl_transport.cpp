@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -31,6 +32,9 @@ struct Exchange {
   std::exception_ptr error;
   bool too_large = false;
   int read_errno = 0;
+  // When bytes last moved either way (response headers or body, request body): tells a
+  // stall (nothing for the whole window) from a transfer under the minimum rate.
+  std::chrono::steady_clock::time_point last_data = std::chrono::steady_clock::now();
 };
 
 bool is_success(CURL* easy) {
@@ -41,6 +45,7 @@ bool is_success(CURL* easy) {
 
 size_t on_header(char* data, size_t size, size_t count, void* user) {
   auto* ex = static_cast<Exchange*>(user);
+  ex->last_data = std::chrono::steady_clock::now();
   std::string_view line(data, size * count);
   while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.remove_suffix(1);
   if (line.substr(0, 5) == "HTTP/") {
@@ -55,6 +60,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {
   auto* ex = static_cast<Exchange*>(user);
+  ex->last_data = std::chrono::steady_clock::now();
   std::string_view chunk(data, size * count);
   std::string& body = ex->response->body;
   if (!is_success(ex->easy)) {
@@ -87,6 +93,7 @@ size_t on_read(char* buffer, size_t size, size_t count, void* user) {
   if (!body.file) {
     std::memcpy(buffer, body.bytes.data() + ex->sent, want);
     ex->sent += want;
+    ex->last_data = std::chrono::steady_clock::now();
     return want;
   }
   ssize_t n = ::pread(ex->fd, buffer, want, static_cast<off_t>(body.offset + ex->sent));
@@ -95,6 +102,7 @@ size_t on_read(char* buffer, size_t size, size_t count, void* user) {
     return CURL_READFUNC_ABORT;
   }
   ex->sent += static_cast<std::uint64_t>(n);
+  ex->last_data = std::chrono::steady_clock::now();
   return static_cast<size_t>(n);
 }
 
@@ -120,8 +128,8 @@ int on_progress(void* user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ult
   return 0;
 }
 
-// Seconds from the environment variable name when it holds a positive integer, else fallback.
-long seconds_from_env(const char* name, long fallback) {
+// The environment variable name when it holds a positive integer, else fallback.
+long positive_from_env(const char* name, long fallback) {
   if (const char* env = std::getenv(name); env && *env) {
     char* end = nullptr;
     long value = std::strtol(env, &end, 10);
@@ -154,8 +162,9 @@ class CurlTransport : public Transport {
  public:
   CurlTransport(const RemoteOptions& options, std::function<void(std::string_view)> log)
       : options_(options),
-        connect_seconds_(seconds_from_env("WASME_CONNECT_TIMEOUT", options.connect_timeout_seconds)),
-        stall_seconds_(seconds_from_env("WASME_STALL_TIMEOUT", options.stall_timeout_seconds)),
+        connect_seconds_(positive_from_env("WASME_CONNECT_TIMEOUT", options.connect_timeout_seconds)),
+        stall_seconds_(positive_from_env("WASME_STALL_TIMEOUT", options.stall_timeout_seconds)),
+        min_rate_(positive_from_env("WASME_MIN_RATE", std::max(1L, options.min_bytes_per_second))),
         log_(std::move(log)) {
     static std::once_flag once;
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -176,6 +185,7 @@ class CurlTransport : public Transport {
   RemoteOptions options_;
   long connect_seconds_;
   long stall_seconds_;
+  long min_rate_;  // bytes a second
   std::function<void(std::string_view)> log_;
   CURL* easy_ = nullptr;
 };
@@ -193,7 +203,9 @@ curl_slist* CurlTransport::configure(const Request& request, Exchange& ex, char*
   curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 256L << 10);
   curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, 256L << 10);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, connect_seconds_);
-  curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  // Aborts when the transfer (libcurl averages its speed over the last few seconds) stays
+  // under min_rate_ for stall_seconds_: a hang, and a trickle as well.
+  curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, min_rate_);
   curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, stall_seconds_);
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -314,9 +326,19 @@ void CurlTransport::fail(CURLcode code, const Request& request, const Exchange& 
         break;
       }
       failure = Failure::stall;
-      what = "the transfer stalled: no data for " + std::to_string(stall_seconds_) +
-             " s (stall timeout)";
-      hint = "check the network; WASME_STALL_TIMEOUT=SECONDS sets the stall timeout";
+      // Nothing moved for (about) the whole window: a stall. Else bytes did come, too slowly.
+      auto quiet = std::chrono::steady_clock::now() - ex.last_data;
+      if (quiet >= std::chrono::milliseconds(stall_seconds_ * 900)) {
+        what = "the transfer stalled: no data for " + std::to_string(stall_seconds_) +
+               " s (stall timeout)";
+        hint = "check the network; WASME_STALL_TIMEOUT=SECONDS sets the stall timeout";
+      } else {
+        what = "the transfer was too slow: under " +
+               format_size(static_cast<std::uint64_t>(min_rate_)) + "/s for " +
+               std::to_string(stall_seconds_) + " s (minimum rate)";
+        hint = "check the network or the registry; WASME_MIN_RATE=BYTES_PER_SECOND sets the minimum "
+               "rate, WASME_STALL_TIMEOUT=SECONDS how long a transfer may stay under it";
+      }
       break;
     }
     case Failure::tls_not_spoken:

@@ -10,7 +10,7 @@ namespace wasme::registry {
 
 // The real transport: one libcurl easy handle reused for every request, so connections
 // (and TLS sessions) are reused; HTTP/2 over TLS when the server offers it. It applies the
-// connect timeout and the stall timeout (below 1 byte/s for stall_timeout_seconds; there is
+// connect timeout and the minimum rate (below min_bytes_per_second over stall_timeout_seconds; there is
 // no total timeout, which would kill large uploads), TLS verification (on unless insecure;
 // ca_file as the trust bundle), and never follows redirects itself. Each request is logged
 // as "GET https://host/v2/… 200 12ms": no headers, and no query string (it may hold tokens).

@@ -26,7 +26,12 @@ struct RemoteOptions {
   std::uint64_t max_module_size = 256u << 20;      // Istio's limit
   std::uint64_t max_manifest_size = 4u << 20;
   long connect_timeout_seconds = 15;
-  long stall_timeout_seconds = 30;  // abort when below 1 byte/s for this long
+  // A transfer that moves fewer than min_bytes_per_second (libcurl's average over its last
+  // few seconds) for stall_timeout_seconds in a row is aborted, as a stall or as too slow:
+  // a registry that trickles (1 B/s never trips a 1 B/s limit) cannot hold a pull for ever.
+  // No total timeout: a large module at any rate above the minimum is never cut off.
+  long min_bytes_per_second = 1024;
+  long stall_timeout_seconds = 30;
   int max_attempts = 5;
 };
 
