@@ -80,7 +80,7 @@ void run(const Flags& flags) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& e : entries) {
       nlohmann::json row = image_json(e.image);
-      row["updated"] = iso_time(e.updated);
+      if (e.updated != decltype(e.updated){}) row["updated"] = iso_time(e.updated);
       if (!e.module_path.empty()) row["path"] = e.module_path.string();
       if (!e.error.empty()) row["error"] = e.error;
       out.push_back(row);
@@ -95,7 +95,8 @@ void run(const Flags& flags) {
     const auto& img = e.image;
     std::string sha = e.error.empty() ? img.wasm_digest.hex().substr(0, flags.wide ? 64 : 8) : "?";
     std::vector<std::string> row{reference_name(img.reference), reference_tag(img.reference),
-                                 e.error.empty() ? format_size(img.wasm_size) : "?", sha, age(e.updated)};
+                                 e.error.empty() ? format_size(img.wasm_size) : "?", sha,
+                                 e.updated == decltype(e.updated){} ? "?" : age(e.updated)};
     if (flags.wide) row.insert(row.end(), {join_or_dash(img.config.root_ids), wasm::to_string(img.module_abi)});
     if (flags.show_dir) row.push_back(e.module_path.empty() ? "-" : e.module_path.string());
     rows.push_back(row);

@@ -46,12 +46,17 @@ void run(const Flags& flags, const GlobalOptions& globals) {
                        {"mediaType", result.manifest_media_type},
                        {"blobsDownloaded", result.blobs_downloaded},
                        {"blobsPresent", result.blobs_present},
+                       {"blobsRepaired", result.blobs_repaired},
                        {"verifiedSignatures", verified ? verified->verified : 0}});
   }
   std::cout << "pulled " << result.reference.str() << " (" << oci::to_string(result.format) << ", "
             << format_size(result.wasm_size) << ")\n"
             << "manifest digest: " << result.manifest_digest.str() << "\n"
             << "wasm sha256:     " << result.wasm_digest.hex() << "\n";
+  if (result.blobs_repaired > 0) {
+    std::cout << "repaired:        " << result.blobs_repaired << " damaged blob"
+              << (result.blobs_repaired == 1 ? "" : "s") << " downloaded again\n";
+  }
   if (verified) std::cout << "signatures:      " << verified->verified << " verify with " << flags.verify_key << "\n";
 }
 

@@ -4,6 +4,8 @@
 #include "cli/command.hpp"
 #include "cli/common.hpp"
 #include "cli/output.hpp"
+#include "wasme/core/fs.hpp"
+#include "wasme/image/summary.hpp"
 #include "wasme/registry/push.hpp"
 
 namespace wasme::cli {
@@ -27,8 +29,21 @@ void run(const Flags& flags, const GlobalOptions& globals) {
   registry::RemoteOptions options = flags.registry.resolve();
   if (flags.chunk_size > 0) options.chunk_size = flags.chunk_size;
   store::Store store = flags.store.open();
+  // A stored image goes up as its blobs are: each is checked against its digest first, so a
+  // damaged one is reported with its fix (`wasme pull`) rather than by the registry, or not
+  // at all when the registry already has that blob. (REF FILE packages FILE, which repairs.)
+  if (!request.wasm_file && store.find(request.reference)) image::verify_image(store, request.reference);
   registry::PushResult result = registry::push(store, request, options, make_observer(globals));
   for (const auto& w : result.warnings) warn(w);
+  // Pushing succeeds; pulling it will not: say so now rather than at deploy time.
+  const std::uint64_t limit = registry::RemoteOptions{}.max_module_size;
+  if (auto stored = store.find(result.reference)) {
+    const auto summary = image::summarize(store, result.reference);
+    if (summary.wasm_size > limit) {
+      warn("the module is " + format_size(summary.wasm_size) + ", over the " + format_size(limit) +
+           " Istio's agent, wasme pull and the cache accept: they will refuse it");
+    }
+  }
   if (flags.output == OutputFormat::json) {
     return print_json({{"reference", result.reference.str()},
                        {"manifestDigest", result.manifest_digest.str()},

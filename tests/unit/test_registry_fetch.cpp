@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -12,6 +13,8 @@
 #include "wasme/oci/artifact.hpp"
 #include "wasme/oci/media_types.hpp"
 #include "wasme/registry/fetch.hpp"
+#include "wasme/registry/pull.hpp"
+#include "wasme/store/store.hpp"
 
 using namespace wasme::registry;
 using testing::respond;
@@ -20,7 +23,21 @@ namespace oci = wasme::oci;
 
 namespace {
 
-const std::string module_bytes("\0asm\x01\0\0\0 a tiny module", 22);
+// A valid module: the header, then a custom section "pad" holding payload.
+std::string wasm_module(const std::string& payload) {
+  std::string bytes("\0asm\x01\0\0\0", 8);
+  bytes += '\0';  // custom section id
+  size_t size = 1 + 3 + payload.size();  // name length, "pad", payload
+  do {
+    unsigned char b = size & 0x7f;
+    size >>= 7;
+    bytes += static_cast<char>(size ? (b | 0x80) : b);
+  } while (size);
+  bytes += "\3pad";
+  return bytes + payload;
+}
+
+const std::string module_bytes = wasm_module(" a tiny module");
 
 // A registry in memory: manifests by tag and digest, blobs by digest; `tamper` flips a byte
 // of the named blob as it is served.
@@ -138,7 +155,7 @@ TEST_CASE("fetch_module: concurrent fetches of one compat image into one directo
   // files must not share a name. A barrier holds every fetch at the layer download so all of
   // them extract at the same moment, which is when shared names would collide.
   constexpr int fetchers = 6;
-  const std::string big_module = module_bytes + std::string(2u << 20, 'x');
+  const std::string big_module = wasm_module(std::string(2u << 20, 'x'));
   wasme::write_file_atomic("plugin.wasm", big_module);
   fs::create_directories("work");
   wasme::image::CompatImage compat = wasme::image::make_compat_image("plugin.wasm", oci::RuntimeConfig{}, "work");
@@ -209,4 +226,212 @@ TEST_CASE("a cancel set while a manifest request hangs aborts that request") {
   CHECK(idle_calls == 4);
   CHECK(hanging->requests.size() == 1);  // the manifest request, not retried
   CHECK(names_in("cache").empty());
+}
+
+// --- Issue 14: what pull and fetch accept is what `build precompiled` accepts, checked
+// before anything is committed; pull repairs a damaged blob; a pull holds its blobs against
+// a concurrent remove.
+
+namespace {
+
+const std::string good_config = R"({"type":"envoy_proxy","abiVersions":["v0.2.1"],"config":{"rootIds":["r"]}})";
+
+oci::Descriptor describe(const std::string& bytes, std::string_view media_type) {
+  return {std::string(media_type), oci::sha256_of(bytes), bytes.size(), {}};
+}
+
+// A wasme-shaped image (config, then config and module as layers) with any config and module.
+std::string add_image(MemoryRegistry& registry, const std::string& tag, const std::string& config,
+                      const std::string& module) {
+  registry.add_blob(config);
+  registry.add_blob(module);
+  oci::Manifest m;
+  m.media_type = std::string(oci::media_type::oci_manifest);
+  m.config = describe(config, oci::media_type::wasm_config);
+  m.layers = {m.config, describe(module, oci::media_type::wasm_layer)};
+  std::string bytes = m.serialize();
+  registry.add_manifest(tag, bytes);
+  return bytes;
+}
+
+// A compat image whose plugin.wasm holds `plugin`.
+void add_compat_image(MemoryRegistry& registry, const std::string& tag, const std::string& plugin) {
+  wasme::write_file_atomic("plugin-src.wasm", plugin);
+  fs::create_directories("compat-work");
+  auto compat = wasme::image::make_compat_image("plugin-src.wasm", oci::RuntimeConfig{}, "compat-work");
+  registry.add_blob(wasme::read_file(compat.config_file));
+  registry.add_blob(wasme::read_file(compat.layer_file, 256u << 20));
+  registry.add_manifest(tag, compat.manifest_bytes);
+}
+
+// Every regular file under dir with its content.
+std::map<std::string, std::string> files_of(const fs::path& dir) {
+  std::map<std::string, std::string> out;
+  if (!fs::exists(dir)) return out;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) out[e.path().string()] = wasme::read_file(e.path(), 256u << 20);
+  }
+  return out;
+}
+
+void flip_byte(const fs::path& path, std::streamoff offset) {
+  std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
+  REQUIRE(f);
+  f.seekg(offset);
+  char c = 0;
+  f.get(c);
+  f.seekp(offset);
+  f.put(static_cast<char>(c ^ 0x01));
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+size_t blob_requests(const testing::FakeTransport& transport) {
+  size_t n = 0;
+  for (const auto& r : transport.requests) n += r.url.find("/blobs/") != std::string::npos;
+  return n;
+}
+
+struct Hostile {
+  std::string what;
+  std::string fragment;
+  std::function<void(MemoryRegistry&, const std::string& tag)> add;
+};
+
+// The kinds of image `build precompiled` would refuse to make.
+std::vector<Hostile> hostile_images() {
+  std::string big_config = R"({"type":"envoy_proxy","config":{"rootIds":[")" + std::string(2u << 20, 'r') + "\"]}}";
+  return {
+      {"a text module", "not a wasm module",
+       [](MemoryRegistry& r, const std::string& t) { add_image(r, t, good_config, "{\"not\": \"wasm\"}"); }},
+      {"an empty module", "the input is empty",
+       [](MemoryRegistry& r, const std::string& t) { add_image(r, t, good_config, ""); }},
+      {"a config that is not JSON", "not valid JSON",
+       [](MemoryRegistry& r, const std::string& t) { add_image(r, t, "type=envoy_proxy", module_bytes); }},
+      {"a config that is not UTF-8", "not valid JSON",
+       [](MemoryRegistry& r, const std::string& t) {
+         add_image(r, t, "{\"type\":\"envoy_proxy\",\"config\":{\"rootIds\":[\"\xff\"]}}", module_bytes);
+       }},
+      {"a 2 MiB config", "over the 1 MiB limit",
+       [big_config](MemoryRegistry& r, const std::string& t) { add_image(r, t, big_config, module_bytes); }},
+      {"zeros in a compat layer", "bad magic",
+       [](MemoryRegistry& r, const std::string& t) { add_compat_image(r, t, std::string(8u << 20, '\0')); }},
+  };
+}
+
+}  // namespace
+
+TEST_CASE("fetch_module refuses what build refuses, and writes nothing into the directory") {
+  for (const Hostile& h : hostile_images()) {
+    CAPTURE(h.what);
+    Fixture f;
+    h.add(f.registry, "bad");
+    fs::remove_all("cache");
+    fs::create_directories("cache");
+    try {
+      fetch_module(*f.client, oci::Reference::parse("r.example/team/filter:bad"), "cache");
+      FAIL("fetched");
+    } catch (const wasme::Error& e) {
+      CHECK(e.kind() == wasme::ErrorKind::invalid_input);
+      CHECK(contains(e.what(), h.fragment));
+    }
+    CHECK(names_in("cache").empty());
+  }
+}
+
+TEST_CASE("fetch_module: a config declared over 1 MiB is refused before any blob is downloaded") {
+  Fixture f;
+  oci::Manifest m;
+  m.media_type = std::string(oci::media_type::oci_manifest);
+  m.config = {std::string(oci::media_type::wasm_config), oci::sha256_of("x"), 2u << 20, {}};
+  m.layers = {m.config, describe(module_bytes, oci::media_type::wasm_layer)};
+  f.registry.add_blob(module_bytes);
+  f.registry.add_manifest("v1", m.serialize());
+  fs::create_directories("cache");
+  CHECK_THROWS_AS(fetch_module(*f.client, oci::Reference::parse("r.example/team/filter:v1"), "cache"), wasme::Error);
+  CHECK(blob_requests(*f.transport) == 0);
+  CHECK(names_in("cache").empty());
+}
+
+TEST_CASE("pull refuses what build refuses, and leaves the store as it was") {
+  Fixture f;
+  f.add_wasme_image("good");
+  wasme::store::Store store("store");
+  pull(*f.client, store, oci::Reference::parse("r.example/team/filter:good"));
+  const auto before = files_of("store");
+  for (const Hostile& h : hostile_images()) {
+    CAPTURE(h.what);
+    h.add(f.registry, "bad");
+    try {
+      pull(*f.client, store, oci::Reference::parse("r.example/team/filter:bad"));
+      FAIL("pulled");
+    } catch (const wasme::Error& e) {
+      CHECK(e.kind() == wasme::ErrorKind::invalid_input);
+      CHECK(contains(e.what(), h.fragment));
+      CHECK(contains(e.what(), "pulling \"r.example/team/filter:bad\""));
+    }
+    CHECK(files_of("store") == before);
+    CHECK(store.images().size() == 1);
+  }
+}
+
+TEST_CASE("pull repairs a damaged blob instead of skipping it as present") {
+  Fixture f;
+  f.add_wasme_image("v1");
+  wasme::store::Store store("store");
+  auto ref = oci::Reference::parse("r.example/team/filter:v1");
+  auto first = pull(*f.client, store, ref);
+  CHECK(first.blobs_downloaded == 2);
+  const oci::Digest module = oci::sha256_of(module_bytes);
+  CHECK(pull(*f.client, store, ref).blobs_present == 2);  // intact: nothing fetched again
+
+  flip_byte(store.blob_path(module), 12);
+  CHECK_FALSE(store.blob_intact(module));
+  auto repaired = pull(*f.client, store, ref);
+  CHECK(repaired.blobs_downloaded == 1);
+  CHECK(repaired.blobs_present == 1);
+  CHECK(repaired.blobs_repaired == 1);
+  CHECK(store.blob_intact(module));
+  CHECK(wasme::read_file(store.blob_path(module)) == module_bytes);
+
+  // A damaged manifest blob is replaced too.
+  flip_byte(store.blob_path(first.manifest_digest), 5);
+  pull(*f.client, store, ref);
+  CHECK(store.blob_intact(first.manifest_digest));
+
+  // When the registry's copy is bad as well, nothing changes: the damage stays visible.
+  flip_byte(store.blob_path(module), 12);
+  const auto damaged = files_of("store");
+  f.registry.tamper = module.str();
+  CHECK_THROWS_AS(pull(*f.client, store, ref), wasme::Error);
+  CHECK(files_of("store") == damaged);
+}
+
+TEST_CASE("a remove during a pull does not collect the blobs the pull found present") {
+  // v1 (in the store) and v2 (pulled) share their config; while v2's module downloads, v1 is
+  // removed, which would collect the shared config if the pull did not pin it.
+  Fixture f;
+  add_image(f.registry, "v1", good_config, module_bytes);
+  const std::string other = wasm_module(" another module");
+  add_image(f.registry, "v2", good_config, other);
+  wasme::store::Store store("store");
+  pull(*f.client, store, oci::Reference::parse("r.example/team/filter:v1"));
+
+  int removes = 0;
+  auto transport = std::make_shared<testing::FakeTransport>([&](const Request& r) {
+    if (r.url.find("/blobs/" + oci::sha256_of(other).str()) != std::string::npos && removes++ == 0) {
+      wasme::store::Store("store").remove(oci::Reference::parse("r.example/team/filter:v1"));
+    }
+    return f.registry(r);
+  });
+  Client client(RemoteOptions{}, Observer{}, ClientDeps{transport, &f.clock, nullptr});
+  auto result = pull(client, store, oci::Reference::parse("r.example/team/filter:v2"));
+  CHECK(removes == 1);
+  CHECK(result.blobs_present == 1);  // the shared config
+  auto images = store.images();
+  REQUIRE(images.size() == 1);
+  CHECK(images[0].reference.str() == "r.example/team/filter:v2");
+  CHECK(store.blob_intact(oci::sha256_of(good_config)));
+  CHECK_FALSE(store.has_blob(oci::sha256_of(module_bytes)));  // v1's own module was collected
+  CHECK(fs::is_empty("store/pins"));
 }

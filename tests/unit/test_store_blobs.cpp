@@ -162,8 +162,79 @@ TEST_CASE("read_blob detects a corrupted blob and names its path") {
   auto e = expect_error([&] { store.read_blob(digest); });
   CHECK(e.kind() == ErrorKind::integrity);
   CHECK(contains(e.what(), store.blob_path(digest).string()));
-  CHECK(contains(e.what(), "corrupted"));
-  CHECK(contains(e.hint(), "delete"));
+  CHECK(contains(e.what(), "blob " + digest.str() + " is corrupt (its content does not match its digest)"));
+  CHECK(contains(e.hint(), "wasme pull"));
+}
+
+namespace {
+
+// Flips one bit of the byte at offset, in place (size and mtime-independent damage).
+void flip_byte(const fs::path& path, std::streamoff offset) {
+  std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
+  REQUIRE(f);
+  f.seekg(offset);
+  char c = 0;
+  f.get(c);
+  f.seekp(offset);
+  f.put(static_cast<char>(c ^ 0x01));
+}
+
+}  // namespace
+
+TEST_CASE("blob_intact and verify_blob hash the whole blob") {
+  Store store("s");
+  std::string bytes(100000, 'm');
+  auto digest = oci::sha256_of(bytes);
+  CHECK_FALSE(store.blob_intact(digest));
+  CHECK(expect_error([&] { store.verify_blob(digest); }).kind() == ErrorKind::not_found);
+  store.put_blob(bytes, digest);
+  CHECK(store.blob_intact(digest));
+  store.verify_blob(digest);
+  flip_byte(store.blob_path(digest), 77777);  // same size, one byte deep inside
+  CHECK(fs::file_size(store.blob_path(digest)) == bytes.size());
+  CHECK_FALSE(store.blob_intact(digest));
+  auto e = expect_error([&] { store.verify_blob(digest); });
+  CHECK(e.kind() == ErrorKind::integrity);
+  CHECK(contains(e.what(), "is corrupt (its content does not match its digest)"));
+  CHECK(store.has_blob(digest));  // present, but damaged
+}
+
+TEST_CASE("put_blob and put_blob_file replace a damaged blob and keep an intact one") {
+  Store store("s");
+  std::string small = "a config";
+  auto small_digest = oci::sha256_of(small);
+  store.put_blob(small, small_digest);
+  flip_byte(store.blob_path(small_digest), 2);
+  store.put_blob(small, small_digest);
+  CHECK(store.read_blob(small_digest) == small);
+
+  std::string big(70000, 'w');
+  std::ofstream("module.wasm", std::ios::binary) << big;
+  auto big_digest = oci::sha256_of(big);
+  store.put_blob_file("module.wasm", big_digest, big.size());
+  flip_byte(store.blob_path(big_digest), 123);
+  store.put_blob_file("module.wasm", big_digest, big.size());
+  CHECK(store.read_blob(big_digest) == big);
+  // No temp file is left behind by the repairs.
+  for (const auto& entry : fs::directory_iterator("s/blobs/sha256")) {
+    CHECK(entry.path().filename().string().rfind(wasme::temp_file_prefix, 0) != 0);
+  }
+}
+
+TEST_CASE("a writer's staged file holds the bytes written so far, until commit") {
+  Store store("s");
+  std::string bytes = "staged bytes";
+  auto digest = oci::sha256_of(bytes);
+  auto writer = store.begin_blob(digest, bytes.size());
+  writer->write(bytes);
+  fs::path staged = writer->staged_path();
+  CHECK(staged.parent_path() == fs::path("s") / "blobs" / "sha256");
+  CHECK(staged.filename().string().rfind(wasme::temp_file_prefix, 0) == 0);
+  CHECK(wasme::read_file(staged) == bytes);
+  writer->commit();
+  CHECK_FALSE(fs::exists(staged));
+  CHECK_THROWS_AS(writer->staged_path(), Error);
+  CHECK(store.read_blob(digest) == bytes);
 }
 
 TEST_CASE("read_blob of an absent blob is not_found; of a huge one, refused") {

@@ -1,5 +1,7 @@
 #include "wasme/image/inspect.hpp"
 
+#include <utility>
+
 #include "wasme/core/error.hpp"
 #include "wasme/core/fs.hpp"
 #include "wasme/oci/artifact.hpp"
@@ -10,13 +12,13 @@ namespace wasme::image {
 InspectReport inspect_image(const store::Store& store, const oci::Reference& reference) {
   InspectReport report;
   report.from_store = true;
-  report.image = summarize(store, reference);
-  oci::Manifest manifest =
-      oci::Manifest::parse(store.read_blob(report.image.manifest_digest, oci::max_manifest_size));
-  report.config_media_type = manifest.config.media_type;
-  report.layers = manifest.layers;
+  // One pass: every blob shown is read and checked against its digest once (read_image).
   TempDir scratch("wasme-inspect-");
-  report.module = wasm::read_module_file(module_file(store, reference, scratch.path()));
+  ImageDetail detail = read_image(store, reference, scratch.path());
+  report.image = std::move(detail.image);
+  report.config_media_type = report.image.manifest.config.media_type;
+  report.layers = report.image.manifest.layers;
+  report.module = std::move(detail.module);
   return report;
 }
 

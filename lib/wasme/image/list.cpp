@@ -12,6 +12,13 @@ std::vector<ListEntry> list_images(const store::Store& store) {
     entry.image.manifest_digest = stored.manifest.digest;
     std::error_code ec;
     entry.updated = std::filesystem::last_write_time(store.blob_path(stored.manifest.digest), ec);
+    if (ec) {
+      // Without its manifest there is no age to show (not "53029 days ago") and nothing to read.
+      entry.updated = {};
+      entry.error = "its manifest blob " + stored.manifest.digest.str() + " is missing from the store";
+      entries.push_back(std::move(entry));
+      continue;
+    }
     try {
       entry.image = summarize(store, stored.reference);
       if (entry.image.format != oci::ArtifactFormat::compat) {

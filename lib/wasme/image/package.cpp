@@ -5,14 +5,13 @@
 #include "wasme/core/error.hpp"
 #include "wasme/core/fs.hpp"
 #include "wasme/image/abi_check.hpp"
+#include "wasme/image/validate.hpp"
 #include "wasme/oci/artifact.hpp"
 #include "wasme/oci/media_types.hpp"
 #include "wasme/wasm/module.hpp"
 
 namespace wasme::image {
 namespace {
-
-constexpr std::uint64_t max_config_size = 1u << 20;
 
 oci::RuntimeConfig build_config(const PackageRequest& request, wasm::ProxyAbi module_abi) {
   oci::RuntimeConfig config;
@@ -38,7 +37,7 @@ wasm::ModuleInfo read_checked_module(const fs::path& file) {
     throw Error(ErrorKind::invalid_input, "module file " + file.string() + " is a directory",
                 "give the path of a .wasm file");
   }
-  return wasm::read_module_file(file);
+  return validate_module_file(file);
 }
 
 }  // namespace
@@ -67,14 +66,21 @@ PackageResult package_module(store::Store& store, const PackageRequest& request)
     oci::FileDigest wasm = oci::sha256_of_file(request.wasm_file);
     std::string config_bytes = config.serialize();
     oci::Manifest manifest = oci::make_wasm_manifest(config, wasm.digest, wasm.size);
+    // The very checks pull and the cache's fetch make, on exactly what is about to be
+    // stored, so an image built here is one they accept (and the other way round).
+    validate_artifact({oci::classify(manifest), manifest.config, config_bytes, request.wasm_file, ""});
     std::string manifest_bytes = manifest.serialize();
     oci::Descriptor manifest_descriptor{std::string(oci::media_type::oci_manifest),
                                         oci::sha256_of(manifest_bytes), manifest_bytes.size(), {}};
 
+    // Held from before the first blob is looked for until the index entry has landed: a
+    // `wasme rm` of another tag of the same blobs meanwhile does not collect them.
+    store::BlobPin pin = store.pin_blobs({wasm.digest, manifest.config.digest, manifest_descriptor.digest});
     store.put_blob_file(request.wasm_file, wasm.digest, wasm.size);
-    store.put_blob(config_bytes, oci::sha256_of(config_bytes));
+    store.put_blob(config_bytes, manifest.config.digest);
     store.put_blob(manifest_bytes, manifest_descriptor.digest);
     store.add_image(request.reference, manifest_descriptor);
+    pin.release();
 
     result.image.reference = request.reference;
     result.image.manifest_digest = manifest_descriptor.digest;

@@ -26,8 +26,10 @@ struct PackageResult {
   std::vector<std::string> warnings;
 };
 
-// Checks the file is a wasm module (refusing anything else before touching the store),
-// builds the runtime config and the wasme artifact, stores blobs and the index entry.
+// Checks the file is a wasm module and the artifact passes validate_artifact, as pull and
+// the cache check theirs (refusing anything else before touching the store), builds the
+// runtime config and the wasme artifact, stores blobs and the index entry; the blobs are
+// pinned (store::BlobPin) from before the first is looked for until the entry has landed.
 // Deterministic: the same module and config give the same manifest digest in any store.
 PackageResult package_module(store::Store& store, const PackageRequest& request);
 

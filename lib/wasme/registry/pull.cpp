@@ -1,11 +1,13 @@
 #include "wasme/registry/pull.hpp"
 
+#include <map>
 #include <memory>
 #include <set>
 
 #include "wasme/core/error.hpp"
 #include "wasme/core/fs.hpp"
 #include "wasme/image/compat_tar.hpp"
+#include "wasme/image/validate.hpp"
 #include "wasme/registry/download.hpp"
 #include "wasme/registry/manifest_fetch.hpp"
 
@@ -18,30 +20,23 @@ struct Staged {
   std::unique_ptr<store::BlobWriter> writer;
 };
 
-// Fetches d into an uncommitted store writer; also copies it to `copy` when given.
+// Fetches d into an uncommitted store writer.
 Staged stage(Client& client, store::Store& store, const oci::Reference& ref, const oci::Descriptor& d,
-             std::uint64_t max_size, const std::string& label, const fs::path* copy) {
+             std::uint64_t max_size, const std::string& label) {
   Staged staged{d, nullptr};
-  std::unique_ptr<AtomicFile> file;
   download_blob(client, ref.registry, ref.repository, d, max_size, [&]() -> BlobSink {
     staged.writer = store.begin_blob(d.digest, d.size);
-    if (copy) file = std::make_unique<AtomicFile>(*copy);
-    return [&](std::string_view bytes) {
-      staged.writer->write(bytes);
-      if (file) file->write(bytes);
-    };
+    return [&](std::string_view bytes) { staged.writer->write(bytes); };
   }, label);
-  if (file) file->commit(Durability::no_fsync);
   return staged;
 }
 
-// Checks a compat layer holds a usable plugin.wasm; returns its digest and size.
-oci::FileDigest check_compat_layer(const fs::path& layer, const fs::path& scratch,
-                                   std::uint64_t max_size) {
+// Extracts a compat layer's plugin.wasm into scratch (refusing unsafe archives).
+fs::path extract_compat_layer(const fs::path& layer, const fs::path& scratch, std::uint64_t max_size) {
   return with_context("checking the compat layer", [&] {
     fs::path wasm = scratch / "plugin.wasm";
     image::extract_plugin_wasm(layer, wasm, max_size);
-    return oci::sha256_of_file(wasm);
+    return wasm;
   });
 }
 
@@ -51,6 +46,8 @@ PullResult pull(Client& client, store::Store& store, const oci::Reference& ref, 
   return with_context("pulling \"" + ref.str() + "\"", [&] {
     ResolvedManifest resolved = resolve_manifest(client, pinned ? ref.with_digest(*pinned) : ref);
     const oci::ArtifactLayout& layout = resolved.layout;
+    const oci::Descriptor& config = resolved.manifest.config;
+    image::check_config_size(config);  // before anything is downloaded or the store touched
     PullResult result;
     result.reference = ref;
     result.manifest_digest = resolved.digest;
@@ -59,38 +56,58 @@ PullResult pull(Client& client, store::Store& store, const oci::Reference& ref, 
     result.wasm_digest = layout.module_layer.digest;
     result.wasm_size = layout.module_layer.size;
 
-    TempDir scratch("wasme-pull-");
-    fs::path layer_copy = scratch.path() / "layer.tar.gz";
     bool compat = layout.format == oci::ArtifactFormat::compat;
-    std::vector<Staged> staged;
-    std::set<oci::Digest> seen;
-    std::vector<oci::Descriptor> blobs{resolved.manifest.config};
+    std::vector<oci::Descriptor> blobs{config};
     blobs.insert(blobs.end(), resolved.manifest.layers.begin(), resolved.manifest.layers.end());
+
+    // Pinned before the first look at the store, held until the image is in the index: a
+    // `wasme rm` meanwhile does not collect a blob found present here (see store::BlobPin).
+    std::vector<oci::Digest> digests{resolved.digest};
+    for (const oci::Descriptor& d : blobs) digests.push_back(d.digest);
+    store::BlobPin pin = store.pin_blobs(digests);
+
+    std::vector<Staged> staged;
+    std::map<oci::Digest, fs::path> files;  // where each blob's verified bytes are now
     for (const oci::Descriptor& d : blobs) {
-      if (!seen.insert(d.digest).second) continue;
-      bool is_module = d.digest == layout.module_layer.digest;
-      if (store.has_blob(d.digest)) {
+      if (files.count(d.digest)) continue;
+      // Present and intact: used as it is. Absent, or damaged (a flipped byte): fetched
+      // again; the damaged file is replaced only when everything below checked out.
+      if (store.blob_intact(d.digest)) {
         ++result.blobs_present;
-        if (is_module && compat) layer_copy = store.blob_path(d.digest);
+        files[d.digest] = store.blob_path(d.digest);
         continue;
       }
-      std::uint64_t limit = d.digest == resolved.manifest.config.digest && !is_module
-                                ? client.options().max_manifest_size
-                                : client.options().max_module_size;
-      const fs::path* copy = is_module && compat ? &layer_copy : nullptr;
-      std::string label = is_module ? "module" : d.digest == resolved.manifest.config.digest ? "config" : "layer";
-      staged.push_back(stage(client, store, ref, d, limit, label, copy));
+      if (store.has_blob(d.digest)) ++result.blobs_repaired;
+      bool is_module = d.digest == layout.module_layer.digest;
+      bool is_config = d.digest == config.digest;
+      std::uint64_t limit = is_config && !is_module ? image::max_config_size : client.options().max_module_size;
+      std::string label = is_module ? "module" : is_config ? "config" : "layer";
+      staged.push_back(stage(client, store, ref, d, limit, label));
+      files[d.digest] = staged.back().writer->staged_path();
       ++result.blobs_downloaded;
     }
+
+    // What `build precompiled` checks, before anything is committed (image::validate_artifact).
+    TempDir scratch("wasme-pull-");
+    fs::path module = files.at(layout.module_layer.digest);
+    std::string module_label = "the module layer " + layout.module_layer.digest.str();
     if (compat) {
-      oci::FileDigest wasm = check_compat_layer(layer_copy, scratch.path(), client.options().max_module_size);
+      module = extract_compat_layer(module, scratch.path(), client.options().max_module_size);
+      module_label = "plugin.wasm in the compat layer " + layout.module_layer.digest.str();
+    }
+    std::string config_bytes = read_file(files.at(config.digest), image::max_config_size);
+    image::validate_artifact({layout, config, config_bytes, module, module_label});
+    if (compat) {
+      oci::FileDigest wasm = oci::sha256_of_file(module);
       result.wasm_digest = wasm.digest;
       result.wasm_size = wasm.size;
     }
+
     // Everything is verified: only now does the store change.
     for (Staged& s : staged) s.writer->commit();
-    store.put_blob(resolved.bytes, resolved.digest);
+    store.put_blob(resolved.bytes, resolved.digest);  // also replaces a damaged manifest blob
     store.add_image(ref, {resolved.media_type, resolved.digest, resolved.bytes.size(), {}});
+    pin.release();
     return result;
   });
 }

@@ -48,6 +48,11 @@ class FileBlobWriter final : public BlobWriter {
     }
   }
 
+  const fs::path& staged_path() const override {
+    check_open();
+    return file_->temp_path();
+  }
+
   void commit() override {
     check_open();
     auto file = std::move(file_);  // whatever happens next, this writer is finished
@@ -77,6 +82,13 @@ class FileBlobWriter final : public BlobWriter {
   oci::Sha256 hash_;
 };
 
+Error corrupt_blob(const oci::Digest& digest, const fs::path& path, const oci::Digest& actual) {
+  return Error(ErrorKind::integrity,
+               "blob " + digest.str() + " is corrupt (its content does not match its digest): " +
+                   path.string() + " has " + actual.str(),
+               "pull the image again to repair it (wasme pull REF), or build it again");
+}
+
 }  // namespace
 
 fs::path Store::blob_path(const oci::Digest& digest) const {
@@ -97,12 +109,28 @@ std::string Store::read_blob(const oci::Digest& digest, std::uint64_t max_size) 
   }
   std::string bytes = read_file(path, max_size);
   oci::Digest actual = oci::sha256_of(bytes);
-  if (actual != digest) {
-    throw Error(ErrorKind::integrity,
-                "blob " + path.string() + " is corrupted: its content has digest " + actual.str(),
-                "delete " + path.string() + ", then pull or build the image again");
-  }
+  if (actual != digest) throw corrupt_blob(digest, path, actual);
   return bytes;
+}
+
+bool Store::blob_intact(const oci::Digest& digest) const {
+  if (!has_blob(digest)) return false;
+  try {
+    return oci::sha256_of_file(blob_path(digest)).digest == digest;
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::not_found) return false;  // removed meanwhile
+    throw;
+  }
+}
+
+void Store::verify_blob(const oci::Digest& digest) const {
+  fs::path path = blob_path(digest);
+  if (!has_blob(digest)) {
+    throw Error(ErrorKind::not_found, "blob " + digest.str() + " is not in the store " +
+                                          root_.string());
+  }
+  oci::Digest actual = oci::sha256_of_file(path).digest;
+  if (actual != digest) throw corrupt_blob(digest, path, actual);
 }
 
 void Store::put_blob(std::string_view bytes, const oci::Digest& expected) {
@@ -112,7 +140,8 @@ void Store::put_blob(std::string_view bytes, const oci::Digest& expected) {
     throw Error(ErrorKind::integrity,
                 "blob " + expected.str() + ": content has digest " + actual.str());
   }
-  if (has_blob(expected)) return;
+  // A present blob is kept when intact; a damaged one (a flipped byte) is replaced below.
+  if (blob_intact(expected)) return;
   ensure_layout();
   auto file = open_blob_temp(blob_path(expected));
   file->write(bytes);
@@ -134,7 +163,8 @@ void Store::put_blob_file(const fs::path& source, const oci::Digest& expected,
       throw Error(ErrorKind::integrity, "blob " + expected.str() + ": " + source.string() +
                                             " has digest " + actual.digest.str());
     }
-    return;
+    if (blob_intact(expected)) return;
+    // Damaged in the store: copied in again from the (verified) source.
   }
   auto writer = begin_blob(expected, size);
   std::string buffer(1 << 16, '\0');

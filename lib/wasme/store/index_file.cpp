@@ -54,9 +54,20 @@ void collect(const Store& store, const oci::Descriptor& manifest, int depth,
 oci::Index read_index(const fs::path& root) {
   fs::path path = index_path(root);
   std::error_code ec;
-  if (fs::exists(root, ec) && !fs::is_directory(root, ec)) {
+  // Only "does not exist" is an empty store: a path through a file, a symlink loop or a
+  // permission problem is an error, not an empty list.
+  const auto status = fs::status(root, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    throw Error(ErrorKind::invalid_input, "the store " + root.string() + ": " + ec.message(),
+                "pass --store DIR (an OCI image layout), or leave it out for ~/.wasme/store");
+  }
+  if (!ec && !fs::is_directory(status)) {
     throw Error(ErrorKind::invalid_input, "the store " + root.string() + " is not a directory",
                 "pass --store DIR (an OCI image layout), or leave it out for ~/.wasme/store");
+  }
+  (void)fs::status(path, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    throw Error(ErrorKind::io, "the store index " + path.string() + ": " + ec.message());
   }
   if (!fs::exists(path, ec)) {
     oci::Index empty;

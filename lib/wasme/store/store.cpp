@@ -47,11 +47,17 @@ void check_complete(const Store& store, const oci::Descriptor& manifest) {
   }
 }
 
-// Deletes the blobs in `candidates` that no entry of `index` uses. When a remaining entry's
-// manifest cannot be read its blobs are unknown, so nothing is deleted.
+// Deletes the blobs in `candidates` that no entry of `index` uses and no live pin names (an
+// image being built or pulled right now). When a remaining entry's manifest or a pin cannot be
+// read, what is in use is unknown, so nothing is deleted. The caller holds the index lock.
 void delete_unused(const Store& store, const oci::Index& index,
                    const std::vector<oci::Descriptor>& candidates) {
   std::set<oci::Digest> used;
+  try {
+    used = detail::pinned_digests(store.root());
+  } catch (const Error&) {
+    return;
+  }
   for (const auto& entry : index.manifests) {
     try {
       for (const auto& blob : detail::blobs_of(store, entry)) used.insert(blob.digest);
@@ -75,6 +81,7 @@ fs::path Store::default_root() { return wasme_home() / "store"; }
 int Store::sweep_interrupted() const {
   int removed = sweep_stale_temp_files(root_, std::string(temp_file_prefix));
   removed += sweep_stale_temp_files(root_ / "blobs" / "sha256", std::string(temp_file_prefix));
+  removed += detail::sweep_stale_pins(root_);
   return removed + sweep_stale_temp_dirs();
 }
 
@@ -93,28 +100,40 @@ void Store::ensure_layout() const {
   if (!fs::exists(detail::index_path(root_), ec)) detail::write_index(root_, {});
 }
 
+namespace {
+
+void check_reference_digest(const oci::Reference& reference, const oci::Descriptor& manifest) {
+  if (reference.digest && *reference.digest != manifest.digest) {
+    throw Error(ErrorKind::integrity, "the reference names digest " + reference.digest->str() +
+                                          " but the manifest is " + manifest.digest.str());
+  }
+}
+
+}  // namespace
+
 void Store::add_image(const oci::Reference& reference, const oci::Descriptor& manifest) {
   with_context("storing " + quoted(reference), [&] {
-    if (reference.digest && *reference.digest != manifest.digest) {
-      throw Error(ErrorKind::integrity, "the reference names digest " + reference.digest->str() +
-                                            " but the manifest is " + manifest.digest.str());
-    }
-    oci::Descriptor entry = manifest;
-    if (entry.media_type.empty()) {
-      entry.media_type = oci::sniff_media_type(read_blob(manifest.digest));
-    }
-    entry.annotations[std::string(oci::annotation::ref_name)] = reference.str();
+    check_reference_digest(reference, manifest);  // before the store is created
     ensure_layout();
     FileLock lock(detail::index_lock_path(root_));
-    check_complete(*this, entry);  // under the lock: a concurrent remove cannot race it
-    oci::Index index = detail::read_index(root_);
-    auto& entries = index.manifests;
-    entries.erase(std::remove_if(entries.begin(), entries.end(),
-                                 [&](const oci::Descriptor& e) { return names(e, reference); }),
-                  entries.end());
-    entries.push_back(std::move(entry));
-    detail::write_index(root_, std::move(index));
+    add_image_locked(reference, manifest);
   });
+}
+
+void Store::add_image_locked(const oci::Reference& reference, oci::Descriptor entry) {
+  check_reference_digest(reference, entry);
+  if (entry.media_type.empty()) {
+    entry.media_type = oci::sniff_media_type(read_blob(entry.digest));
+  }
+  entry.annotations[std::string(oci::annotation::ref_name)] = reference.str();
+  check_complete(*this, entry);  // under the lock: a concurrent remove cannot race it
+  oci::Index index = detail::read_index(root_);
+  auto& entries = index.manifests;
+  entries.erase(std::remove_if(entries.begin(), entries.end(),
+                               [&](const oci::Descriptor& e) { return names(e, reference); }),
+                entries.end());
+  entries.push_back(std::move(entry));
+  detail::write_index(root_, std::move(index));
 }
 
 std::vector<StoredImage> Store::images() const {
@@ -152,9 +171,14 @@ StoredImage Store::get(const oci::Reference& reference) const {
 
 void Store::tag(const oci::Reference& src, const oci::Reference& dst) {
   with_context("tagging " + quoted(src) + " as " + quoted(dst), [&] {
+    get(src);  // not_found, with its hint, before the store is touched
+    ensure_layout();
+    FileLock lock(detail::index_lock_path(root_));
+    // Looked up again under the lock: a remove() of src (and its blobs) cannot come between
+    // the lookup and the new entry.
     oci::Descriptor manifest = get(src).manifest;
     manifest.annotations.erase(std::string(oci::annotation::ref_name));
-    add_image(dst, manifest);
+    with_context("storing " + quoted(dst), [&] { add_image_locked(dst, manifest); });
   });
 }
 
