@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/command.hpp"
+#include "cli/output.hpp"
 #include "cli/suggest.hpp"
 #include "wasme/core/error.hpp"
 
@@ -195,8 +196,9 @@ int run(int argc, char** argv) {
     std::cerr << "wasme: error: " << e.what() << "\nRun with --help for usage.\n";
     return 2;
   } catch (const Error& e) {
-    std::cerr << "wasme: error: " << e.what() << "\n";
-    if (!e.hint().empty()) std::cerr << "hint: " << e.hint() << "\n";
+    // Messages carry text from registries, files and modules: print it inert.
+    std::cerr << "wasme: error: " << printable(e.what()) << "\n";  // one line, whatever it quotes
+    if (!e.hint().empty()) std::cerr << "hint: " << printable_lines(e.hint()) << "\n";
     return exit_status_for(e);
   } catch (const std::exception& e) {
     std::cerr << "wasme: error: " << e.what() << "\n";

@@ -99,12 +99,13 @@ void print_text(const image::InspectReport& r, const render::IstioFit& fit) {
   rows.push_back({"WASI:", join_or_dash(r.module.wasi_modules)});
   rows.push_back({"Istio ABI:", fit.abi_note});
   rows.push_back({"Istio accepts:", fit.verdict()});
-  for (const auto& row : rows) std::cout << row[0] << std::string(18 - row[0].size(), ' ') << row[1] << "\n";
+  // Values come from the image (tags, export names, annotations): printed inert.
+  for (const auto& row : rows) std::cout << row[0] << std::string(18 - row[0].size(), ' ') << printable(row[1]) << "\n";
   std::cout << "Layers:\n";
   for (const auto& l : r.layers) {
     auto title = l.annotations.find("org.opencontainers.image.title");
-    std::cout << "  " << l.media_type << "  " << l.digest.short_hex() << "  " << format_size(l.size)
-              << (title != l.annotations.end() ? "  " + title->second : "") << "\n";
+    std::cout << "  " << printable(l.media_type) << "  " << l.digest.short_hex() << "  " << format_size(l.size)
+              << (title != l.annotations.end() ? "  " + printable(title->second) : "") << "\n";
   }
 }
 

@@ -1,6 +1,7 @@
 #include "cli/output.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <iostream>
 
 namespace wasme::cli {
@@ -33,8 +34,45 @@ void print_json(const nlohmann::json& value) {
   std::cout << value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
 }
 
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    // C1 controls arrive as UTF-8 0xC2 0x80-0x9F: terminals act on them (CSI = 0x9B) too.
+    const bool c1 = c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                    static_cast<unsigned char>(text[i + 1]) <= 0x9F;
+    if (c < 0x20 || c == 0x7F || c1) {
+      const unsigned value = c1 ? static_cast<unsigned char>(text[++i]) : c;
+      char buf[8];
+      std::snprintf(buf, sizeof buf, c1 ? "\\u%04x" : "\\x%02x", value);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+std::string printable_lines(std::string_view text) {
+  std::string out;
+  size_t start = 0;
+  for (;;) {
+    size_t end = text.find('\n', start);
+    out += printable(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (end == std::string_view::npos) return out;
+    out += '\n';
+    start = end + 1;
+  }
+}
+
 void print_table(std::ostream& out, const std::vector<std::string>& header,
-                 const std::vector<std::vector<std::string>>& rows) {
+                 const std::vector<std::vector<std::string>>& given_rows) {
+  // Cells hold names from registries and modules: nothing in them may drive the terminal.
+  std::vector<std::vector<std::string>> rows = given_rows;
+  for (auto& row : rows) {
+    for (auto& cell : row) cell = printable(cell);
+  }
   std::vector<size_t> widths(header.size());
   for (size_t i = 0; i < header.size(); ++i) widths[i] = header[i].size();
   for (const auto& row : rows) {
@@ -54,7 +92,7 @@ void print_table(std::ostream& out, const std::vector<std::string>& header,
   for (const auto& row : rows) print_row(row);
 }
 
-void warn(const std::string& message) { std::cerr << "wasme: warning: " << message << "\n"; }
-void note(const std::string& message) { std::cerr << "wasme: " << message << "\n"; }
+void warn(const std::string& message) { std::cerr << "wasme: warning: " << printable(message) << "\n"; }
+void note(const std::string& message) { std::cerr << "wasme: " << printable(message) << "\n"; }
 
 }  // namespace wasme::cli

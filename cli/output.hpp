@@ -26,6 +26,12 @@ void print_table(std::ostream& out, const std::vector<std::string>& header,
                  const std::vector<std::vector<std::string>>& rows);
 
 // Writes a warning or note to stderr: "wasme: warning: …".
+// Control characters (C0, DEL, C1) shown as \xNN or \uNNNN: text from registries, modules and
+// files printed to a terminal must not move the cursor, retitle the window or forge lines.
+std::string printable(std::string_view text);
+// The same, keeping line breaks (messages and hints that list choices a line each).
+std::string printable_lines(std::string_view text);
+
 void warn(const std::string& message);
 void note(const std::string& message);
 

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Sandbox, expectStatus, sha256Hex } from './lib/harness.mjs';
-import { startRegistry } from './lib/registry.mjs';
+import { startRegistry, pushRawImage } from './lib/registry.mjs';
 import { startFaultProxy } from './lib/faults.mjs';
 import { moduleOfSize, waitFor } from './cache_helpers.mjs';
 
@@ -102,4 +102,45 @@ test('an interrupted pull leaves no temp files; a killed one is swept by the nex
   } finally {
     await proxy.stop();
   }
+});
+
+test('control characters from registries and images reach the terminal inert', async () => {
+  const ESC = '\u001b';
+  // A registry whose tag list and error text carry escape sequences and a forged line.
+  const proxy = await startFaultProxy(reg.port, (req) => {
+    if (req.url.includes('/tags/list')) {
+      return { status: 200, headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: 'hard/f', tags: [`v1${ESC}[2J${ESC}]0;pwned\u0007`, 'v2\u009b31m'] }) };
+    }
+    if (req.url.includes('/manifests/evil')) {
+      return { status: 404, headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN', message: `gone${ESC}[31m\ncached "x" as 0000` }] }) };
+    }
+    return 'forward';
+  });
+  try {
+    // runAsync: the proxy lives in this process, whose event loop a sync spawn would block.
+    const list = await sb.runAsync(['list', '--remote', `${proxy.host}/hard/f`, '--plain-http']);
+    expectStatus(assert, list, 0);
+    assert.ok(!list.stdout.includes(ESC) && !list.stdout.includes('\u009b'), JSON.stringify(list.stdout));
+    assert.match(list.stdout, /v1\\x1b\[2J\\x1b\]0;pwned\\x07/);
+    const pull = await sb.runAsync(['pull', `${proxy.host}/hard/f:evil`, '--plain-http', '--store', sb.path('evil-store')]);
+    expectStatus(assert, pull, 1);
+    assert.ok(!pull.stderr.includes(ESC), JSON.stringify(pull.stderr));
+    assert.doesNotMatch(pull.stderr, /^cached "x"/m);  // no forged line
+  } finally {
+    await proxy.stop();
+  }
+  // An image whose layer title annotation carries a terminal title sequence.
+  await pushRawImage(reg, 'hard/annotated', 'v1', {
+    config: { mediaType: 'application/vnd.module.wasm.config.v1+json', bytes: JSON.stringify({ type: 'envoy_proxy', abiVersions: [], config: { rootIds: ['r'] } }) },
+    layers: [{ mediaType: 'application/vnd.module.wasm.content.layer.v1+wasm', bytes: moduleOfSize(2048),
+      annotations: { 'org.opencontainers.image.title': `f${ESC}]0;pwned\u0007.wasm` } }],
+  });
+  const store = sb.path('annotated-store');
+  expectStatus(assert, sb.run(['pull', `${reg.host}/hard/annotated:v1`, '--store', store]), 0);
+  const inspect = sb.run(['inspect', `${reg.host}/hard/annotated:v1`, '--store', store]);
+  expectStatus(assert, inspect, 0);
+  assert.ok(!inspect.stdout.includes(ESC), JSON.stringify(inspect.stdout));
+  assert.match(inspect.stdout, /f\\x1b\]0;pwned\\x07\.wasm/);
 });

@@ -46,6 +46,22 @@ J parse_json_limited(std::string_view text, std::string_view what, const JsonLim
   }
 }
 
+std::string json_syntax_error(std::string_view text) {
+  try {
+    // Only short text reaches here after parse_json_limited accepted its size and depth.
+    nlohmann::json parsed = nlohmann::json::parse(text);
+    (void)parsed;
+    return {};
+  } catch (const nlohmann::json::exception& e) {
+    std::string message = e.what();
+    // "[json.exception.parse_error.101] parse error at line 1, column 2: …": drop the tag.
+    if (auto end = message.find("] "); message.rfind("[json.", 0) == 0 && end != std::string::npos) {
+      message = message.substr(end + 2);
+    }
+    return message;
+  }
+}
+
 template nlohmann::json parse_json_limited<nlohmann::json>(std::string_view, std::string_view, const JsonLimits&);
 template nlohmann::ordered_json parse_json_limited<nlohmann::ordered_json>(std::string_view, std::string_view,
                                                                            const JsonLimits&);

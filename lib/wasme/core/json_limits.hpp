@@ -1,5 +1,6 @@
 #pragma once
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -22,6 +23,10 @@ struct JsonLimits {
 // J is nlohmann::json or nlohmann::ordered_json.
 template <class J>
 J parse_json_limited(std::string_view text, std::string_view what, const JsonLimits& limits = {});
+
+// Why text is not JSON, as the parser says it ("number overflow parsing '1e400'", "syntax
+// error … at line 1, column 3"); empty when it is JSON. For messages after a discarded parse.
+std::string json_syntax_error(std::string_view text);
 
 extern template nlohmann::json parse_json_limited<nlohmann::json>(std::string_view, std::string_view,
                                                                   const JsonLimits&);

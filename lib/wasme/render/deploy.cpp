@@ -1,6 +1,7 @@
 #include "wasme/render/deploy.hpp"
 
 #include "wasme/core/error.hpp"
+#include "wasme/oci/reference.hpp"
 #include "wasme/core/fs.hpp"
 #include "wasme/core/process.hpp"
 #include "wasme/render/istio_versions.hpp"
@@ -140,15 +141,31 @@ std::vector<std::string> deploy_warnings(const IstioDeployRequest& request) {
   return out;
 }
 
+// A container image the kubelet can pull: what the image reference grammar accepts.
+void check_image(const std::string& image, const std::string& flag) {
+  try {
+    oci::Reference::parse(image);
+  } catch (const Error& e) {
+    throw Error(ErrorKind::usage, flag + ": " + e.what(), "e.g. ghcr.io/org/wasme:0.2.0");
+  }
+}
+
 void check_request(const IstioDeployRequest& request) {
   check_dns_label(request.id, "--id");
   check_dns_label(request.namespace_name, "--namespace");
+  for (const auto& [key, value] : request.labels) {
+    check_label_key(key, "--labels");
+    check_label_value(value, "--labels");
+  }
+  if (!request.plugin.image_pull_secret.empty()) check_dns_subdomain(request.plugin.image_pull_secret, "--image-pull-secret");
   if (request.mode == DeployMode::wasm_plugin) {
     check_plugin_options(plugin_traffic_spec(request), request.plugin);
     return;
   }
   check_dns_label(request.cache.namespace_name, "--cache-namespace");
   check_dns_label(request.cache.name, "--cache-name");
+  check_image(request.cache.image, "--cache-image");
+  if (request.cache.pull_secret) check_dns_subdomain(*request.cache.pull_secret, "--cache-pull-secret");
   const WasmPluginOptions& p = request.plugin;
   const char* plugin_only = !p.phase.empty()               ? "--phase"
                             : p.priority                   ? "--priority"

@@ -17,7 +17,7 @@ constexpr const char* gateway_api_group = "gateway.networking.k8s.io";
 Json config_json(const std::string& config) {
   Json parsed = parse_json_limited<Json>(config, "--config");
   if (parsed.is_discarded()) {
-    throw Error(ErrorKind::usage, "--config for Envoy Gateway must be JSON: " + config,
+    throw Error(ErrorKind::usage, "--config for Envoy Gateway must be JSON: " + json_syntax_error(config),
                 "Envoy Gateway passes the filter a JSON value, e.g. --config '{\"value\":\"hi\"}' "
                 "or --config '\"a string\"'");
   }

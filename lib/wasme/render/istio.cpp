@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "wasme/core/error.hpp"
+#include "wasme/render/k8s_names.hpp"
 #include "wasme/render/cache.hpp"
 #include "wasme/render/istio_versions.hpp"
 
@@ -169,7 +170,10 @@ Labels parse_labels(std::string_view text) {
       throw Error(ErrorKind::usage, "invalid label \"" + std::string(pair) + "\"",
                   "write labels as key=value[,key2=value2]");
     }
-    labels[std::string(pair.substr(0, eq))] = std::string(pair.substr(eq + 1));
+    std::string key(pair.substr(0, eq)), value(pair.substr(eq + 1));
+    check_label_key(key, "--labels");
+    check_label_value(value, "--labels");
+    labels[key] = value;
     if (comma == std::string_view::npos) break;
     text.remove_prefix(comma + 1);
   }

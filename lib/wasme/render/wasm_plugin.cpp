@@ -154,6 +154,10 @@ Json wasm_plugin(const FilterSpec& spec, const WasmPluginOptions& options) {
   if (!spec.root_id.empty()) body["pluginName"] = spec.root_id;
   if (!spec.config.empty()) {
     Json config = parse_json_limited<Json>(spec.config, "--config");
+    if (config.is_discarded()) {
+      throw Error(ErrorKind::invalid_input, "--config is not valid JSON: " + json_syntax_error(spec.config),
+                  "WasmPlugin passes pluginConfig as a structured object, e.g. --config '{\"value\":\"hi\"}'");
+    }
     if (!config.is_object()) {
       throw Error(ErrorKind::invalid_input, "--config for a WasmPlugin must be a JSON object",
                   "WasmPlugin passes pluginConfig as a structured object, e.g. --config '{\"value\":\"hi\"}'");

@@ -6,6 +6,7 @@
 
 #include "wasme/core/error.hpp"
 #include "wasme/core/json_limits.hpp"
+#include "wasme/render/k8s_names.hpp"
 #include "wasme/render/cache.hpp"
 
 namespace wasme::render {
@@ -148,18 +149,37 @@ Workload read_workload(const Json& object) {
   }
   w.name = name;
   if (const Json& ns = at_path(object, {"metadata", "namespace"}); ns.is_string()) w.namespace_name = ns;
+  // What the API server would refuse is refused here, naming the workload: a value it
+  // would truncate or reject must not reach the rendered patch.
+  const std::string where = kind + " " + w.name;
   for (const auto& [k, v] : at_path(object, {"spec", "template", "metadata", "labels"}).items()) {
-    if (v.is_string()) w.template_labels[k] = v;
+    if (!v.is_string()) throw Error(ErrorKind::invalid_input, where + ": label " + k + " is not a string");
+    check_label_key(k, where);
+    check_label_value(v.get<std::string>(), where);
+    w.template_labels[k] = v;
   }
   const Json& annotations = at_path(object, {"spec", "template", "metadata", "annotations"});
-  if (annotations.is_object()) w.annotations = annotations;
+  if (annotations.is_object()) {
+    for (const auto& [k, v] : annotations.items()) {
+      if (!v.is_string()) {
+        throw Error(ErrorKind::invalid_input, where + ": annotation " + k + " is not a string",
+                    "quote it: Kubernetes annotations are strings");
+      }
+    }
+    w.annotations = annotations;
+  }
   for (const Json& c : at_path(object, {"spec", "template", "spec", "containers"})) {
     for (const Json& p : at_path(c, {"ports"})) {
       const Json& port = at_path(p, {"containerPort"});
-      if (port.is_number_integer() &&
-          std::find(w.ports.begin(), w.ports.end(), port.get<int>()) == w.ports.end()) {
-        w.ports.push_back(port);
+      if (!port.is_number_integer() || port.get<int64_t>() < 1 || port.get<int64_t>() > 65535) {
+        throw Error(ErrorKind::invalid_input, where + ": containerPort " + port.dump() + " is not a port (1-65535)");
       }
+      if (const Json& port_name = at_path(p, {"name"}); !port_name.is_null()) {
+        if (!port_name.is_string()) throw Error(ErrorKind::invalid_input, where + ": a port name is not a string");
+        check_port_name(port_name.get<std::string>(), where);
+      }
+      const int number = static_cast<int>(port.get<int64_t>());
+      if (std::find(w.ports.begin(), w.ports.end(), number) == w.ports.end()) w.ports.push_back(number);
     }
   }
   return w;
