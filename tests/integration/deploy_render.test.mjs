@@ -226,7 +226,7 @@ test('bad input: usage errors exit 2, a missing image exits 1 with a hint, nothi
   assert.doesNotMatch(beforePull.stderr, /pulling|127\.0\.0\.1:1\//);
   const notJson = deploy(['--mode', 'wasmplugin', '--config', 'plain text']);
   expectStatus(assert, notJson, 1);
-  assert.match(notJson.stderr, /JSON object/);
+  assert.match(notJson.stderr, /--config is not valid JSON: parse error at line 1, column 1/);
   const notWorkload = sb.write('svc.yaml', 'apiVersion: v1\nkind: Service\nmetadata: {name: x}\n');
   const r = deploy(['-f', notWorkload]);
   expectStatus(assert, r, 1);

@@ -4,12 +4,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Sandbox, expectStatus, sha256Hex } from './lib/harness.mjs';
 import { startRegistry, pushRawImage } from './lib/registry.mjs';
 import { startFaultProxy } from './lib/faults.mjs';
-import { moduleOfSize, waitFor } from './cache_helpers.mjs';
+import { moduleOfSize, startCache, waitFor } from './cache_helpers.mjs';
 
 const sb = new Sandbox('wasme-hard-');
 let reg;
@@ -143,4 +144,45 @@ test('control characters from registries and images reach the terminal inert', a
   expectStatus(assert, inspect, 0);
   assert.ok(!inspect.stdout.includes(ESC), JSON.stringify(inspect.stdout));
   assert.match(inspect.stdout, /f\\x1b\]0;pwned\\x07\.wasm/);
+});
+
+test('a store path through a file or a symlink loop is an error, not an empty list', () => {
+  const file = sb.write('not-a-dir', 'x');
+  const through = sb.run(['list', '--store', path.join(file, 'sub')]);
+  expectStatus(assert, through, 1);
+  assert.match(through.stderr, /the store \S+not-a-dir\/sub: Not a directory/);
+  fs.symlinkSync(sb.path('loop-2'), sb.path('loop-1'));
+  fs.symlinkSync(sb.path('loop-1'), sb.path('loop-2'));
+  const loop = sb.run(['list', '--store', sb.path('loop-1')]);
+  expectStatus(assert, loop, 1);
+  assert.match(loop.stderr, /Too many levels of symbolic links/);
+  expectStatus(assert, sb.run(['list', '--store', sb.path('absent-store')]), 0);  // absent: empty
+});
+
+test('the cache answers a range past the end with 416 and a write with 405, at once', async () => {
+  const dir = sb.path('cache-416');
+  const cache = await startCache(sb, { dir, refs: [REF()] });
+  try {
+    await waitFor(async () => (await cache.get('/ready')).status === 200, 'ready');
+    const [hex] = fs.readdirSync(dir).filter((n) => /^[0-9a-f]{64}$/.test(n));
+    const size = fs.statSync(path.join(dir, hex)).size;
+    const past = await cache.get(`/${hex}`, { headers: { Range: `bytes=${size + 10}-` } });
+    assert.equal(past.status, 416);
+    assert.equal(past.headers.get('content-range'), `bytes */${size}`);
+    const inside = await cache.get(`/${hex}`, { headers: { Range: 'bytes=0-3' } });
+    assert.equal(inside.status, 206);
+    assert.equal((await inside.arrayBuffer()).byteLength, 4);
+    // A POST that announces a body and never sends it is refused before the body is awaited.
+    const started = Date.now();
+    const status = await new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: cache.port, method: 'POST', path: '/x',
+        headers: { 'Content-Length': '1000' } }, (res) => { res.resume(); resolve(res.statusCode); });
+      req.on('error', reject);
+      req.flushHeaders();  // headers only: the body never comes
+    });
+    assert.equal(status, 405);
+    assert.ok(Date.now() - started < 2000, `${Date.now() - started} ms`);
+  } finally {
+    await cache.stop();
+  }
 });

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <functional>
+
 #include <deque>
 #include <fstream>
 
@@ -94,6 +96,27 @@ TEST_CASE("plan refuses Istio 1.4 for a workload without ports, naming the file"
   CHECK_THROWS_AS(render::plan_istio_deploy(r), Error);
   r.ports = {8080};
   CHECK_NOTHROW(render::plan_istio_deploy(r));
+}
+
+TEST_CASE("labels, images and secret names Kubernetes would reject are refused, naming the flag") {
+  auto refused = [](const std::function<void(render::IstioDeployRequest&)>& change) -> std::string {
+    auto r = request();
+    change(r);
+    try {
+      render::check_request(r);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  CHECK(refused([](auto& r) { r.labels = {{"a b", "c"}}; }).find("--labels: label key \"a b\"") == 0);
+  CHECK(refused([](auto& r) { r.labels = {{std::string(300, 'k'), "c"}}; }).find("--labels: label key") == 0);
+  CHECK(refused([](auto& r) { r.labels = {{"app", "has space"}}; }).find("--labels: label value") == 0);
+  CHECK(refused([](auto& r) { r.labels = {{"example.com/app", "v1.2_3"}}; }).empty());
+  CHECK(refused([](auto& r) { r.cache.image = "UPPER IMG"; }).find("--cache-image: ") == 0);
+  CHECK(refused([](auto& r) { r.cache.pull_secret = "Bad Secret"; }).find("--cache-pull-secret \"Bad Secret\"") == 0);
+  CHECK(refused([](auto& r) { r.plugin.image_pull_secret = "Bad Secret"; }).find("--image-pull-secret") == 0);
+  CHECK_THROWS_WITH_AS(render::parse_labels("a b=c"), doctest::Contains("label key \"a b\""), Error);
 }
 
 TEST_CASE("requests Kubernetes or Istio would reject are usage errors naming the flag") {

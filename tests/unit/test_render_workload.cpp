@@ -73,6 +73,29 @@ TEST_CASE("read_workload: kind, name, labels, ports; other kinds refused") {
   CHECK(render::read_workload(ds).ref() == "daemonset/details-v1");
 }
 
+TEST_CASE("read_workload refuses what the API server would: ports out of range, bad port names, odd values") {
+  auto with = [](const std::string& patch) {
+    return render::merge_patch(details(), render::parse_yaml_stream(patch, "patch.yaml")[0]);
+  };
+  auto ports = [&](const std::string& port) {
+    return with("spec: {template: {spec: {containers: [{name: d, ports: [" + port + "]}]}}}");
+  };
+  for (const char* bad : {"{containerPort: 99999999999}", "{containerPort: -5}", "{containerPort: 0}",
+                          "{containerPort: '80'}", "{containerPort: 80.5}"}) {
+    CAPTURE(bad);
+    CHECK_THROWS_WITH_AS(render::read_workload(ports(bad)), doctest::Contains("is not a port (1-65535)"), Error);
+  }
+  CHECK_THROWS_WITH_AS(render::read_workload(ports("{containerPort: 80, name: 'a b'}")),
+                       doctest::Contains("port name \"a b\" is not valid"), Error);
+  CHECK_NOTHROW(render::read_workload(ports("{containerPort: 65535, name: http-web}")));
+  CHECK_THROWS_WITH_AS(render::read_workload(with("spec: {template: {metadata: {annotations: {a: 1}}}}")),
+                       doctest::Contains("annotation a is not a string"), Error);
+  CHECK_THROWS_WITH_AS(render::read_workload(with("spec: {template: {metadata: {labels: {'a b': c}}}}")),
+                       doctest::Contains("label key"), Error);
+  // Invalid UTF-8 never gets as far as a workload.
+  CHECK_THROWS_WITH_AS(render::parse_yaml_stream("a: b\xff\n", "bad.yaml"), doctest::Contains("line 1: not valid UTF-8"), Error);
+}
+
 TEST_CASE("workload kinds parse with kubectl's short names") {
   CHECK(render::parse_workload_kind("deploy") == render::WorkloadKind::deployment);
   CHECK(render::parse_workload_kind("ds") == render::WorkloadKind::daemonset);

@@ -198,7 +198,7 @@ void write_user_file(const fs::path& path, std::string_view content, unsigned mo
     if (::close(fd) != 0) throw Error(ErrorKind::io, "closing " + path.string() + ": " + errno_text());
     return;
   }
-  throw Error(ErrorKind::invalid_input, path.string() + " is " + node_kind(st.st_mode) + "; not writing to it",
+  throw Error(ErrorKind::invalid_input, "writing " + path.string() + ": it is " + node_kind(st.st_mode),
               "name a file (or /dev/stdout)");
 }
 

@@ -347,7 +347,7 @@ struct Converter {
             throw Error(ErrorKind::invalid_input, "line " + std::to_string(item.first.Mark().line + 1) +
                                                       ": a mapping key must be a plain value, not a list or map");
           }
-          const std::string& key = item.first.Scalar();
+          const std::string& key = utf8_text(item.first);
           if (key.size() > bytes) throw Error(ErrorKind::invalid_input, "document over 64 MiB once aliases expand");
           bytes -= key.size();
           out[key] = convert(item.second, depth + 1);
@@ -364,8 +364,19 @@ struct Converter {
     }
   }
 
-  static Json scalar(const YAML::Node& node) {
+  // Kubernetes holds UTF-8 only: invalid bytes are refused here, naming the line.
+  static const std::string& utf8_text(const YAML::Node& node) {
     const std::string& text = node.Scalar();
+    for (std::size_t i = 0; i < text.size();) {
+      if (next_code_point(text, i) < 0) {
+        throw Error(ErrorKind::invalid_input, "line " + std::to_string(node.Mark().line + 1) + ": not valid UTF-8");
+      }
+    }
+    return text;
+  }
+
+  static Json scalar(const YAML::Node& node) {
+    const std::string& text = utf8_text(node);
     const std::string& tag = node.Tag();
     if (tag == "!" || tag == "tag:yaml.org,2002:str") return text;
     return resolve_plain(text);
