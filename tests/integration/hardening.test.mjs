@@ -186,3 +186,28 @@ test('the cache answers a range past the end with 416 and a write with 405, at o
     await cache.stop();
   }
 });
+
+test('the smaller ones: an invalid listed ref is logged once and never pulled; a missing manifest is "?", not an age; 1e400 is named', async () => {
+  const dir = sb.path('cache-invalid');
+  const refFile = sb.write('invalid-refs.txt', `${REF()}\nNot A Ref!!\n`);
+  const cache = await startCache(sb, { dir, refFile });
+  try {
+    await waitFor(async () => (await cache.get('/ready')).status === 200, 'the valid ref cached');
+    await new Promise((r) => setTimeout(r, 800));  // several ticks and backoffs
+    assert.equal(cache.stderr().split('ignoring "Not A Ref!!"').length - 1, 1, cache.stderr());
+    assert.doesNotMatch(cache.stderr(), /cannot pull "Not A Ref!!"/);
+  } finally {
+    await cache.stop();
+  }
+  const store = sb.path('missing-manifest-store');
+  expectStatus(assert, sb.run(['pull', REF(), '--store', store]), 0);
+  const digest = sb.run(['inspect', REF(), '--store', store, '-o', 'json']).json().manifestDigest;
+  fs.rmSync(path.join(store, 'blobs', 'sha256', digest.slice(7)));
+  const list = sb.run(['list', '--store', store]);
+  expectStatus(assert, list, 0);
+  assert.doesNotMatch(list.stdout, /days ago/);
+  assert.match(list.stderr, /its manifest blob sha256:[0-9a-f]{64} is missing from the store/);
+  const huge = sb.run(['deploy', 'istio', REF(), '--id', 'x', '--mode', 'wasmplugin', '--config', '{"a": 1e400}']);
+  expectStatus(assert, huge, 1);
+  assert.match(huge.stderr, /--config is not valid JSON: .*number overflow parsing '1e400'/);
+});
