@@ -33,17 +33,18 @@ void run(const Flags& flags, const GlobalOptions& globals) {
   // damaged one is reported with its fix (`wasme pull`) rather than by the registry, or not
   // at all when the registry already has that blob. (REF FILE packages FILE, which repairs.)
   if (!request.wasm_file && store.find(request.reference)) image::verify_image(store, request.reference);
+  // Pushing would succeed; pulling it will not: say so before the upload, not at deploy time.
+  const std::uint64_t limit = registry::RemoteOptions{}.max_module_size;
+  std::uint64_t size = 0;
+  std::error_code ec;
+  if (request.wasm_file) size = std::filesystem::file_size(*request.wasm_file, ec);
+  else if (store.find(request.reference)) size = image::summarize(store, request.reference).wasm_size;
+  if (size > limit) {
+    warn("the module is " + std::to_string(size) + " bytes, over the " + std::to_string(limit >> 20) +
+         " MiB (" + std::to_string(limit) + " bytes) Istio's agent, wasme pull and the cache accept: they will refuse it");
+  }
   registry::PushResult result = registry::push(store, request, options, make_observer(globals));
   for (const auto& w : result.warnings) warn(w);
-  // Pushing succeeds; pulling it will not: say so now rather than at deploy time.
-  const std::uint64_t limit = registry::RemoteOptions{}.max_module_size;
-  if (auto stored = store.find(result.reference)) {
-    const auto summary = image::summarize(store, result.reference);
-    if (summary.wasm_size > limit) {
-      warn("the module is " + format_size(summary.wasm_size) + ", over the " + format_size(limit) +
-           " Istio's agent, wasme pull and the cache accept: they will refuse it");
-    }
-  }
   if (flags.output == OutputFormat::json) {
     return print_json({{"reference", result.reference.str()},
                        {"manifestDigest", result.manifest_digest.str()},

@@ -129,6 +129,15 @@ test('control characters from registries and images reach the terminal inert', a
     expectStatus(assert, pull, 1);
     assert.ok(!pull.stderr.includes(ESC), JSON.stringify(pull.stderr));
     assert.doesNotMatch(pull.stderr, /^cached "x"/m);  // no forged line
+    // The cache's log quotes the same error on one inert line.
+    const cache = await startCache(sb, { dir: sb.path('evil-cache'), refs: [`${proxy.host}/hard/f:evil`], args: ['--plain-http'] });
+    try {
+      await waitFor(() => cache.stderr().includes('cannot pull'), 'the failure in the log');
+      assert.ok(!cache.stderr().includes(ESC), JSON.stringify(cache.stderr()));
+      assert.doesNotMatch(cache.stderr(), /^cached "x"/m);
+    } finally {
+      await cache.stop();
+    }
   } finally {
     await proxy.stop();
   }
@@ -210,4 +219,22 @@ test('the smaller ones: an invalid listed ref is logged once and never pulled; a
   const huge = sb.run(['deploy', 'istio', REF(), '--id', 'x', '--mode', 'wasmplugin', '--config', '{"a": 1e400}']);
   expectStatus(assert, huge, 1);
   assert.match(huge.stderr, /--config is not valid JSON: .*number overflow parsing '1e400'/);
+});
+
+test('push warns, before uploading, when the module is over the 256 MiB pull limit', () => {
+  const big = sb.write('huge.wasm', moduleOfSize((256 << 20) + 4096));
+  try {
+    const stored = sb.run(['build', 'precompiled', big, '-t', '127.0.0.1:1/huge/f:v1', '--root-id', 'r']);
+    expectStatus(assert, stored, 0);
+    for (const args of [['127.0.0.1:1/huge/f:v1'], ['127.0.0.1:1/huge/g:v1', big]]) {
+      const r = sb.run(['push', ...args, '--plain-http']);
+      expectStatus(assert, r, 1);  // nothing listens there: the warning came first
+      assert.match(r.stderr, /warning: the module is \d+ bytes, over the 256 MiB \(268435456 bytes\) Istio's agent, wasme pull and the cache accept/);
+    }
+    const small = sb.run(['push', REF()]);
+    assert.doesNotMatch(small.stderr, /over the 256 MiB/);
+  } finally {
+    expectStatus(assert, sb.run(['rm', '127.0.0.1:1/huge/f:v1']), 0);
+    fs.rmSync(big);
+  }
 });
