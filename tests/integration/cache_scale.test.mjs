@@ -75,8 +75,10 @@ test(`${REFS} refs of ${MODULE_SIZE >> 20} MiB: at most ${CONCURRENCY} downloads
     assert.ok(gate.state.maxInFlight >= 2, 'pulls ran in parallel');
     // Each module's config is fetched too (and validated) before the module lands.
     assert.equal(gate.state.blobGets, 2 * REFS, 'one download per module and one per config');
-    // Flat: 80 MiB more pulled, and the daemon grows by less than two modules' worth.
-    assert.ok(peak - warm < (2 * MODULE_SIZE) >> 10,
+    // Flat: 80 MiB more pulled, and the daemon grows by less than three modules' worth (per-pull
+    // clients, the config each pull now validates, thread stacks: bounded by concurrency, not
+    // by what was pulled).
+    assert.ok(peak - warm < (3 * MODULE_SIZE) >> 10,
       `RSS grew by ${peak - warm} KiB while pulling ${rest} KiB (warm: ${warm} KiB)`);
     const images = await cache.images();
     assert.equal(Object.values(images).filter((s) => s.state === 'cached').length, REFS);
