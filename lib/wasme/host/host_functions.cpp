@@ -7,39 +7,36 @@
 namespace wasme::host {
 namespace {
 
-constexpr auto kOk = static_cast<uint32_t>(WasmResult::ok);
-uint32_t result(WasmResult r) { return static_cast<uint32_t>(r); }
-
 uint32_t log(VmState& s, const uint64_t* a) {
   auto message = s.memory->view(a[1], a[2]);
   if (!message) return result(WasmResult::invalid_memory_access);
   if (a[0] > static_cast<uint64_t>(LogLevel::critical)) return result(WasmResult::bad_argument);
   s.log(static_cast<LogLevel>(a[0]), std::string(*message));
-  return kOk;
+  return kWasmOk;
 }
 
 uint32_t get_log_level(VmState& s, const uint64_t* a) {
-  return s.memory->write_u32(a[0], static_cast<uint32_t>(s.config.log_level)) ? kOk
+  return s.memory->write_u32(a[0], static_cast<uint32_t>(s.config.log_level)) ? kWasmOk
                                                                                : result(WasmResult::invalid_memory_access);
 }
 
 uint32_t get_current_time(VmState& s, const uint64_t* a) {
-  return s.memory->write_u64(a[0], s.now_ns()) ? kOk : result(WasmResult::invalid_memory_access);
+  return s.memory->write_u64(a[0], s.now_ns()) ? kWasmOk : result(WasmResult::invalid_memory_access);
 }
 
 uint32_t set_tick_period(VmState& s, const uint64_t* a) {
   s.tick_period_ms = static_cast<uint32_t>(a[0]);
-  return kOk;
+  return kWasmOk;
 }
 
 uint32_t set_effective_context(VmState& s, const uint64_t* a) {
   const auto id = static_cast<uint32_t>(a[0]);
   if (id != s.root_context_id && !s.streams.count(id)) return result(WasmResult::bad_argument);
   s.effective_context = id;
-  return kOk;
+  return kWasmOk;
 }
 
-uint32_t done(VmState&, const uint64_t*) { return kOk; }
+uint32_t done(VmState&, const uint64_t*) { return kWasmOk; }
 
 uint32_t get_property(VmState& s, const uint64_t* a) {
   auto path = s.memory->view(a[0], a[1]);
@@ -58,7 +55,7 @@ uint32_t set_property(VmState& s, const uint64_t* a) {
   std::string key(*path);
   for (char& c : key) c = c == '\0' ? '.' : c;
   stream->filter_state[key] = std::string(*value);
-  return kOk;
+  return kWasmOk;
 }
 
 // ABI 0.1.0's way to read the plugin configuration (proxy-wasm-cpp-host exports.cc).

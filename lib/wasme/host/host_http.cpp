@@ -4,9 +4,6 @@
 namespace wasme::host {
 namespace {
 
-constexpr auto kOk = static_cast<uint32_t>(WasmResult::ok);
-uint32_t result(WasmResult r) { return static_cast<uint32_t>(r); }
-
 // The header map a type names in the active context; nullptr when it has none.
 Headers* header_map(VmState& s, uint64_t type) {
   Exchange* stream = s.stream();
@@ -66,7 +63,7 @@ uint32_t add_header_map_value(VmState& s, const uint64_t* a) {
   if (!key || !value) return result(WasmResult::invalid_memory_access);
   if (!map || read_only_map(a[0])) return result(WasmResult::bad_argument);
   map->emplace_back(lower_case(*key), std::string(*value));
-  return kOk;
+  return kWasmOk;
 }
 
 uint32_t replace_header_map_value(VmState& s, const uint64_t* a) {
@@ -76,7 +73,7 @@ uint32_t replace_header_map_value(VmState& s, const uint64_t* a) {
   if (!key || !value) return result(WasmResult::invalid_memory_access);
   if (!map || read_only_map(a[0])) return result(WasmResult::bad_argument);
   replace_header(*map, *key, *value);
-  return kOk;
+  return kWasmOk;
 }
 
 uint32_t remove_header_map_value(VmState& s, const uint64_t* a) {
@@ -85,7 +82,7 @@ uint32_t remove_header_map_value(VmState& s, const uint64_t* a) {
   if (!key) return result(WasmResult::invalid_memory_access);
   if (!map || read_only_map(a[0])) return result(WasmResult::bad_argument);
   remove_header(*map, *key);
-  return kOk;
+  return kWasmOk;
 }
 
 uint32_t get_header_map_pairs(VmState& s, const uint64_t* a) {
@@ -106,7 +103,7 @@ uint32_t set_header_map_pairs(VmState& s, const uint64_t* a) {
   if (!pairs) return result(WasmResult::parse_failure);
   map->clear();
   for (auto& [k, v] : *pairs) map->emplace_back(lower_case(k), std::move(v));
-  return kOk;
+  return kWasmOk;
 }
 
 uint32_t get_header_map_size(VmState& s, const uint64_t* a) {
@@ -117,7 +114,7 @@ uint32_t get_header_map_size(VmState& s, const uint64_t* a) {
   if (map) {
     for (const auto& [k, v] : *map) size += k.size() + v.size();
   }
-  return s.memory->write_u32(a[1], static_cast<uint32_t>(size)) ? kOk : result(WasmResult::invalid_memory_access);
+  return s.memory->write_u32(a[1], static_cast<uint32_t>(size)) ? kWasmOk : result(WasmResult::invalid_memory_access);
 }
 
 uint32_t get_buffer_bytes(VmState& s, const uint64_t* a) {
@@ -137,7 +134,7 @@ uint32_t get_buffer_status(VmState& s, const uint64_t* a) {
   if (!s.memory->write_u32(a[1], static_cast<uint32_t>(data->size())) || !s.memory->write_u32(a[2], 0)) {
     return result(WasmResult::invalid_memory_access);
   }
-  return kOk;
+  return kWasmOk;
 }
 
 // Envoy's semantics (source/extensions/common/wasm/context.cc, Buffer::copyFrom): start 0 and
@@ -161,7 +158,7 @@ uint32_t set_buffer_bytes(VmState& s, const uint64_t* a) {
   } else {
     return result(WasmResult::bad_argument);
   }
-  return kOk;
+  return kWasmOk;
 }
 
 uint32_t send_local_response(VmState& s, const uint64_t* a) {
@@ -178,16 +175,16 @@ uint32_t send_local_response(VmState& s, const uint64_t* a) {
   for (char& c : reply.details) c = (c == ' ' || c == '\t' || c == '\n' || c == '\r') ? '_' : c;
   for (auto& [k, v] : *pairs) reply.headers.emplace_back(lower_case(k), std::move(v));
   stream->local_reply = std::move(reply);
-  return kOk;
+  return kWasmOk;
 }
 
 uint32_t continue_stream(VmState& s, const uint64_t* a) {
   Exchange* stream = s.stream();
   if (!stream) return result(WasmResult::bad_argument);
   switch (a[0]) {  // WasmStreamType, as Envoy's Context::continueStream answers each
-    case 0: stream->resume_request = true; return kOk;
-    case 1: stream->resume_response = true; return kOk;
-    case 2: return kOk;  // downstream: nothing is paused at L4 here
+    case 0: stream->resume_request = true; return kWasmOk;
+    case 1: stream->resume_response = true; return kWasmOk;
+    case 2: return kWasmOk;  // downstream: nothing is paused at L4 here
     case 3: return result(WasmResult::unimplemented);
     default: return result(WasmResult::bad_argument);
   }
@@ -209,7 +206,7 @@ uint32_t close_stream(VmState& s, const uint64_t*) {
   // Envoy resets the stream; the client sees no response. Closest in HTTP/1.1 terms: a 503
   // with the reset's details, so a test can see it happened.
   stream->local_reply = LocalReply{503, "wasm_close_stream", "", {}};
-  return kOk;
+  return kWasmOk;
 }
 
 uint32_t http_call(VmState& s, const uint64_t* a) {
@@ -241,10 +238,10 @@ uint32_t http_call(VmState& s, const uint64_t* a) {
                        std::string(*body), std::move(*trailer_pairs), static_cast<uint32_t>(a[8])};
   s.memory->write_u32(a[9], call.token);
   s.pending_calls.push_back(std::move(call));
-  return kOk;
+  return kWasmOk;
 }
 
-uint32_t clear_route_cache(VmState&, const uint64_t*) { return kOk; }
+uint32_t clear_route_cache(VmState&, const uint64_t*) { return kWasmOk; }
 
 }  // namespace
 

@@ -4,15 +4,12 @@
 namespace wasme::host {
 namespace {
 
-constexpr auto kOk = static_cast<uint32_t>(WasmResult::ok);
-uint32_t result(WasmResult r) { return static_cast<uint32_t>(r); }
-
 uint32_t define_metric(VmState& s, const uint64_t* a) {
   auto name = s.memory->view(a[1], a[2]);
   if (!name) return result(WasmResult::invalid_memory_access);
   if (a[0] > static_cast<uint64_t>(MetricType::histogram) || name->empty()) return result(WasmResult::bad_argument);
   uint32_t id = s.shared->define_metric(static_cast<MetricType>(a[0]), std::string(*name));
-  return s.memory->write_u32(a[3], id) ? kOk : result(WasmResult::invalid_memory_access);
+  return s.memory->write_u32(a[3], id) ? kWasmOk : result(WasmResult::invalid_memory_access);
 }
 
 uint32_t increment_metric(VmState& s, const uint64_t* a) {
@@ -38,7 +35,7 @@ uint32_t get_shared_data(VmState& s, const uint64_t* a) {
   if (!entry) return result(WasmResult::not_found);
   WasmResult r = s.memory->return_bytes(entry->first, a[2], a[3]);
   if (r != WasmResult::ok) return result(r);
-  return s.memory->write_u32(a[4], entry->second) ? kOk : result(WasmResult::invalid_memory_access);
+  return s.memory->write_u32(a[4], entry->second) ? kWasmOk : result(WasmResult::invalid_memory_access);
 }
 
 uint32_t set_shared_data(VmState& s, const uint64_t* a) {
@@ -57,7 +54,7 @@ uint32_t register_shared_queue(VmState& s, const uint64_t* a) {
     owner->ready_queues.push_back(t);
   });
   s.memory->write_u32(a[2], token);
-  return kOk;
+  return kWasmOk;
 }
 
 uint32_t resolve_shared_queue(VmState& s, const uint64_t* a) {
@@ -67,7 +64,7 @@ uint32_t resolve_shared_queue(VmState& s, const uint64_t* a) {
   auto token = s.shared->resolve_queue(std::string(*vm_id), std::string(*name));
   if (!token) return result(WasmResult::not_found);
   s.memory->write_u32(a[4], *token);
-  return kOk;
+  return kWasmOk;
 }
 
 uint32_t enqueue_shared_queue(VmState& s, const uint64_t* a) {

@@ -241,17 +241,8 @@ void Proxy::start() {
     Upstream upstream = [this, max_body, &timed](const HttpMessage& m) {
       return timed([&] { return send(options_.upstream, m, max_body); });
     };
-    HttpCaller calls = [this, max_body, &timed](const HttpCallRequest& call) -> HttpCallResponse {
-      auto cluster = options_.clusters.find(call.cluster);
-      if (cluster == options_.clusters.end()) return {};  // refused earlier (known_clusters)
-      HttpMessage request{call.headers, call.body, call.trailers};
-      try {
-        HttpMessage answer =
-            timed([&] { return send(cluster->second, request, max_body, static_cast<int>(call.timeout_ms)); });
-        return {status_of(answer), answer.headers, answer.body, answer.trailers};
-      } catch (const Error&) {
-        return {};
-      }
+    HttpCaller calls = [this, &timed](const HttpCallRequest& call) {
+      return timed([&] { return call_cluster(call); });
     };
     size_t slot = pool_->acquire();
     const auto started = Clock::now();  // waiting for a free VM is not the filter's time
@@ -306,17 +297,7 @@ void Proxy::start() {
 }
 
 void Proxy::tick_loop() {
-  HttpCaller calls = [this](const HttpCallRequest& call) -> HttpCallResponse {
-    auto cluster = options_.clusters.find(call.cluster);
-    if (cluster == options_.clusters.end()) return {};
-    try {
-      HttpMessage answer = send(cluster->second, HttpMessage{call.headers, call.body, call.trailers}, options_.max_body,
-                                static_cast<int>(call.timeout_ms));
-      return {status_of(answer), answer.headers, answer.body, answer.trailers};
-    } catch (const Error&) {
-      return {};
-    }
-  };
+  HttpCaller calls = [this](const HttpCallRequest& call) { return call_cluster(call); };
   while (!stopping_) {
     for (size_t i = 0; i < pool_->slots.size() && !stopping_; ++i) {
       if (!pool_->try_acquire(i)) continue;
@@ -335,6 +316,18 @@ void Proxy::tick_loop() {
       pool_->release(i);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+HttpCallResponse Proxy::call_cluster(const HttpCallRequest& call) const {
+  auto cluster = options_.clusters.find(call.cluster);
+  if (cluster == options_.clusters.end()) return {};  // refused at the call already (known_clusters)
+  try {
+    HttpMessage answer = send(cluster->second, HttpMessage{call.headers, call.body, call.trailers}, options_.max_body,
+                              static_cast<int>(call.timeout_ms));
+    return {status_of(answer), answer.headers, answer.body, answer.trailers};
+  } catch (const Error&) {
+    return {};  // a call that cannot be made fails, as in Envoy: no headers for the filter
   }
 }
 

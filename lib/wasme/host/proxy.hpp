@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "wasme/host/engine.hpp"
+#include "wasme/host/exchange.hpp"
 #include "wasme/host/shared_state.hpp"
 #include "wasme/host/vm.hpp"
 
@@ -64,6 +65,8 @@ class Proxy {
   class VmPool;
   void serve_listener();
   void tick_loop();
+  // Answers a filter's HTTP call from its --cluster (status 0 when it cannot be made).
+  HttpCallResponse call_cluster(const HttpCallRequest& call) const;
 
   const Engine& engine_;
   std::string wasm_;

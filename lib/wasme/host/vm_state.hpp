@@ -52,6 +52,10 @@ struct VmState {
   }
 };
 
+// What host functions return to the module: a WasmResult as the i32 the ABI carries.
+constexpr uint32_t kWasmOk = static_cast<uint32_t>(WasmResult::ok);
+inline uint32_t result(WasmResult r) { return static_cast<uint32_t>(r); }
+
 // One env.proxy_* host function: params is its arity (-1: any, for the ABI's functions wasme
 // answers "unimplemented"); body returns the i32 result (a WasmResult for nearly all).
 struct ProxyFunction {
