@@ -52,9 +52,10 @@ std::string utc_now() {
 }
 
 // One line per event on stderr, text or JSON, whole lines even from several threads.
-cache::Log make_log(OutputFormat format) {
+Log make_log(OutputFormat format) {
   auto mutex = std::make_shared<std::mutex>();
-  return [mutex, format](const std::string& line) {
+  return [mutex, format](std::string_view text) {
+    std::string line(text);
     // A line quotes registries' error text: one log line stays one line, with no control
     // characters (a newline in an error once forged a whole "cached …" line).
     std::string out = format == OutputFormat::json
@@ -100,8 +101,7 @@ void run(const Flags& flags, const GlobalOptions& globals) {
   if (flags.max_size > 0) options.max_module_size = flags.max_size;
   registry::Observer observer;
   if (globals.verbosity > 0) {
-    cache::Log log = make_log(flags.output);
-    observer.log = [log](std::string_view line) { log(std::string(line)); };
+    observer.log = make_log(flags.output);
   }
   cache::Fetcher fetcher = cache::registry_fetcher(options, observer);
   if (!flags.verify_key.empty()) {

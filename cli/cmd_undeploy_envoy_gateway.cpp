@@ -3,7 +3,7 @@
 
 #include "cli/command.hpp"
 #include "cli/output.hpp"
-#include "wasme/render/envoy_gateway.hpp"
+#include "wasme/kube/envoy_gateway_apply.hpp"
 
 namespace wasme::cli {
 namespace {
@@ -15,9 +15,9 @@ struct Flags {
 };
 
 void run(const Flags& f) {
-  render::Kubectl kubectl(system_process_runner(), {"kubectl", f.kubeconfig, f.context});
-  std::vector<std::string> removed = render::undeploy_envoy_gateway(
-      f.id, f.namespace_name, kubectl, f.dry_run ? render::DryRun::yes : render::DryRun::no);
+  kube::Kubectl kubectl(system_process_runner(), {"kubectl", f.kubeconfig, f.context});
+  std::vector<std::string> removed = kube::undeploy_envoy_gateway(
+      f.id, f.namespace_name, kubectl, f.dry_run ? kube::DryRun::yes : kube::DryRun::no);
   if (f.output == OutputFormat::json) return print_json({{"dryRun", f.dry_run}, {"policies", removed}});
   for (const auto& name : removed) std::cout << (f.dry_run ? "would remove " : "removed ") << name << "\n";
 }

@@ -2,9 +2,10 @@
 // the workloads' annotations and the cache's image list when nothing else needs them.
 #include <iostream>
 
+#include "cli/choices.hpp"
 #include "cli/command.hpp"
 #include "cli/output.hpp"
-#include "wasme/render/undeploy.hpp"
+#include "wasme/kube/undeploy.hpp"
 
 namespace wasme::cli {
 namespace {
@@ -18,7 +19,7 @@ struct Flags {
 };
 
 void run(const Flags& f) {
-  render::IstioUndeployRequest request;
+  kube::IstioUndeployRequest request;
   request.id = f.id;
   if (!f.labels.empty()) request.labels = render::parse_labels(f.labels);
   request.namespace_name = f.namespace_name;
@@ -26,11 +27,10 @@ void run(const Flags& f) {
   request.mode = render::parse_deploy_mode(f.mode);
   request.cache.namespace_name = f.cache_namespace;
   request.cache.name = f.cache_name;
-  request.dry_run = f.dry_run ? render::DryRun::yes : render::DryRun::no;
-  render::Kubectl kubectl(system_process_runner(), {"kubectl", f.kubeconfig, f.context});
-  render::ApplyHooks hooks;
-  hooks.log = [](std::string_view line) { note(std::string(line)); };
-  render::UndeployResult result = render::undeploy_istio(request, kubectl, hooks);
+  request.dry_run = f.dry_run ? kube::DryRun::yes : kube::DryRun::no;
+  kube::Kubectl kubectl(system_process_runner(), {"kubectl", f.kubeconfig, f.context});
+  Log log = [](std::string_view line) { note(std::string(line)); };
+  kube::UndeployResult result = kube::undeploy_istio(request, kubectl, log);
   if (f.output == OutputFormat::json) {
     print_json({{"dryRun", f.dry_run}, {"filters", result.filters}, {"commands", result.commands}});
     return;
@@ -47,9 +47,11 @@ void setup(CLI::App& app, GlobalOptions&) {
   app.add_option("--id", f->id, "The id given to deploy")->required();
   app.add_option("-l,--labels", f->labels, "Only filters whose selector includes k=v[,k=v]");
   app.add_option("-n,--namespace", f->namespace_name, "Namespace of the filter")->capture_default_str();
-  app.add_option("-t,--workload-type", f->workload_type, "deployment, daemonset or statefulset")
+  with_choices(app.add_option("-t,--workload-type", f->workload_type, "deployment, daemonset or statefulset"),
+               {"deployment", "daemonset", "statefulset"})
       ->capture_default_str();
-  app.add_option("--mode", f->mode, "envoyfilter or wasmplugin")->capture_default_str();
+  with_choices(app.add_option("--mode", f->mode, "envoyfilter or wasmplugin"), {"envoyfilter", "wasmplugin"})
+      ->capture_default_str();
   app.add_option("--cache-namespace", f->cache_namespace, "Namespace of the cache")->capture_default_str();
   app.add_option("--cache-name", f->cache_name, "Name of the cache's ConfigMap")->capture_default_str();
   app.add_option("--kubeconfig", f->kubeconfig, "kubeconfig file");

@@ -9,14 +9,14 @@ using namespace std::chrono_literals;
 using wasme::Error;
 using wasme::ErrorKind;
 using wasme::cache::Catalog;
-using wasme::cache::Clock;
+using wasme::Clock;
 using wasme::cache::RefState;
 using Refs = std::vector<std::string>;
 
 namespace {
 
 const wasme::cache::Backoff backoff{wasme::cache::Millis{100}, wasme::cache::Millis{1000}};
-const Clock::time_point t0 = Clock::now();
+const Clock::time_point t0 = wasme::FakeClock().now();
 
 wasme::oci::Digest digest_of(const std::string& s) { return wasme::oci::sha256_of(s); }
 

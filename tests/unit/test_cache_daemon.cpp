@@ -1,22 +1,29 @@
+// The daemon with its threads, on a fake registry and a fake clock: the tests move time
+// themselves (backoff, slow pulls, prune's grace periods) and run the watch loop's rounds with
+// tick(), and wait for what the daemon does through Changes, so nothing here waits on real
+// time or depends on how fast the machine is. The rules themselves are tested on their own in
+// test_cache_catalog.cpp and test_cache_prune.cpp.
 #include <doctest/doctest.h>
 
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "test_cache_fake.hpp"
 #include "wasme/cache/daemon.hpp"
+#include "wasme/core/clock.hpp"
 #include "wasme/core/fs.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using cache_test::eventually;
 using cache_test::FakeRegistry;
 using wasme::cache::Daemon;
 using wasme::cache::DaemonConfig;
@@ -26,50 +33,68 @@ using wasme::oci::sha256_of;
 
 namespace {
 
-// A daemon on a fake registry, running its watch loop on a thread; lines it logs are kept.
+// A daemon on a fake registry and a fake clock; the lines it logs are kept.
 struct Running {
+  cache_test::Changes changes;
+  wasme::FakeClock clock;
   FakeRegistry registry;
   std::mutex log_mutex;
   std::vector<std::string> lines;
-  std::unique_ptr<Daemon> daemon;
-  std::thread loop;
-  wasme::cache::StopResult result;
+  std::unique_ptr<Daemon> daemon;  // last: stopped before what it uses goes
 
-  explicit Running(DaemonConfig config = base_config()) {
-    daemon = std::make_unique<Daemon>(config, registry.fetcher(), [this](const std::string& l) {
-      std::lock_guard lock(log_mutex);
-      lines.push_back(l);
-    });
+  explicit Running(DaemonConfig config = base_config(), wasme::cache::Fetcher fetcher = nullptr) {
+    registry.changes = &changes;
+    clock.on_wait([this] { changes.notify(); });
+    auto log = [this](std::string_view line) {
+      {
+        std::lock_guard lock(log_mutex);
+        lines.emplace_back(line);
+      }
+      changes.notify();
+    };
+    daemon = std::make_unique<Daemon>(config, fetcher ? fetcher : registry.fetcher(), log, clock);
   }
-  ~Running() { stop(); }
   static DaemonConfig base_config() {
     DaemonConfig c;
     c.directory = "cache";
     c.port = std::nullopt;
-    c.interval = Millis{10};
-    c.backoff = {Millis{5}, Millis{20}};
+    c.interval = Millis{2000};
+    c.backoff = {Millis{1000}, Millis{4000}};
     c.shutdown_grace = Millis{5000};
     return c;
   }
-  // base_config reading refs from images.txt (written with `refs`), pruning after `grace`.
+  // One pull thread (--concurrency 1, no slow pulls), so "idle" is one waiter on the clock.
+  static DaemonConfig serial_config() {
+    DaemonConfig c = base_config();
+    c.concurrency = 1;
+    c.slow_pull_after = Millis{0};
+    return c;
+  }
+  // serial_config reading refs from images.txt (written with `refs`), pruning after `grace`.
+  // Failed refs wait an hour, so moving the clock through the grace periods retries nothing.
   static DaemonConfig pruning_config(const std::string& refs, Millis grace) {
     std::ofstream("images.txt") << refs;
-    DaemonConfig c = base_config();
+    DaemonConfig c = serial_config();
     c.ref_file = "images.txt";
     c.prune = wasme::cache::Prune::remove_unlisted;
     c.prune_grace = grace;
+    c.backoff = {Millis{3600000}, Millis{3600000}};
     return c;
   }
-  void start() {
-    daemon->start();
-    loop = std::thread([this] { result = daemon->run(); });
-  }
-  void stop() {
-    if (!loop.joinable()) return;
+
+  void start() { daemon->start(); }
+  void tick() { daemon->tick(); }
+  // Asks the daemon to stop and runs its shutdown here (run() returns at once once stopped).
+  wasme::cache::StopResult stop() {
     daemon->stop();
-    loop.join();
+    return daemon->run();
   }
-  const wasme::cache::RefStatus status(const std::string& ref) {
+  bool await(const std::function<bool()>& cond) { return changes.await(cond); }
+  // Every one of `threads` pull threads waits on the clock: nothing runs until time moves or
+  // something notifies.
+  bool idle(int threads = 1) { return await([&] { return clock.waiting() == threads; }); }
+
+  wasme::cache::RefStatus status(const std::string& ref) {
     for (const auto& s : daemon->statuses()) {
       if (s.ref == ref) return s;
     }
@@ -86,6 +111,8 @@ struct Running {
 
 std::string module_bytes(const std::string& name) { return std::string("\0asm\1\0\0\0", 8) + name; }
 
+fs::path module_file(const std::string& name) { return fs::path("cache") / sha256_of(module_bytes(name)).hex(); }
+
 }  // namespace
 
 TEST_CASE("listed refs land as DIR/<sha256> files, mode 0644, indexed") {
@@ -95,7 +122,7 @@ TEST_CASE("listed refs land as DIR/<sha256> files, mode 0644, indexed") {
   r.registry.put("r/a:1", module_bytes("a"));
   r.registry.put("r/b:1", module_bytes("b"));
   r.start();
-  REQUIRE(eventually([&] { return r.cached("r/a:1") && r.cached("r/b:1"); }));
+  REQUIRE(r.await([&] { return r.cached("r/a:1") && r.cached("r/b:1"); }));
   auto digest = sha256_of(module_bytes("a"));
   CHECK(r.status("r/a:1").digest == digest);
   auto path = fs::path("cache") / digest.hex();
@@ -104,68 +131,92 @@ TEST_CASE("listed refs land as DIR/<sha256> files, mode 0644, indexed") {
   REQUIRE(::stat(path.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0644);
   CHECK(r.daemon->missing(nullptr).empty());
-  REQUIRE(eventually([] {
-    return wasme::cache::ModuleDir("cache").load_index().size() == 2;
-  }));
+  r.stop();  // every pull recorded, the index written
+  CHECK(wasme::cache::ModuleDir("cache").load_index().size() == 2);
   CHECK(r.log_count("cached \"r/a:1\" as " + digest.hex()) == 1);
 }
 
-TEST_CASE("refs added to the ref file are pulled without a restart") {
+TEST_CASE("run() reads the ref file every interval: added refs are pulled without a restart") {
   std::ofstream("images.txt") << "r/a:1\n";
-  auto config = Running::base_config();
+  auto config = Running::serial_config();
   config.ref_file = "images.txt";
   Running r(config);
   r.registry.put("r/a:1", module_bytes("a"));
   r.registry.put("r/b:1", module_bytes("b"));
   r.start();
-  REQUIRE(eventually([&] { return r.cached("r/a:1"); }));
+  wasme::cache::StopResult result;
+  std::thread loop([&] { result = r.daemon->run(); });
+  REQUIRE(r.await([&] { return r.cached("r/a:1"); }));
+  REQUIRE(r.idle(2));  // the pull thread, and run() until its next round
   std::ofstream("images.txt", std::ios::app) << "r/b:1\n";
-  REQUIRE(eventually([&] { return r.cached("r/b:1"); }));
-  CHECK(fs::exists(fs::path("cache") / sha256_of(module_bytes("b")).hex()));
+  r.clock.advance(config.interval);
+  // The pull may finish before the watch loop logs the change (it logs after letting go of
+  // the lock): wait for both.
+  REQUIRE(r.await([&] { return r.cached("r/b:1") && r.log_count("ref list changed") == 1; }));
+  CHECK(fs::exists(module_file("b")));
   CHECK(r.log_count("ref list changed") == 1);
   CHECK(r.log_count("+r/b:1") == 1);
+  r.daemon->stop();
+  loop.join();
+  CHECK(result.abandoned_pulls == 0);
+  CHECK(r.log_count("stopped") == 1);
 }
 
 TEST_CASE("pulls run at most --concurrency at a time") {
   auto config = Running::base_config();
-  config.concurrency = 3;
+  config.concurrency = 3;  // and 3 more threads for slow pulls; the clock never makes one slow
   for (int i = 0; i < 20; ++i) config.refs.push_back("r/m:" + std::to_string(i));
   Running r(config);
-  r.registry.delay = 5ms;
-  for (const auto& ref : config.refs) r.registry.put(ref, module_bytes(ref));
+  for (const auto& ref : config.refs) {
+    r.registry.put(ref, module_bytes(ref));
+    r.registry.set(r.registry.blocking, ref, true);
+  }
   r.start();
-  REQUIRE(eventually([&] { return r.daemon->missing(nullptr).empty(); }));
-  CHECK(r.registry.max_in_flight <= 3);
-  CHECK(r.registry.max_in_flight >= 1);
+  REQUIRE(r.await([&] { return r.registry.in_flight == 3; }));
+  REQUIRE(r.idle(3));  // the other three threads wait: no slot is free
+  CHECK(r.registry.max_in_flight == 3);
+  for (const auto& ref : config.refs) r.registry.set(r.registry.blocking, ref, false);
+  REQUIRE(r.await([&] { return r.daemon->missing(nullptr).empty(); }));
+  CHECK(r.registry.max_in_flight == 3);
   for (const auto& ref : config.refs) CHECK(r.registry.calls(ref) == 1);
 }
 
-TEST_CASE("a failing ref is retried with backoff and logged once, then arrives") {
-  auto config = Running::base_config();
+TEST_CASE("a failing ref is retried after its backoff, logged once, then arrives") {
+  auto config = Running::serial_config();
   config.refs = {"r/a:1", "r/down:1"};
   Running r(config);
   r.registry.put("r/a:1", module_bytes("a"));
   r.registry.put("r/down:1", module_bytes("down"));
   r.registry.set(r.registry.down, "r/down:1", true);
   r.start();
-  REQUIRE(eventually([&] { return r.cached("r/a:1") && r.registry.calls("r/down:1") >= 4; }));
-  auto s = r.status("r/down:1");
-  CHECK(s.state != RefState::cached);
+  REQUIRE(r.await([&] { return r.cached("r/a:1") && r.status("r/down:1").failures == 1; }));
+  REQUIRE(r.idle());
+  CHECK(r.registry.calls("r/down:1") == 1);  // not again before the backoff
+  for (int failures = 1; failures < 4; ++failures) {
+    r.clock.advance(config.backoff.delay(failures));
+    REQUIRE(r.await([&] { return r.status("r/down:1").failures == failures + 1; }));
+  }
+  CHECK(r.registry.calls("r/down:1") == 4);
+  CHECK(r.status("r/down:1").state == RefState::failed);
   CHECK(r.daemon->missing(nullptr) == std::vector<std::string>{"r/down:1"});
-  CHECK(r.log_count("cannot pull \"r/down:1\": connecting to fake: refused") == 1);
+  CHECK(r.log_count("cannot pull \"r/down:1\": connecting to fake: refused; retrying in 1s") == 1);
+  CHECK(r.log_count("cannot pull") == 1);
   r.registry.set(r.registry.down, "r/down:1", false);
-  REQUIRE(eventually([&] { return r.cached("r/down:1"); }));
-  CHECK(r.log_count("failed attempt(s)") == 1);
+  r.clock.advance(config.backoff.max);
+  REQUIRE(r.await([&] { return r.cached("r/down:1") && r.log_count("cached \"r/down:1\"") == 1; }));
+  CHECK(r.log_count("after 4 failed attempt(s)") == 1);
 }
 
 TEST_CASE("a module whose bytes do not match its digest is never kept") {
-  auto config = Running::base_config();
+  auto config = Running::serial_config();
   config.refs = {"r/bad:1"};
   Running r(config);
   r.registry.put("r/bad:1", module_bytes("bad"));
   r.registry.set(r.registry.lying, "r/bad:1", true);
   r.start();
-  REQUIRE(eventually([&] { return r.status("r/bad:1").failures >= 2; }));
+  REQUIRE(r.await([&] { return r.status("r/bad:1").failures == 1; }));
+  r.clock.advance(config.backoff.max);
+  REQUIRE(r.await([&] { return r.status("r/bad:1").failures == 2; }));
   CHECK(r.status("r/bad:1").last_error_kind == wasme::ErrorKind::integrity);
   CHECK(r.status("r/bad:1").last_error.find("does not match") != std::string::npos);
   CHECK(wasme::cache::ModuleDir("cache").modules().empty());
@@ -178,19 +229,10 @@ TEST_CASE("a fetcher writing outside the directory is refused") {
     wasme::write_file_atomic("elsewhere", "x");
     return wasme::cache::FetchedModule{sha256_of("x"), 1, "elsewhere"};
   };
-  std::vector<std::string> lines;
-  Daemon d(config, wrong, [&](const std::string& l) { lines.push_back(l); });
-  d.start();
-  std::thread loop([&] { d.run(); });
-  REQUIRE(eventually([&] {
-    for (const auto& s : d.statuses()) {
-      if (s.failures > 0) return true;
-    }
-    return false;
-  }));
-  d.stop();
-  loop.join();
-  CHECK(d.statuses().at(0).last_error.find("not cache/") != std::string::npos);
+  Running r(config, wrong);
+  r.start();
+  REQUIRE(r.await([&] { return r.status("r/a:1").failures > 0; }));
+  CHECK(r.status("r/a:1").last_error.find("not cache/") != std::string::npos);
 }
 
 TEST_CASE("a restart cleans temp files, drops corrupt modules and reuses the index") {
@@ -200,7 +242,8 @@ TEST_CASE("a restart cleans temp files, drops corrupt modules and reuses the ind
     Running r(config);
     r.registry.put("r/a:1", module_bytes("a"));
     r.start();
-    REQUIRE(eventually([&] { return r.cached("r/a:1"); }));
+    REQUIRE(r.await([&] { return r.cached("r/a:1"); }));
+    r.stop();
   }
   std::string stale = std::string(wasme::temp_file_prefix) + "abc-0123";
   std::ofstream("cache/" + stale) << "partial";
@@ -223,40 +266,60 @@ TEST_CASE("stopping discards a pull in flight: no partial file, no temp file") {
   r.registry.put("r/big:1", module_bytes("big"));
   r.registry.set(r.registry.blocking, "r/big:1", true);
   r.start();
-  REQUIRE(eventually([&] { return r.status("r/big:1").state == RefState::pulling; }));
-  REQUIRE(eventually([] {
+  REQUIRE(r.await([&] {
     for (const auto& e : fs::directory_iterator("cache")) {
       if (e.path().filename().string().rfind(wasme::temp_file_prefix, 0) == 0) return true;
     }
     return false;
   }));
-  r.stop();
-  CHECK(r.result.abandoned_pulls == 0);
+  CHECK(r.status("r/big:1").state == RefState::pulling);
+  CHECK(r.stop().abandoned_pulls == 0);
   CHECK(wasme::cache::ModuleDir("cache").remove_temp_files().empty());
   CHECK(wasme::cache::ModuleDir("cache").modules().empty());
   CHECK(r.log_count("cannot pull") == 0);
 }
 
-TEST_CASE("a stop gives up on a fetcher that ignores cancel, and removes its temp file") {
-  auto config = Running::base_config();
+TEST_CASE("a stop gives up on a fetcher that ignores cancel after the grace, and removes its temp file") {
+  auto config = Running::serial_config();
   config.refs = {"r/stuck:1"};
   config.shutdown_grace = Millis{50};
-  std::atomic<bool> release{false};
-  wasme::cache::Fetcher stuck = [&](const std::string&, const fs::path& dir, const std::atomic<bool>&) {
+  std::mutex mutex;
+  std::condition_variable released_cv;
+  bool writing = false;   // its temp file is in the directory
+  bool released = false;
+  cache_test::Changes* changes = nullptr;
+  wasme::cache::Fetcher stuck = [&](const std::string&, const fs::path& dir,
+                                    const std::atomic<bool>&) -> wasme::cache::FetchedModule {
     wasme::AtomicFile file(dir / sha256_of("x").hex());
     file.write("x");
-    while (!release) std::this_thread::sleep_for(1ms);
+    std::unique_lock lock(mutex);
+    writing = true;
+    changes->notify();
+    released_cv.wait(lock, [&] { return released; });  // deaf to cancel
     throw wasme::Error(wasme::ErrorKind::network, "gave up");
-    return wasme::cache::FetchedModule{};
   };
-  Daemon d(config, stuck, nullptr);
-  d.start();
-  std::thread loop([&] { CHECK(d.run().abandoned_pulls == 1); });
-  REQUIRE(eventually([&] { return d.statuses().at(0).state == RefState::pulling; }));
-  d.stop();
-  loop.join();
+  Running r(config, stuck);
+  changes = &r.changes;
+  r.start();
+  REQUIRE(r.await([&] {
+    std::lock_guard lock(mutex);
+    return writing;
+  }));
+  r.daemon->stop();
+  wasme::cache::StopResult result;
+  std::thread shutdown([&] { result = r.daemon->run(); });
+  // The pull thread is in the fetcher: the only waiter on the clock is the stop's grace.
+  REQUIRE(r.await([&] { return r.log_count("stopping: discarding 1 pull(s)") == 1 && r.clock.waiting() == 1; }));
+  r.clock.advance(config.shutdown_grace);
+  shutdown.join();
+  CHECK(result.abandoned_pulls == 1);
+  CHECK(r.log_count("did not finish in 50ms and were abandoned") == 1);
   CHECK(wasme::cache::ModuleDir("cache").remove_temp_files().empty());
-  release = true;  // now the destructor can join the worker
+  {
+    std::lock_guard lock(mutex);
+    released = true;  // now the destructor can join the pull thread
+  }
+  released_cv.notify_all();
 }
 
 TEST_CASE("a module deleted behind the daemon's back is pulled again") {
@@ -265,32 +328,39 @@ TEST_CASE("a module deleted behind the daemon's back is pulled again") {
   Running r(config);
   r.registry.put("r/a:1", module_bytes("a"));
   r.start();
-  REQUIRE(eventually([&] { return r.cached("r/a:1"); }));
-  fs::remove(fs::path("cache") / sha256_of(module_bytes("a")).hex());
-  REQUIRE(eventually([&] { return r.registry.calls("r/a:1") == 2 && r.cached("r/a:1"); }));
-  CHECK(fs::exists(fs::path("cache") / sha256_of(module_bytes("a")).hex()));
+  REQUIRE(r.await([&] { return r.cached("r/a:1"); }));
+  fs::remove(module_file("a"));
+  r.tick();
+  REQUIRE(r.await([&] { return r.registry.calls("r/a:1") == 2 && r.cached("r/a:1"); }));
+  CHECK(fs::exists(module_file("a")));
   CHECK(r.log_count("disappeared") == 1);
 }
 
-TEST_CASE("prune removes unlisted modules after the grace period, never one being served") {
-  Running r(Running::pruning_config("r/a:1\nr/b:1\n", Millis{0}));
+TEST_CASE("prune removes an unlisted module after the grace period, never one being served") {
+  const Millis grace = std::chrono::minutes(10);
+  Running r(Running::pruning_config("r/a:1\nr/b:1\n", grace));
   r.registry.put("r/a:1", module_bytes("a"));
   r.registry.put("r/b:1", module_bytes("b"));
   r.start();
-  REQUIRE(eventually([&] { return r.cached("r/a:1") && r.cached("r/b:1"); }));
-  auto a = sha256_of(module_bytes("a"));
-  auto b = sha256_of(module_bytes("b"));
-  auto held = r.daemon->open_module(b);
-  REQUIRE(held);
+  REQUIRE(r.await([&] { return r.cached("r/a:1") && r.cached("r/b:1"); }));
+  REQUIRE(r.idle());  // both pulls recorded
   std::ofstream("images.txt", std::ios::trunc) << "r/a:1\n";
-  REQUIRE(eventually([&] { return !r.status("r/b:1").listed; }));
-  std::this_thread::sleep_for(50ms);  // several ticks pass while b is being served
-  CHECK(fs::exists(fs::path("cache") / b.hex()));
+  r.tick();  // b is unlisted from now on
+  CHECK_FALSE(r.status("r/b:1").listed);
+  r.clock.advance(grace - 1s);
+  r.tick();
+  CHECK(fs::exists(module_file("b")));  // not yet
+  auto held = r.daemon->open_module(sha256_of(module_bytes("b")));
+  REQUIRE(held);
+  r.clock.advance(std::chrono::hours(1));
+  r.tick();
+  r.tick();
+  CHECK(fs::exists(module_file("b")));  // past the grace, but a response reads it
   held.reset();
-  REQUIRE(eventually([&] { return !fs::exists(fs::path("cache") / b.hex()); }));
-  CHECK(fs::exists(fs::path("cache") / a.hex()));
-  REQUIRE(eventually([&] { return r.log_count("pruned " + b.hex()) > 0; }));
-  CHECK(r.log_count("pruned " + b.hex()) == 1);
+  r.tick();
+  CHECK_FALSE(fs::exists(module_file("b")));
+  CHECK(fs::exists(module_file("a")));
+  CHECK(r.log_count("pruned " + sha256_of(module_bytes("b")).hex() + ": no listed ref has needed it for 10m") == 1);
   CHECK(r.log_count("pruned ") == 1);
   CHECK(r.log_count("cannot pull") == 0);
   CHECK(r.status("r/b:1").ref.empty());
@@ -300,57 +370,80 @@ TEST_CASE("prune waits (for the grace period) while a listed ref is not cached: 
   // b's module is unneeded for longer than the grace period but still on disk (being
   // served); then a new tag for the same bytes is listed while its registry is down.
   // Pruning b then would lose the only copy of what the new ref needs.
-  Running r(Running::pruning_config("r/a:1\nr/b:1\n", Millis{150}));
+  const Millis grace = std::chrono::minutes(1);
+  Running r(Running::pruning_config("r/a:1\nr/b:1\n", grace));
   r.registry.put("r/a:1", module_bytes("a"));
   r.registry.put("r/b:1", module_bytes("b"));
   r.registry.put("r/b:stable", module_bytes("b"));
   r.registry.set(r.registry.down, "r/b:stable", true);
   r.start();
-  REQUIRE(eventually([&] { return r.cached("r/a:1") && r.cached("r/b:1"); }));
-  auto b = sha256_of(module_bytes("b"));
-  auto held = r.daemon->open_module(b);
+  REQUIRE(r.await([&] { return r.cached("r/a:1") && r.cached("r/b:1"); }));
+  REQUIRE(r.idle());
+  auto held = r.daemon->open_module(sha256_of(module_bytes("b")));
   std::ofstream("images.txt", std::ios::trunc) << "r/a:1\n";
-  REQUIRE(eventually([&] { return !r.status("r/b:1").listed; }));
-  std::this_thread::sleep_for(300ms);  // b unneeded for twice the grace period
+  r.tick();
+  r.clock.advance(2 * grace);
+  r.tick();  // b unneeded for twice the grace period, kept while served
   std::ofstream("images.txt", std::ios::trunc) << "r/a:1\nr/b:stable\n";
-  REQUIRE(eventually([&] { return r.registry.calls("r/b:stable") >= 1; }));
+  r.tick();
+  REQUIRE(r.await([&] { return r.status("r/b:stable").failures == 1; }));
+  REQUIRE(r.idle());
   held.reset();
-  std::this_thread::sleep_for(60ms);  // several ticks, within b:stable's grace
-  CHECK(fs::exists(fs::path("cache") / b.hex()));
+  r.tick();
+  r.clock.advance(grace / 2);
+  r.tick();  // within b:stable's grace
+  CHECK(fs::exists(module_file("b")));
   r.registry.set(r.registry.down, "r/b:stable", false);
-  REQUIRE(eventually([&] { return r.cached("r/b:stable"); }));
-  std::this_thread::sleep_for(200ms);  // past every grace period: b is needed now
-  CHECK(fs::exists(fs::path("cache") / b.hex()));
+  r.clock.advance(std::chrono::hours(1));  // b:stable's backoff, and past every grace period
+  REQUIRE(r.await([&] { return r.cached("r/b:stable"); }));
+  REQUIRE(r.idle());
+  r.tick();
+  r.clock.advance(2 * grace);
+  r.tick();  // b is needed now
+  CHECK(fs::exists(module_file("b")));
   CHECK(r.log_count("pruned ") == 0);
 }
 
 TEST_CASE("a listed ref that never arrives stops prune only for the grace period") {
-  Running r(Running::pruning_config("r/a:1\nr/b:1\n", Millis{100}));
+  const Millis grace = std::chrono::minutes(1);
+  Running r(Running::pruning_config("r/a:1\nr/b:1\n", grace));
   r.registry.put("r/a:1", module_bytes("a"));
   r.registry.put("r/b:1", module_bytes("b"));
   r.start();
-  REQUIRE(eventually([&] { return r.cached("r/a:1") && r.cached("r/b:1"); }));
-  auto b = sha256_of(module_bytes("b"));
+  REQUIRE(r.await([&] { return r.cached("r/a:1") && r.cached("r/b:1"); }));
+  REQUIRE(r.idle());
   std::ofstream("images.txt", std::ios::trunc) << "r/a:1\nr/deleted:1\n";  // never in the registry
-  REQUIRE(eventually([&] { return !fs::exists(fs::path("cache") / b.hex()); }));
+  r.tick();
+  REQUIRE(r.await([&] { return r.status("r/deleted:1").failures == 1; }));
+  REQUIRE(r.idle());
+  r.clock.advance(grace - 1s);
+  r.tick();
+  CHECK(fs::exists(module_file("b")));  // r/deleted:1 might still need it
+  r.clock.advance(1s);
+  r.tick();  // r/deleted:1 has had its grace; b's own grace starts now
+  CHECK(fs::exists(module_file("b")));
+  r.clock.advance(grace);
+  r.tick();
+  CHECK_FALSE(fs::exists(module_file("b")));
   CHECK(r.status("r/deleted:1").state != RefState::cached);
-  // The log line follows the removal, outside the lock.
-  CHECK(eventually([&] { return r.log_count("pruned " + b.hex()) == 1; }));
+  CHECK(r.log_count("pruned " + sha256_of(module_bytes("b")).hex()) == 1);
 }
 
 TEST_CASE("without --prune unlisted modules stay") {
   std::ofstream("images.txt") << "r/a:1\n";
-  auto config = Running::base_config();
+  auto config = Running::serial_config();
   config.ref_file = "images.txt";
   config.prune_grace = Millis{0};
   Running r(config);
   r.registry.put("r/a:1", module_bytes("a"));
   r.start();
-  REQUIRE(eventually([&] { return r.cached("r/a:1"); }));
+  REQUIRE(r.await([&] { return r.cached("r/a:1"); }));
   std::ofstream("images.txt", std::ios::trunc) << "";
-  REQUIRE(eventually([&] { return !r.status("r/a:1").listed; }));
-  std::this_thread::sleep_for(50ms);
-  CHECK(fs::exists(fs::path("cache") / sha256_of(module_bytes("a")).hex()));
+  r.tick();
+  CHECK_FALSE(r.status("r/a:1").listed);
+  r.clock.advance(std::chrono::hours(24));
+  r.tick();
+  CHECK(fs::exists(module_file("a")));
 }
 
 TEST_CASE("refs behind a slow registry do not hold back the others") {
@@ -362,28 +455,31 @@ TEST_CASE("refs behind a slow registry do not hold back the others") {
   for (const auto& ref : config.refs) r.registry.put(ref, module_bytes(ref));
   for (int i = 1; i <= 3; ++i) r.registry.set(r.registry.blocking, "r/slow:" + std::to_string(i), true);
   r.start();
-  // slow:1 and slow:2 take both slots; once they have run 50 ms, slow:3 and ok:1 start too.
-  REQUIRE(eventually([&] { return r.cached("r/ok:1"); }));
+  // slow:1 and slow:2 take both slots; the other two threads wait for them to turn slow.
+  REQUIRE(r.await([&] { return r.registry.in_flight == 2; }));
+  REQUIRE(r.idle(2));
+  CHECK(r.registry.calls("r/slow:3") == 0);
+  CHECK(r.registry.calls("r/ok:1") == 0);
+  r.clock.advance(config.slow_pull_after);  // now slow:3 and ok:1 start too
+  REQUIRE(r.await([&] { return r.cached("r/ok:1"); }));
   for (int i = 1; i <= 3; ++i) CHECK(r.status("r/slow:" + std::to_string(i)).state == RefState::pulling);
   CHECK(r.registry.max_in_flight <= 4);  // never more than twice --concurrency
   for (int i = 1; i <= 3; ++i) r.registry.set(r.registry.blocking, "r/slow:" + std::to_string(i), false);
-  REQUIRE(eventually([&] { return r.daemon->missing(nullptr).empty(); }));
+  REQUIRE(r.await([&] { return r.daemon->missing(nullptr).empty(); }));
   for (const auto& ref : config.refs) CHECK(r.registry.calls(ref) == 1);
 }
 
 TEST_CASE("with slow_pull_after 0, --concurrency is a hard limit") {
-  auto config = Running::base_config();
-  config.concurrency = 1;
-  config.slow_pull_after = Millis{0};
+  auto config = Running::serial_config();
   config.refs = {"r/slow:1", "r/ok:1"};
   Running r(config);
   for (const auto& ref : config.refs) r.registry.put(ref, module_bytes(ref));
   r.registry.set(r.registry.blocking, "r/slow:1", true);
   r.start();
-  REQUIRE(eventually([&] { return r.registry.calls("r/slow:1") == 1; }));
-  std::this_thread::sleep_for(100ms);
+  REQUIRE(r.await([&] { return r.registry.in_flight == 1; }));
+  r.clock.advance(std::chrono::hours(1));  // however long it runs, it keeps its slot
   CHECK(r.registry.calls("r/ok:1") == 0);
   r.registry.set(r.registry.blocking, "r/slow:1", false);
-  REQUIRE(eventually([&] { return r.cached("r/ok:1"); }));
+  REQUIRE(r.await([&] { return r.cached("r/ok:1"); }));
   CHECK(r.registry.max_in_flight == 1);
 }

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -81,8 +82,10 @@ struct RawConnection {
   }
 };
 
-// A daemon serving HTTP on a free loopback port, its fake registry and a client.
+// A daemon serving HTTP on a free loopback port, its fake registry and a client. It runs on the
+// real clock (these tests are about real sockets); tests wait for its changes (Changes).
 struct Served {
+  cache_test::Changes changes;
   cache_test::FakeRegistry registry;
   std::unique_ptr<wasme::cache::Daemon> daemon;
   std::thread loop;
@@ -99,7 +102,9 @@ struct Served {
     c.interval = Millis{10};
     c.backoff = {Millis{5}, Millis{20}};
     if (adjust) adjust(c);
-    daemon = std::make_unique<wasme::cache::Daemon>(c, registry.fetcher(), nullptr);
+    registry.changes = &changes;
+    daemon = std::make_unique<wasme::cache::Daemon>(c, registry.fetcher(),
+                                                    [this](std::string_view) { changes.notify(); });
     daemon->start();
     loop = std::thread([this] { daemon->run(); });
     client = std::make_unique<httplib::Client>("127.0.0.1", daemon->http_port());
@@ -112,13 +117,15 @@ struct Served {
     auto res = client->Get("/ready");
     return res && res->status == 200;
   }
+  // Waits until cond holds, looking again after each pull and log line.
+  bool await(const std::function<bool()>& cond) { return changes.await(cond); }
 };
 
 }  // namespace
 
 TEST_CASE("GET and HEAD /<sha256-hex> serve the module with its headers") {
   Served s({"r/a:1"}, {{"r/a:1", module_bytes("a")}});
-  REQUIRE(eventually([&] { return s.ready(); }));
+  REQUIRE(s.await([&] { return s.ready(); }));
   auto hex = sha256_of(module_bytes("a")).hex();
   auto get = s.client->Get("/" + hex);
   REQUIRE(get);
@@ -139,7 +146,7 @@ TEST_CASE("GET and HEAD /<sha256-hex> serve the module with its headers") {
 
 TEST_CASE("/ready names missing refs until they are cached; /healthz is always ok") {
   Served s({"r/a:1", "r/late:1"}, {{"r/a:1", module_bytes("a")}});
-  REQUIRE(eventually([&] { return s.daemon->missing(nullptr).size() == 1; }));
+  REQUIRE(s.await([&] { return s.daemon->missing(nullptr).size() == 1; }));
   auto res = s.client->Get("/ready");
   REQUIRE(res);
   CHECK(res->status == 503);
@@ -147,13 +154,13 @@ TEST_CASE("/ready names missing refs until they are cached; /healthz is always o
   CHECK(res->body.find("r/a:1") == std::string::npos);
   CHECK(s.client->Get("/healthz")->status == 200);
   s.registry.put("r/late:1", module_bytes("late"));
-  REQUIRE(eventually([&] { return s.ready(); }));
+  REQUIRE(s.await([&] { return s.ready(); }));
 }
 
 TEST_CASE("/images reports every ref with digest, size, state and last error") {
   Served s({"r/a:1", "r/missing:1"}, {{"r/a:1", module_bytes("a")}});
-  REQUIRE(eventually([&] { return s.daemon->statuses().size() == 2 && s.daemon->missing(nullptr).size() == 1 &&
-                                  !s.daemon->statuses()[1].last_error.empty(); }));
+  REQUIRE(s.await([&] { return s.daemon->statuses().size() == 2 && s.daemon->missing(nullptr).size() == 1 &&
+                              !s.daemon->statuses()[1].last_error.empty(); }));
   auto res = s.client->Get("/images");
   REQUIRE(res);
   CHECK(res->get_header_value("Content-Type") == "application/json");
@@ -180,7 +187,10 @@ TEST_CASE("GET /<url-encoded ref> pulls on demand and serves") {
   REQUIRE(plain);
   CHECK(plain->status == 200);
   CHECK(s.registry.calls("127.0.0.1:5000/team/f:v1") == 1);
-  CHECK(s.ready());  // on-demand refs are not part of readiness
+  // On-demand refs are not part of readiness: ready once the listed ref's own pull (which may
+  // still be running beside the request's) is done.
+  CHECK(s.await([&] { return s.ready(); }));
+  CHECK(s.daemon->missing(nullptr).empty());
 }
 
 TEST_CASE("GET /<ref> never pulls from a registry no listed ref names") {
@@ -237,7 +247,7 @@ TEST_CASE("on-demand pulls that may wait are bounded, so probes always get a thr
     REQUIRE(res);
     CHECK(res->status == 200);
   });
-  REQUIRE(eventually([&] { return s.registry.calls("r/slow:1") == 1; }));
+  REQUIRE(s.await([&] { return s.registry.calls("r/slow:1") == 1; }));
   auto refused = s.client->Get("/r/other:1");
   REQUIRE(refused);
   CHECK(refused->status == 503);
@@ -253,7 +263,7 @@ TEST_CASE("on-demand pulls that may wait are bounded, so probes always get a thr
 TEST_CASE("nothing else is served: no path escapes the directory") {
   // With --serve-unlisted, the most that is served; without it, less.
   Served s({"r/a:1"}, {{"r/a:1", module_bytes("a")}}, serve_unlisted);
-  REQUIRE(eventually([&] { return s.ready(); }));
+  REQUIRE(s.await([&] { return s.ready(); }));
   std::ofstream("cache/secret.txt") << "secret";
   auto hex = sha256_of(module_bytes("a")).hex();
   std::string upper = hex;
@@ -298,7 +308,7 @@ TEST_CASE("a taken port is reported, naming the address and the flag") {
 
 TEST_CASE("only listed refs, and their modules by digest, are served without --serve-unlisted") {
   Served s({"r/a:1"}, {{"r/a:1", module_bytes("a")}, {"r/other:1", module_bytes("other")}});
-  REQUIRE(eventually([&] { return s.ready(); }));
+  REQUIRE(s.await([&] { return s.ready(); }));
   auto listed = s.client->Get("/docker.io%2Fr%2Fa%3A1");  // the listed ref, spelled in full
   REQUIRE(listed);
   CHECK(listed->status == 200);
@@ -325,7 +335,7 @@ TEST_CASE("a module on disk that no listed ref points at is served only with --s
   std::ofstream("cache/" + hex, std::ios::binary) << left;
   {
     Served s({"r/a:1"}, {{"r/a:1", module_bytes("a")}});
-    REQUIRE(eventually([&] { return s.ready(); }));
+    REQUIRE(s.await([&] { return s.ready(); }));
     REQUIRE(fs::exists("cache/" + hex));
     auto res = s.client->Get("/" + hex);
     REQUIRE(res);
@@ -339,7 +349,7 @@ TEST_CASE("a module on disk that no listed ref points at is served only with --s
   }
   Served permissive({"r/a:1"}, {{"r/a:1", module_bytes("a")}, {"r/other:1", module_bytes("other")}},
                     serve_unlisted);
-  REQUIRE(eventually([&] { return permissive.ready(); }));
+  REQUIRE(permissive.await([&] { return permissive.ready(); }));
   auto res = permissive.client->Get("/" + hex);
   REQUIRE(res);
   CHECK(res->status == 200);
@@ -355,14 +365,21 @@ TEST_CASE("slow clients neither starve /healthz and /ready nor keep a thread pas
     c.http.request_deadline = Millis{800};
     c.http.idle_timeout = Millis{3000};
   });
-  REQUIRE(eventually([&] { return s.ready(); }));
+  REQUIRE(s.await([&] { return s.ready(); }));
   // 32 clients (twice the thread pool httplib was given before) each send a request a byte
   // every 100 ms: no single read waits long, and no request ever completes.
   const std::string request = "GET /healthz HTTP/1.1\r\nHost: cache\r\n\r\n";
   std::vector<std::unique_ptr<RawConnection>> slow;
   for (int i = 0; i < 32; ++i) slow.push_back(std::make_unique<RawConnection>(s.daemon->http_port()));
+  std::promise<void> started;  // every slow client has sent a few bytes (or been answered)
   std::thread trickle([&] {
+    bool told = false;
+    auto tell = [&] {
+      if (!told) started.set_value();
+      told = true;
+    };
     for (size_t at = 0; at < request.size(); ++at) {
+      if (at == 3) tell();
       bool waiting = false;
       for (auto& c : slow) {
         c->read_for(0ms);  // an answer first: no byte goes to a connection already answered
@@ -370,11 +387,14 @@ TEST_CASE("slow clients neither starve /healthz and /ready nor keep a thread pas
         c->send(request.substr(at, 1));
         waiting = true;
       }
-      if (!waiting) return;
+      if (!waiting) break;
+      // The slow client's pace, in real time: what is under test is the server's real-time
+      // request deadline against a client that never pauses long enough to trip a read timeout.
       std::this_thread::sleep_for(100ms);
     }
+    tell();
   });
-  std::this_thread::sleep_for(250ms);  // every slow client has sent a few bytes by now
+  started.get_future().wait();
   httplib::Client probe("127.0.0.1", s.daemon->http_port());
   probe.set_connection_timeout(3);
   probe.set_read_timeout(3);
@@ -406,8 +426,8 @@ TEST_CASE("one client address holds at most max_connections_per_client connectio
   Served s({"r/a:1"}, {{"r/a:1", module_bytes("a")}}, [](DaemonConfig& c) {
     c.http.max_connections_per_client = 3;
   });
-  REQUIRE(eventually([&] { return s.ready(); }));
-  std::this_thread::sleep_for(100ms);  // the probe's connection (Connection: close) is gone
+  // No HTTP probe first: its connection could still count against the cap when the four open.
+  REQUIRE(s.await([&] { return s.daemon->missing(nullptr).empty(); }));
   std::vector<std::unique_ptr<RawConnection>> idle;
   for (int i = 0; i < 4; ++i) idle.push_back(std::make_unique<RawConnection>(s.daemon->http_port()));
   // Exactly one of the four is answered 503 at once, without sending anything; the others

@@ -1,10 +1,11 @@
 #pragma once
-// Substitutes for the registry client's side effects: a scripted transport and a clock
-// that records sleeps instead of sleeping.
+// Substitutes for the registry client's side effects: a scripted transport and the fake
+// clock, recording the sleeps it was asked for.
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "wasme/core/clock.hpp"
 #include "wasme/registry/retry.hpp"
 #include "wasme/registry/transport.hpp"
 
@@ -30,18 +31,13 @@ class FakeTransport : public Transport {
   std::function<Response(const Request&)> responder_;
 };
 
-class FakeClock : public Clock {
+class FakeClock : public wasme::FakeClock {
  public:
-  std::chrono::steady_clock::time_point now() override { return now_; }
-  void sleep(milliseconds duration) override {
+  void sleep_for(milliseconds duration) override {
     sleeps.push_back(duration);
-    now_ += duration;
+    wasme::FakeClock::sleep_for(duration);
   }
-  void advance(milliseconds duration) { now_ += duration; }
   std::vector<milliseconds> sleeps;
-
- private:
-  std::chrono::steady_clock::time_point now_{};
 };
 
 inline Response respond(long status, std::string body = {},

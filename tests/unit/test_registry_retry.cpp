@@ -115,8 +115,8 @@ TEST_CASE("a cancel ends a long Retry-After pause early") {
   struct CancellingClock : testing::FakeClock {
     std::atomic<bool>* cancel = nullptr;
     milliseconds slept{0};
-    void sleep(milliseconds d) override {
-      FakeClock::sleep(d);
+    void sleep_for(milliseconds d) override {
+      FakeClock::sleep_for(d);
       slept += d;
       if (slept >= milliseconds(300)) *cancel = true;
     }

@@ -2,11 +2,9 @@
 
 #include <functional>
 
-#include <deque>
 #include <fstream>
 
 #include "wasme/core/error.hpp"
-#include "wasme/render/apply.hpp"
 #include "wasme/render/deploy.hpp"
 #include "wasme/render/envoy.hpp"
 #include "wasme/render/istio_versions.hpp"
@@ -26,25 +24,6 @@ render::IstioDeployRequest request(const char* version = "1.7") {
   r.id = "f";
   r.labels = {{"app", "x"}};
   r.istio = render::IstioVersion::parse(version);
-  return r;
-}
-
-// Answers kubectl calls from a queue and records them.
-struct ScriptedRunner : ProcessRunner {
-  std::vector<ProcessRequest> calls;
-  std::deque<ProcessResult> answers;
-  ProcessResult run(const ProcessRequest& r) override {
-    calls.push_back(r);
-    if (answers.empty()) return {};
-    ProcessResult a = answers.front();
-    answers.pop_front();
-    return a;
-  }
-};
-
-ProcessResult answer(const Json& j) {
-  ProcessResult r;
-  r.out = j.dump();
   return r;
 }
 
@@ -221,94 +200,6 @@ TEST_CASE("ABI warnings at every boundary of the table: 0.1.0 from 1.5, 0.2.0 fr
   m.abi = ProxyAbi::pre_0_1_0;
   CHECK(render::abi_warning(m, render::IstioVersion::parse("1.9")).find("no Istio release loads it") !=
         std::string::npos);
-}
-
-TEST_CASE("cache_reports_module finds the wasm digest in any shape of /images") {
-  std::string sha(64, 'a');
-  CHECK(render::cache_reports_module(Json{{"r:v1", {{"digest", "sha256:" + sha}, {"state", "cached"}}}}, sha));
-  CHECK(render::cache_reports_module(Json::array({{{"ref", "r"}, {"digest", sha}}}), sha));
-  CHECK_FALSE(render::cache_reports_module(Json{{"r:v1", {{"digest", "sha256:" + std::string(64, 'b')}}}}, sha));
-  CHECK_FALSE(render::cache_reports_module(Json{{"r:v1", {{"state", "pulling"}}}}, sha));
-  CHECK_FALSE(render::cache_reports_module(Json(), sha));
-}
-
-TEST_CASE("apply waits with the injected clock and gives up after the timeout") {
-  ScriptedRunner runner;
-  Json pods = {{"items", Json::array({{{"metadata", {{"name", "p"}}}}})}};
-  runner.answers = {answer({{"items", Json::array({{{"kind", "Deployment"}, {"metadata", {{"name", "x"}}},
-                                                     {"spec", {{"template", {{"metadata", {{"labels", {{"app", "x"}}}}}}}}}}})}}),
-                    ProcessResult{},  // no configmap
-                    ProcessResult{},  // apply
-                    answer(pods), answer(Json::object()), answer(pods), answer(Json::object()),
-                    answer(pods), answer(Json::object())};
-  render::Kubectl kubectl(runner, {"kubectl", "", ""});
-  auto clock = std::chrono::steady_clock::time_point{};
-  int sleeps = 0;
-  render::ApplyHooks hooks;
-  hooks.now = [&] { return clock; };
-  hooks.sleep = [&](std::chrono::milliseconds d) {
-    ++sleeps;
-    clock += d;
-  };
-  render::ApplyOptions options;
-  options.cache_timeout = std::chrono::seconds(3);
-  options.poll_interval = std::chrono::seconds(2);
-  try {
-    render::apply_istio_deploy(request(), kubectl, options, hooks);
-    FAIL("expected a timeout");
-  } catch (const Error& e) {
-    CHECK(std::string(e.what()).find("step 4 (waiting for the cache): the cache did not report example.com/f:v1 "
-                                      "in time: pod p does not have the module yet") == 0);
-  }
-  CHECK(sleeps == 2);
-  CHECK(runner.calls.size() == 9);  // 3 + 3 polls of (pods, images)
-}
-
-TEST_CASE("kubectl argv carries --kubeconfig and --context first; failures name the step") {
-  ScriptedRunner runner;
-  ProcessResult failed;
-  failed.exit_code = 1;
-  failed.err = "Unauthorized\n";
-  runner.answers = {failed};
-  render::Kubectl kubectl(runner, {"kubectl", "/k", "c"});
-  CHECK(kubectl.argv({"get", "pods"}) == std::vector<std::string>{"kubectl", "--kubeconfig=/k", "--context=c", "get", "pods"});
-  try {
-    kubectl.run({"get", "pods"}, "listing pods");
-    FAIL("expected an error");
-  } catch (const Error& e) {
-    CHECK(std::string(e.what()) ==
-          "listing pods: `kubectl --kubeconfig=/k --context=c get pods` failed: exit status 1: Unauthorized");
-    CHECK(e.hint().empty());
-  }
-  // No cluster: client-go's repeated klog lines are dropped, kubectl's summary is kept, and
-  // the hint says what to check.
-  ProcessResult no_cluster;
-  no_cluster.exit_code = 1;
-  no_cluster.err =
-      "E1127 13:57:32.677551    1067 memcache.go:265] \"Unhandled Error\" err=\"couldn't get current server API\"\n"
-      "E1127 13:57:32.679499    1067 memcache.go:265] \"Unhandled Error\" err=\"couldn't get current server API\"\n"
-      "The connection to the server localhost:8080 was refused - did you specify the right host or port?\n";
-  runner.answers = {no_cluster};
-  try {
-    kubectl.run({"get", "pods"}, "listing pods");
-    FAIL("expected an error");
-  } catch (const Error& e) {
-    CHECK(std::string(e.what()) ==
-          "listing pods: `kubectl --kubeconfig=/k --context=c get pods` failed: exit status 1: The connection to "
-          "the server localhost:8080 was refused - did you specify the right host or port?");
-    CHECK(e.hint().find("kubectl cluster-info") != std::string::npos);
-  }
-  CHECK(render::resource_name(Json{{"apiVersion", "apps/v1"}, {"kind", "DaemonSet"}, {"metadata", {{"name", "d"}}}}) ==
-        "daemonset/d");
-  CHECK(render::resource_name(Json{{"apiVersion", "networking.istio.io/v1alpha3"}, {"kind", "EnvoyFilter"},
-                                   {"metadata", {{"name", "e"}}}}) == "envoyfilter.networking.istio.io/e");
-  // odd kubectl output is a wasme error naming the missing field, never a JSON exception
-  for (const Json& odd : {Json("x"), Json(), Json{{"kind", "A"}, {"apiVersion", "v1"}},
-                          Json{{"kind", "A"}, {"apiVersion", "v1"}, {"metadata", {{"name", 5}}}},
-                          Json{{"kind", 1}, {"apiVersion", "v1"}, {"metadata", {{"name", "n"}}}}}) {
-    CAPTURE(odd.dump());
-    CHECK_THROWS_AS(render::resource_name(odd), Error);
-  }
 }
 
 TEST_CASE("envoy bootstrap: wasm filter before the router, static or DNS upstream") {

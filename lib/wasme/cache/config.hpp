@@ -8,9 +8,10 @@
 #include <string_view>
 #include <vector>
 
+#include "wasme/core/clock.hpp"
+
 namespace wasme::cache {
 
-using Clock = std::chrono::steady_clock;
 using Millis = std::chrono::milliseconds;
 
 // Whether modules that are no longer listed are deleted (after a grace period).

@@ -2,6 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
+
 #include "wasme/core/fs.hpp"
 #include "wasme/oci/reference.hpp"
 
@@ -22,12 +25,14 @@ PullSlots pull_slots(const DaemonConfig& c) {
 
 }  // namespace
 
-Daemon::Daemon(DaemonConfig config, Fetcher fetcher, Log log)
+Daemon::Daemon(DaemonConfig config, Fetcher fetcher, Log log, Clock& clock)
     : config_(std::move(config)),
       fetcher_(std::move(fetcher)),
       log_(std::move(log)),
+      clock_(clock),
       dir_(config_.directory),
-      catalog_(config_.backoff, pull_slots(config_)) {
+      catalog_(config_.backoff, pull_slots(config_)),
+      pruner_(config_.prune_grace) {
   if (config_.concurrency < 1) {
     throw Error(ErrorKind::usage, "--concurrency must be at least 1, got " +
                                       std::to_string(config_.concurrency));
@@ -50,7 +55,7 @@ std::vector<std::string> Daemon::valid_refs(const std::vector<std::string>& refs
       (void)oci::Reference::parse(ref);
       out.push_back(ref);
     } catch (const Error& e) {
-      if (reported_invalid_.insert(ref).second) log("ignoring " + in_quotes(ref) + ": " + e.what());
+      if (reported_invalid_.insert(ref).second) log_("ignoring " + in_quotes(ref) + ": " + e.what());
     }
   }
   return out;
@@ -60,8 +65,8 @@ void Daemon::start() {
   dir_.lock();
   auto stale = dir_.remove_temp_files();
   if (!stale.empty()) {
-    log("removed " + std::to_string(stale.size()) + " unfinished download(s) left in " +
-        dir_.path().string() + " by an earlier run");
+    log_("removed " + std::to_string(stale.size()) + " unfinished download(s) left in " +
+         dir_.path().string() + " by an earlier run");
   }
   load_existing_modules();
   std::vector<std::string> from_file;
@@ -72,12 +77,12 @@ void Daemon::start() {
     catalog_.set_listed(refs);
   }
   std::string source = ref_file_ ? " from " + ref_file_->path().string() : "";
-  log(std::to_string(refs.size()) + " ref(s) listed" + source + "; " +
-      std::to_string(missing(nullptr).size()) + " to pull into " + dir_.path().string());
+  log_(std::to_string(refs.size()) + " ref(s) listed" + source + "; " +
+       std::to_string(missing(nullptr).size()) + " to pull into " + dir_.path().string());
   if (config_.port) {
     http_ = std::make_unique<HttpServer>(*this, config_.http);
     http_->start(config_.address, *config_.port);
-    log("serving http://" + config_.address + ":" + std::to_string(http_->port()));
+    log_("serving http://" + config_.address + ":" + std::to_string(http_->port()));
   }
   // One thread per pull that may run at once; the catalog decides how many do.
   int threads = pull_slots(config_).max_pulls;
@@ -96,7 +101,7 @@ void Daemon::load_existing_modules() {
       continue;
     }
     dir_.remove_module(digest);
-    log("removed " + dir_.module_path(digest).string() + ": its content does not match its name");
+    log_("removed " + dir_.module_path(digest).string() + ": its content does not match its name");
   }
   std::lock_guard lock(mutex_);
   for (const auto& entry : dir_.load_index()) {
@@ -118,7 +123,7 @@ StopResult Daemon::run() {
     lock.unlock();
     tick();
     lock.lock();
-    wake_.wait_for(lock, config_.interval, [&] { return stopping_; });
+    wait_until(clock_, wake_, lock, clock_.now() + config_.interval, [&] { return stopping_; });
   }
   lock.unlock();
   return shut_down();
@@ -127,38 +132,34 @@ StopResult Daemon::run() {
 StopResult Daemon::shut_down() {
   if (http_) http_->stop();
   std::unique_lock lock(mutex_);
-  if (busy_ > 0) log("stopping: discarding " + std::to_string(busy_) + " pull(s) in progress");
-  bool idle = wake_.wait_for(lock, config_.shutdown_grace, [&] { return busy_ == 0; });
+  if (busy_ > 0) log_("stopping: discarding " + std::to_string(busy_) + " pull(s) in progress");
+  bool idle = wait_until(clock_, wake_, lock, clock_.now() + config_.shutdown_grace,
+                         [&] { return busy_ == 0; });
   StopResult result{busy_};
   lock.unlock();
   if (idle) {
     for (auto& t : workers_) t.join();
     workers_.clear();
-    log("stopped");
+    log_("stopped");
     return result;
   }
   // The fetcher ignored the cancel flag: make sure its temp files do not outlive us.
   // Its threads stay joinable: the destructor waits for them (run_until_signal never runs it).
   dir_.remove_temp_files();
-  log("stopped; " + std::to_string(result.abandoned_pulls) + " pull(s) did not finish in " +
-      format_duration(config_.shutdown_grace) + " and were abandoned");
+  log_("stopped; " + std::to_string(result.abandoned_pulls) + " pull(s) did not finish in " +
+       format_duration(config_.shutdown_grace) + " and were abandoned");
   return result;
 }
 
 void Daemon::worker() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    auto now = Clock::now();
+    auto now = clock_.now();
     auto ref = catalog_.start_next(now);
     if (!ref) {
-      // Until a ref is due or a running pull turns slow; a finished pull or a list change
-      // notifies.
-      auto next = catalog_.next_start(now);
-      if (next == Clock::time_point::max()) {
-        wake_.wait(lock);
-      } else {
-        wake_.wait_until(lock, next);
-      }
+      // Until a ref is due or a running pull turns slow (max(): never); a finished pull or a
+      // list change notifies.
+      clock_.wait_until(wake_, lock, catalog_.next_start(now));
       continue;
     }
     ++busy_;
@@ -167,7 +168,7 @@ void Daemon::worker() {
     const RefStatus* s = catalog_.find(*ref);
     bool first = s && s->failures == 0;
     lock.unlock();
-    if (first) log("pulling " + in_quotes(*ref));
+    if (first) log_("pulling " + in_quotes(*ref));
     pull(*ref);  // records the outcome in the catalog before the pull stops counting
     lock.lock();
     pulls_in_flight_.erase(number);
@@ -203,7 +204,12 @@ FetchedModule Daemon::fetch_verified(const std::string& ref) {
                                           module.digest.str() + " (" +
                                           std::to_string(module.size) + " bytes); removed it");
   }
-  ::chmod(expected.c_str(), 0644);  // Envoy runs as another user: the file must be readable
+  // Envoy runs as another user and reads the file from the shared directory: a module it
+  // cannot read is a failed pull (retried), not a cached one.
+  if (::chmod(expected.c_str(), 0644) != 0) {
+    throw Error(ErrorKind::io, "making " + expected.string() + " readable by Envoy (mode 0644): " +
+                                   std::strerror(errno));
+  }
   return module;
 }
 
@@ -213,11 +219,11 @@ void Daemon::record_success(const std::string& ref, const FetchedModule& module)
     std::lock_guard lock(mutex_);
     if (const RefStatus* s = catalog_.find(ref)) failures = s->failures;
     catalog_.mark_cached(ref, module.digest, module.size);
-    unneeded_.erase(module.digest.hex());
+    pruner_.forget(module.digest);
   }
   std::string after = failures ? " after " + std::to_string(failures) + " failed attempt(s)" : "";
-  log("cached " + in_quotes(ref) + " as " + module.digest.hex() + " (" + format_size(module.size) +
-      ")" + after);
+  log_("cached " + in_quotes(ref) + " as " + module.digest.hex() + " (" + format_size(module.size) +
+       ")" + after);
   save_index();
 }
 
@@ -226,12 +232,12 @@ void Daemon::record_failure(const std::string& ref, const Error& error) {
   bool news = false;
   {
     std::lock_guard lock(mutex_);
-    news = catalog_.mark_failed(ref, error, Clock::now());
+    news = catalog_.mark_failed(ref, error, clock_.now());
     const RefStatus* s = catalog_.find(ref);
     if (s && s->listed) retry = "; retrying in " + format_duration(config_.backoff.delay(s->failures));
     if (stopping_) return;  // a cancelled pull is not news
   }
-  if (news) log("cannot pull " + in_quotes(ref) + ": " + error.what() + retry);
+  if (news) log_("cannot pull " + in_quotes(ref) + ": " + error.what() + retry);
 }
 
 void Daemon::save_index() {
@@ -246,12 +252,8 @@ void Daemon::save_index() {
   try {
     dir_.save_index(entries);
   } catch (const Error& e) {
-    log(std::string("cannot save the index (refs will be pulled again after a restart): ") + e.what());
+    log_(std::string("cannot save the index (refs will be pulled again after a restart): ") + e.what());
   }
-}
-
-void Daemon::log(const std::string& line) const {
-  if (log_) log_(line);
 }
 
 }  // namespace wasme::cache

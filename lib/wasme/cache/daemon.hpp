@@ -1,7 +1,6 @@
 #pragma once
 #include <atomic>
 #include <condition_variable>
-#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,12 +15,12 @@
 #include "wasme/cache/fetcher.hpp"
 #include "wasme/cache/http_server.hpp"
 #include "wasme/cache/module_dir.hpp"
+#include "wasme/cache/prune.hpp"
 #include "wasme/cache/ref_file.hpp"
+#include "wasme/core/clock.hpp"
+#include "wasme/core/log.hpp"
 
 namespace wasme::cache {
-
-// Receives one line per state change (the library never prints).
-using Log = std::function<void(const std::string& line)>;
 
 // How a stop ended: every pull finished or was discarded, or some were still running when
 // the grace period ran out (their temp files are removed; the threads are left behind).
@@ -31,9 +30,11 @@ struct StopResult {
 
 // The node-local cache: keeps DIR/<sha256-hex> filled with the modules of the listed refs
 // and serves them over HTTP. Pull workers, the watch loop and HTTP threads share one lock.
+// log gets one line per state change. Every wait (backoff, slow pulls, the watch interval,
+// GET /<ref>, the stop's grace) is on `clock`, so tests drive time with a FakeClock.
 class Daemon : public ModuleSource {
  public:
-  Daemon(DaemonConfig config, Fetcher fetcher, Log log);
+  Daemon(DaemonConfig config, Fetcher fetcher, Log log, Clock& clock = system_clock());
   ~Daemon() override;
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
@@ -43,6 +44,9 @@ class Daemon : public ModuleSource {
   void start();
   // Watches the ref file (and prunes) on this thread until stop(), then shuts down.
   StopResult run();
+  // One round of the watch loop: the ref file, modules that vanished, prune. run() calls it
+  // every interval; tests call it themselves.
+  void tick();
   // Asks run() to return; safe from any thread.
   void stop();
   // The bound HTTP port (useful with port 0); 0 when HTTP is off.
@@ -63,17 +67,16 @@ class Daemon : public ModuleSource {
   void record_success(const std::string& ref, const FetchedModule& module);
   void record_failure(const std::string& ref, const Error& error);
   FetchedModule fetch_verified(const std::string& ref);
-  void tick();
   void poll_ref_file();
   void check_modules_present();
   void prune(Clock::time_point now);
   void save_index();
   StopResult shut_down();
-  void log(const std::string& line) const;
 
   DaemonConfig config_;
   Fetcher fetcher_;
   Log log_;
+  Clock& clock_;
   ModuleDir dir_;
   std::optional<RefFile> ref_file_;
   std::unique_ptr<HttpServer> http_;
@@ -87,13 +90,7 @@ class Daemon : public ModuleSource {
   std::condition_variable wake_;
   Catalog catalog_;
   std::map<std::string, int> serving_;  // module hex -> open responses
-  // A module file nobody needs: since when, and the first pull number started after that.
-  struct Unneeded {
-    Clock::time_point since;
-    std::uint64_t fence = 0;
-  };
-  std::map<std::string, Unneeded> unneeded_;
-  std::map<std::string, Clock::time_point> missing_since_;  // listed refs not cached, since when
+  Pruner pruner_;
   std::set<std::uint64_t> pulls_in_flight_;  // their numbers, in start order
   std::uint64_t next_pull_ = 0;
   int busy_ = 0;

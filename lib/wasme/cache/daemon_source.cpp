@@ -97,7 +97,7 @@ std::shared_ptr<OpenModule> Daemon::pull_and_open(const std::string& requested) 
   wake_.notify_all();
   const RefStatus* s = nullptr;
   ++waiting_requests_;
-  bool done = wake_.wait_for(lock, config_.request_timeout, [&] {
+  bool done = wait_until(clock_, wake_, lock, clock_.now() + config_.request_timeout, [&] {
     s = catalog_.find(ref);
     return stopping_ || !s || s->state == RefState::cached || s->attempts > before;
   });

@@ -23,6 +23,9 @@ namespace wasme::cache {
 namespace {
 
 using std::chrono::milliseconds;
+// Deadlines of real sockets: poll() waits in real time, so these read the real clock (the
+// cache's decisions use the injected wasme::Clock; this is the socket seam itself).
+using SocketClock = std::chrono::steady_clock;
 
 // "192.0.2.1" or "2001:db8::1", and the port; "" when there is no such address.
 std::string address_of(const sockaddr_storage& addr, int* port) {
@@ -159,11 +162,11 @@ class ConnectionStream final : public httplib::Stream {
   // connection, which the read then finds). False when none came or the server stops.
   bool wait_for_request() {
     if (begin_ < end_) return true;
-    return wait(POLLIN, Clock::now() + limits_.idle_timeout, true) > 0;
+    return wait(POLLIN, SocketClock::now() + limits_.idle_timeout, true) > 0;
   }
   // The next request starts now: its deadline and budget.
   void start_request() {
-    deadline_ = Clock::now() + limits_.request_deadline;
+    deadline_ = SocketClock::now() + limits_.request_deadline;
     read_ = 0;
     written_ = 0;
     expired_ = false;
@@ -180,7 +183,7 @@ class ConnectionStream final : public httplib::Stream {
     return ready > 0;
   }
   bool is_writable() const override {
-    return wait(POLLOUT, Clock::now() + limits_.write_timeout, false) > 0;
+    return wait(POLLOUT, SocketClock::now() + limits_.write_timeout, false) > 0;
   }
 
   ssize_t read(char* ptr, size_t size) override {
@@ -223,10 +226,10 @@ class ConnectionStream final : public httplib::Stream {
  private:
   // Polls for events until `until`. 1: ready (or hung up: the next call finds out), 0: the
   // time is up, -1: an error, or the server stopped and stop_aborts.
-  int wait(short events, Clock::time_point until, bool stop_aborts) const {
+  int wait(short events, SocketClock::time_point until, bool stop_aborts) const {
     for (;;) {
       if (stop_aborts && listener_ == INVALID_SOCKET) return -1;
-      auto now = Clock::now();
+      auto now = SocketClock::now();
       if (now >= until) return 0;
       auto left = std::chrono::duration_cast<milliseconds>(until - now).count() + 1;
       pollfd pfd{};
@@ -244,7 +247,7 @@ class ConnectionStream final : public httplib::Stream {
   std::array<char, 4096> buffer_{};
   size_t begin_ = 0;
   size_t end_ = 0;
-  Clock::time_point deadline_ = Clock::time_point::max();
+  SocketClock::time_point deadline_ = SocketClock::time_point::max();
   std::size_t read_ = 0;
   std::size_t written_ = 0;
   mutable bool expired_ = false;

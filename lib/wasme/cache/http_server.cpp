@@ -167,7 +167,9 @@ HttpServer::HttpServer(ModuleSource& source, HttpLimits limits) : impl_(std::mak
   // silently take half the connections. SO_REUSEADDR only allows a quick restart.
   server.set_socket_options([](socket_t sock) {
     int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    // Best effort, and httplib gives this callback no way to fail: without SO_REUSEADDR only
+    // a restart within TIME_WAIT fails to bind, and bind's own error then names the port.
+    (void)::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
   ModuleSource* src = &source;
   server.Get(".*", [src](const httplib::Request& req, httplib::Response& res) {

@@ -21,10 +21,10 @@ StopResult run_until_signal(const DaemonConfig& config, Fetcher fetcher, Log log
       if (!sig) continue;
       std::string name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
       if (stopping) {
-        if (log) log("received " + name + " again; already stopping");
+        log("received " + name + " again; already stopping");
         continue;
       }
-      if (log) log("received " + name + "; stopping");
+      log("received " + name + "; stopping");
       stopping = true;
       d->stop();
     }

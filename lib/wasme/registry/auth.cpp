@@ -33,15 +33,14 @@ TokenAnswer parse_token_answer(std::string_view body) {
   return answer;
 }
 
-Authenticator::Authenticator(Lookup lookup, Send send, Clock& clock,
-                             std::function<void(std::string_view)> log)
+Authenticator::Authenticator(Lookup lookup, Send send, Clock& clock, Log log)
     : lookup_(std::move(lookup)), send_(std::move(send)), clock_(clock), log_(std::move(log)) {}
 
 const std::optional<Credential>& Authenticator::credential() {
   if (!looked_up_) {
     credential_ = lookup_();
     looked_up_ = true;
-    if (log_) log_(credential_ ? "using credentials from " + credential_->source : "no credentials found; anonymous");
+    log_(credential_ ? "using credentials from " + credential_->source : "no credentials found; anonymous");
   }
   return credential_;
 }

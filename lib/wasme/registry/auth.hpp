@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "wasme/core/clock.hpp"
+#include "wasme/core/log.hpp"
 #include "wasme/registry/challenge.hpp"
 #include "wasme/registry/credentials.hpp"
 #include "wasme/registry/retry.hpp"
@@ -35,7 +37,7 @@ class Authenticator {
  public:
   using Send = std::function<Response(const Request&)>;
   using Lookup = std::function<std::optional<Credential>()>;
-  Authenticator(Lookup lookup, Send send, Clock& clock, std::function<void(std::string_view)> log);
+  Authenticator(Lookup lookup, Send send, Clock& clock, Log log);
 
   // The Authorization value to send for scope, when a previous challenge says what works.
   std::optional<std::string> header_for(const std::string& scope);
@@ -54,14 +56,14 @@ class Authenticator {
 
   Lookup lookup_;
   Send send_;
-  Clock& clock_;
-  std::function<void(std::string_view)> log_;
+  Clock& clock_;  // bearer tokens expire by it
+  Log log_;
   std::optional<Challenge> challenge_;
   bool looked_up_ = false;
   std::optional<Credential> credential_;
   struct Token {
     std::string value;
-    std::chrono::steady_clock::time_point expires;
+    Clock::time_point expires;
   };
   std::map<std::string, Token> tokens_;
 };

@@ -34,7 +34,7 @@ Client::Client(RemoteOptions options, Observer observer, ClientDeps deps)
     : options_(std::move(options)),
       observer_(std::move(observer)),
       transport_(deps.transport),
-      clock_(deps.clock ? *deps.clock : system_clock()),
+      clock_(deps.clock ? *deps.clock : wasme::system_clock()),
       runner_(deps.runner ? *deps.runner : system_process_runner()),
       retrier_(policy_for(options_), clock_, observer_.log) {
   if (!transport_) transport_ = make_curl_transport(options_, observer_.log);
@@ -43,7 +43,7 @@ Client::Client(RemoteOptions options, Observer observer, ClientDeps deps)
 Client::~Client() = default;
 
 void Client::log(std::string_view line) const {
-  if (observer_.log) observer_.log(line);
+  observer_.log(line);
 }
 
 void Client::progress(const std::string& what, std::uint64_t done, std::uint64_t total) {

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "wasme/core/log.hpp"
+
 namespace wasme::registry {
 
 // How the client reaches registries and which credentials it uses. Filled from the flags of
@@ -37,7 +39,7 @@ struct RemoteOptions {
 
 // Receives log lines (-v) and progress; the library never prints. Both may be empty.
 struct Observer {
-  std::function<void(std::string_view line)> log;
+  Log log;
   // Called while a blob moves: what (e.g. "sha256:ab12… filter.wasm"), bytes done, total.
   std::function<void(std::string_view what, std::uint64_t done, std::uint64_t total)> progress;
 };

@@ -3,16 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <ctime>
-#include <thread>
 
 namespace wasme::registry {
 namespace {
-
-class SystemClock : public Clock {
- public:
-  std::chrono::steady_clock::time_point now() override { return std::chrono::steady_clock::now(); }
-  void sleep(milliseconds duration) override { std::this_thread::sleep_for(duration); }
-};
 
 bool all_digits(std::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -25,11 +18,6 @@ std::string_view trim(std::string_view text) {
 }
 
 }  // namespace
-
-Clock& system_clock() {
-  static SystemClock clock;
-  return clock;
-}
 
 milliseconds backoff_delay(const RetryPolicy& policy, int attempt, double unit) {
   double factor = std::ldexp(1.0, std::min(attempt, 20));
@@ -65,19 +53,19 @@ std::optional<milliseconds> retry_delay(const RetryPolicy& policy, const Request
   return backoff_delay(policy, attempt, unit);
 }
 
-Retrier::Retrier(RetryPolicy policy, Clock& clock, std::function<void(std::string_view)> log)
+Retrier::Retrier(RetryPolicy policy, Clock& clock, Log log)
     : policy_(policy), clock_(clock), log_(std::move(log)), rng_(std::random_device{}()) {}
 
 double Retrier::unit() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
 
 void Retrier::pause(milliseconds delay) {
-  if (!cancel_) return clock_.sleep(delay);
+  if (!cancel_) return clock_.sleep_for(delay);
   // In slices, so a stop (the cache's SIGTERM) does not wait out a long Retry-After.
   const milliseconds slice{100};
   while (delay > milliseconds::zero()) {
     if (cancel_->load()) throw Error(ErrorKind::network, "cancelled");
     milliseconds step = std::min(delay, slice);
-    clock_.sleep(step);
+    clock_.sleep_for(step);
     delay -= step;
   }
   if (cancel_->load()) throw Error(ErrorKind::network, "cancelled");

@@ -1,28 +1,18 @@
 #pragma once
 #include <atomic>
 #include <chrono>
-#include <functional>
 #include <optional>
 #include <random>
 #include <string>
 #include <string_view>
 
+#include "wasme/core/clock.hpp"
+#include "wasme/core/log.hpp"
 #include "wasme/registry/request_error.hpp"
 
 namespace wasme::registry {
 
 using std::chrono::milliseconds;
-
-// Time as the retry logic sees it: injected so unit tests neither wait nor depend on timing.
-class Clock {
- public:
-  virtual ~Clock() = default;
-  virtual std::chrono::steady_clock::time_point now() = 0;
-  virtual void sleep(milliseconds duration) = 0;
-};
-
-// The process-wide real clock.
-Clock& system_clock();
 
 // How often and how patiently to retry (oras-go's numbers: 250 ms × 2^n ± 10 %, clamped).
 struct RetryPolicy {
@@ -49,9 +39,10 @@ std::optional<milliseconds> retry_delay(const RetryPolicy& policy, const Request
 
 // Runs an operation until it succeeds, fails for good, or runs out of attempts. Only a
 // RequestError that is retryable() leads to another attempt; everything else propagates.
+// It pauses on the injected clock, so unit tests neither wait nor depend on timing.
 class Retrier {
  public:
-  Retrier(RetryPolicy policy, Clock& clock, std::function<void(std::string_view)> log = {});
+  Retrier(RetryPolicy policy, Clock& clock, Log log = {});
 
   template <class F>
   auto run(const std::string& what, F&& attempt) -> decltype(attempt()) {
@@ -81,7 +72,7 @@ class Retrier {
 
   RetryPolicy policy_;
   Clock& clock_;
-  std::function<void(std::string_view)> log_;
+  Log log_;
   std::mt19937 rng_;
   const std::atomic<bool>* cancel_ = nullptr;
 };

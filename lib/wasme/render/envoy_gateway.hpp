@@ -4,8 +4,6 @@
 #include <vector>
 
 #include "wasme/render/istio.hpp"
-#include "wasme/render/kubectl.hpp"
-#include "wasme/render/undeploy.hpp"
 #include "wasme/render/yaml.hpp"
 
 namespace wasme::render {
@@ -43,13 +41,5 @@ Json envoy_extension_policy(const EnvoyGatewayDeployRequest& request);
 // kubectl's name for the policies of one id, for undeploy.
 inline constexpr std::string_view envoy_extension_policy_resource =
     "envoyextensionpolicy.gateway.envoyproxy.io";
-
-// `kubectl apply` of the policy; returns kubectl's name for it ("ns/envoyextensionpolicy…/wasme-x").
-std::string apply_envoy_gateway_deploy(const EnvoyGatewayDeployRequest& request, Kubectl& kubectl);
-
-// Removes the policies deploy made for this id in the namespace (found by their labels);
-// returns their names. With dry_run only lists them. Throws Error(not_found) when none.
-std::vector<std::string> undeploy_envoy_gateway(const std::string& id, const std::string& namespace_name,
-                                                Kubectl& kubectl, DryRun dry_run);
 
 }  // namespace wasme::render

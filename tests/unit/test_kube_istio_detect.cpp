@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "wasme/core/error.hpp"
-#include "wasme/render/istio_detect.hpp"
+#include "wasme/kube/istio_detect.hpp"
 
 using namespace wasme;
 using wasme::render::Json;
@@ -27,8 +27,8 @@ Json list(std::initializer_list<Json> items) {
   return {{"items", array}};
 }
 
-render::ChosenIstio choose(const Json& deployments, const std::string& revision = "") {
-  return render::choose_istio_version(render::read_istiods(deployments), revision);
+kube::ChosenIstio choose(const Json& deployments, const std::string& revision = "") {
+  return kube::choose_istio_version(kube::read_istiods(deployments), revision);
 }
 
 Error error_of(const Json& deployments, const std::string& revision = "") {
@@ -87,7 +87,7 @@ TEST_CASE("no istiod, or none with a readable version, is an error naming what t
 TEST_CASE("odd kubectl output is read without crashing: items that are not objects, null metadata") {
   Json odd = {{"items", Json::array({"a string", nullptr, {{"metadata", nullptr}}, {{"metadata", {{"labels", 5}}}},
                                      {{"spec", {{"template", {{"spec", {{"containers", "none"}}}}}}}}})}};
-  auto istiods = render::read_istiods(odd);
+  auto istiods = kube::read_istiods(odd);
   CHECK(istiods.size() == 5);
   for (const auto& i : istiods) CHECK_FALSE(i.version.has_value());
   CHECK(error_of(odd).kind() == ErrorKind::not_found);

@@ -1,12 +1,17 @@
-// What `deploy envoy-gateway --apply` and `undeploy envoy-gateway` run through kubectl.
+#include "wasme/kube/envoy_gateway_apply.hpp"
+
 #include "wasme/core/error.hpp"
-#include "wasme/render/envoy_gateway.hpp"
 #include "wasme/render/k8s_names.hpp"
 
-namespace wasme::render {
+namespace wasme::kube {
 
-std::string apply_envoy_gateway_deploy(const EnvoyGatewayDeployRequest& request, Kubectl& kubectl) {
-  Json policy = envoy_extension_policy(request);
+using render::check_dns_label;
+using render::envoy_extension_policy_resource;
+using render::id_label;
+using render::managed_by_label;
+
+std::string apply_envoy_gateway_deploy(const render::EnvoyGatewayDeployRequest& request, Kubectl& kubectl) {
+  Json policy = render::envoy_extension_policy(request);
   kubectl.apply({policy}, "applying the EnvoyExtensionPolicy");
   return request.namespace_name + "/" + resource_name(policy);
 }
@@ -37,4 +42,4 @@ std::vector<std::string> undeploy_envoy_gateway(const std::string& id, const std
   return names;
 }
 
-}  // namespace wasme::render
+}  // namespace wasme::kube

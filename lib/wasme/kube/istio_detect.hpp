@@ -3,17 +3,17 @@
 #include <string>
 #include <vector>
 
+#include "wasme/kube/kubectl.hpp"
 #include "wasme/render/istio.hpp"
-#include "wasme/render/kubectl.hpp"
 
-namespace wasme::render {
+namespace wasme::kube {
 
 // One istiod Deployment of the cluster (one per revision and namespace).
 struct Istiod {
   std::string namespace_name;
   std::string name;
   std::string revision;                // istio.io/rev, "default" when unlabeled
-  std::optional<IstioVersion> version;  // none when neither labels nor image tag say
+  std::optional<render::IstioVersion> version;  // none when neither labels nor image tag say
   std::string source;                  // where the version was read, for messages
 };
 
@@ -28,7 +28,7 @@ std::vector<Istiod> read_istiods(const Json& deployments);
 // agrees on. Throws Error(not_found) when there is no istiod (or none of the revision) and
 // Error(usage) when revisions disagree, naming each.
 struct ChosenIstio {
-  IstioVersion version;
+  render::IstioVersion version;
   std::string description;  // "Istio 1.22 (istiod in istio-system, revision default, from …)"
 };
 ChosenIstio choose_istio_version(const std::vector<Istiod>& istiods, const std::string& revision);
@@ -36,4 +36,4 @@ ChosenIstio choose_istio_version(const std::vector<Istiod>& istiods, const std::
 // read_istiods + choose_istio_version on the live cluster.
 ChosenIstio detect_istio_version(Kubectl& kubectl, const std::string& revision);
 
-}  // namespace wasme::render
+}  // namespace wasme::kube

@@ -1,26 +1,14 @@
 #pragma once
 #include <chrono>
-#include <functional>
 #include <string>
-#include <string_view>
 #include <vector>
 
+#include "wasme/core/clock.hpp"
+#include "wasme/core/log.hpp"
+#include "wasme/kube/kubectl.hpp"
 #include "wasme/render/deploy.hpp"
-#include "wasme/render/kubectl.hpp"
 
-namespace wasme::render {
-
-// Side channels of a long operation, injectable for tests: progress lines (stderr in the
-// CLI), sleeping between polls, and the clock.
-struct ApplyHooks {
-  std::function<void(std::string_view line)> log;
-  std::function<void(std::chrono::milliseconds)> sleep;
-  std::function<std::chrono::steady_clock::time_point()> now;
-};
-// Hooks that sleep and read the clock for real and log nowhere.
-ApplyHooks default_hooks();
-// hooks with the real sleep and clock filled in where they are empty.
-ApplyHooks with_defaults(ApplyHooks hooks);
+namespace wasme::kube {
 
 struct ApplyOptions {
   std::chrono::milliseconds cache_timeout{std::chrono::minutes(1)};
@@ -36,12 +24,14 @@ struct ApplyResult {
 // Applies a deploy step by step: find the workloads, apply the cache objects, add IMAGE to the
 // cache's list, wait until every cache pod reports the module, patch the workloads (merging
 // with their live annotations), apply the filters. A failure names its step, leaves the
-// earlier ones in place and hints how to undo them.
-ApplyResult apply_istio_deploy(const IstioDeployRequest& request, Kubectl& kubectl,
-                               const ApplyOptions& options, const ApplyHooks& hooks);
+// earlier ones in place and hints how to undo them. log gets a line per change (stderr in the
+// CLI); the wait for the cache polls and times out on clock.
+ApplyResult apply_istio_deploy(const render::IstioDeployRequest& request, Kubectl& kubectl,
+                               const ApplyOptions& options, const Log& log = {},
+                               Clock& clock = system_clock());
 
 // True when a cache pod's /images answer lists the module (an object whose "digest" is
 // sha256:<wasm hex>, in whatever shape the list takes).
 bool cache_reports_module(const Json& images, const std::string& wasm_sha256);
 
-}  // namespace wasme::render
+}  // namespace wasme::kube

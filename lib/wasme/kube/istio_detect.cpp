@@ -1,8 +1,11 @@
-#include "wasme/render/istio_detect.hpp"
+#include "wasme/kube/istio_detect.hpp"
 
 #include "wasme/core/error.hpp"
 
-namespace wasme::render {
+namespace wasme::kube {
+
+using render::IstioVersion;
+
 namespace {
 
 std::string string_at(const Json& object, const char* key) {
@@ -118,4 +121,4 @@ ChosenIstio detect_istio_version(Kubectl& kubectl, const std::string& revision) 
   return choose_istio_version(read_istiods(list), revision);
 }
 
-}  // namespace wasme::render
+}  // namespace wasme::kube

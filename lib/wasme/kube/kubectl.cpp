@@ -1,4 +1,4 @@
-#include "wasme/render/kubectl.hpp"
+#include "wasme/kube/kubectl.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -7,8 +7,9 @@
 #include "wasme/core/error.hpp"
 #include "wasme/core/json_limits.hpp"
 #include "wasme/core/process.hpp"
+#include "wasme/render/yaml.hpp"
 
-namespace wasme::render {
+namespace wasme::kube {
 
 Kubectl::Kubectl(ProcessRunner& runner, KubectlOptions options)
     : runner_(runner), options_(std::move(options)) {}
@@ -72,7 +73,7 @@ Json Kubectl::get_json(const std::vector<std::string>& args, const std::string& 
 }
 
 std::string Kubectl::apply(const std::vector<Json>& objects, const std::string& what) {
-  return run({"apply", "-f", "-"}, what, to_yaml_stream(objects));
+  return run({"apply", "-f", "-"}, what, render::to_yaml_stream(objects));
 }
 
 std::string Kubectl::merge_patch(const std::string& namespace_name, const std::string& resource,
@@ -98,4 +99,4 @@ std::string resource_name(const Json& object) {
   return kind + "/" + text(object.is_object() && object.contains("metadata") ? object.at("metadata") : Json(), "name");
 }
 
-}  // namespace wasme::render
+}  // namespace wasme::kube

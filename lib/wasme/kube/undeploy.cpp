@@ -1,11 +1,32 @@
-#include "wasme/render/undeploy.hpp"
+#include "wasme/kube/undeploy.hpp"
 
 #include <algorithm>
 #include <set>
 
 #include "wasme/core/error.hpp"
 
-namespace wasme::render {
+namespace wasme::kube {
+
+// What undeploy takes from render: the marks deploy leaves and the cache's list format.
+using render::cache_images_key;
+using render::CacheOptions;
+using render::DeployMode;
+using render::id_label;
+using render::image_annotation;
+using render::images_value;
+using render::IstioVersion;
+using render::label_selector;
+using render::Labels;
+using render::managed_by_label;
+using render::parse_images_value;
+using render::pod_annotations_annotation;
+using render::read_workload;
+using render::required_annotations;
+using render::restore_changes;
+using render::template_patch;
+using render::Workload;
+using render::workload_annotation;
+
 namespace {
 
 const Json& field(const Json& object, std::initializer_list<const char*> path) {
@@ -43,18 +64,18 @@ std::string namespace_of(const Json& o) { return text(o, {"metadata", "namespace
 // The writes of an undeploy: run them, or with a dry run only list them.
 class Writer {
  public:
-  Writer(Kubectl& kubectl, const IstioUndeployRequest& request, const ApplyHooks& hooks, UndeployResult& result)
-      : kubectl_(kubectl), dry_(request.dry_run == DryRun::yes), hooks_(hooks), result_(result) {}
+  Writer(Kubectl& kubectl, const IstioUndeployRequest& request, const Log& log, UndeployResult& result)
+      : kubectl_(kubectl), dry_(request.dry_run == DryRun::yes), log_(log), result_(result) {}
   void write(const std::vector<std::string>& args, const std::string& what) {
     result_.commands.push_back(shell_quote(kubectl_.argv(args)));
-    if (hooks_.log) hooks_.log((dry_ ? "would run: " : "") + what);
+    log_((dry_ ? "would run: " : "") + what);
     if (!dry_) kubectl_.run(args, what);
   }
 
  private:
   Kubectl& kubectl_;
   bool dry_;
-  const ApplyHooks& hooks_;
+  const Log& log_;
   UndeployResult& result_;
 };
 
@@ -73,7 +94,9 @@ std::vector<Workload> workloads_of(const Json& filter, const IstioUndeployReques
     Labels selector = selector_of(filter);
     if (!selector.empty()) args.insert(args.end(), {"-l", label_selector(selector)});
     args.insert(args.end(), {"-o", "json"});
-    for (const Json& item : field(kubectl.get_json(args, "listing workloads"), {"items"})) {
+    // Held in a named value: a range-for over field(temporary) would read a destroyed document.
+    const Json listed = kubectl.get_json(args, "listing workloads");
+    for (const Json& item : field(listed, {"items"})) {
       out.push_back(read_workload(item));
     }
   }
@@ -150,7 +173,7 @@ bool selects(const Labels& selector, const Labels& labels) {
   });
 }
 
-UndeployResult undeploy_istio(const IstioUndeployRequest& request, Kubectl& kubectl, const ApplyHooks& hooks) {
+UndeployResult undeploy_istio(const IstioUndeployRequest& request, Kubectl& kubectl, const Log& log) {
   if (request.id.empty()) throw Error(ErrorKind::usage, "--id is required", "give the id used with deploy");
   bool plugin = request.mode == DeployMode::wasm_plugin;
   std::string resource = plugin ? "wasmplugins.extensions.istio.io" : "envoyfilters.networking.istio.io";
@@ -170,7 +193,7 @@ UndeployResult undeploy_istio(const IstioUndeployRequest& request, Kubectl& kube
                 "list wasme's filters with: kubectl get " + resource + " -A -l " + std::string(id_label));
   }
   UndeployResult result;
-  Writer writer(kubectl, request, hooks, result);
+  Writer writer(kubectl, request, log, result);
   for (const Json& f : targets) {
     writer.write({"-n", namespace_of(f), "delete", resource_name(f)}, "deleting " + resource_name(f));
     result.filters.push_back(namespace_of(f) + "/" + resource_name(f));
@@ -181,4 +204,4 @@ UndeployResult undeploy_istio(const IstioUndeployRequest& request, Kubectl& kube
   return result;
 }
 
-}  // namespace wasme::render
+}  // namespace wasme::kube

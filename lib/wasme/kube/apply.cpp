@@ -1,19 +1,40 @@
-#include "wasme/render/apply.hpp"
+#include "wasme/kube/apply.hpp"
 
 #include <algorithm>
-#include <thread>
 
 #include "wasme/core/error.hpp"
 #include "wasme/core/fs.hpp"
 
-namespace wasme::render {
+namespace wasme::kube {
+
+// What --apply takes from render: the objects, the annotations and the cache's list format.
+using render::annotation_changes;
+using render::annotations_for;
+using render::cache_images_key;
+using render::cache_objects;
+using render::cache_pod_selector;
+using render::cache_port;
+using render::CacheOptions;
+using render::DeployMode;
+using render::filter_for;
+using render::images_value;
+using render::is_workload;
+using render::IstioDeployRequest;
+using render::label_selector;
+using render::parse_images_value;
+using render::parse_yaml_stream;
+using render::read_workload;
+using render::restore_changes;
+using render::template_patch;
+using render::Workload;
+
 namespace {
 
 // Runs numbered steps; a failure is rethrown naming the step, with the undo hints of the
 // steps already done.
 class Steps {
  public:
-  explicit Steps(const ApplyHooks& hooks) : hooks_(hooks) {}
+  explicit Steps(const Log& log) : log_(log) {}
 
   template <class F>
   auto run(const std::string& name, F&& f) -> decltype(f()) {
@@ -31,13 +52,11 @@ class Steps {
       throw wrapped;
     }
   }
-  void done(const std::string& line) {
-    if (hooks_.log) hooks_.log(line);
-  }
+  void done(const std::string& line) { log_(line); }
   void undo(std::string command) { undo_.insert(undo_.begin(), std::move(command)); }
 
  private:
-  const ApplyHooks& hooks_;
+  const Log& log_;
   int number_ = 0;
   std::vector<std::string> undo_;
 };
@@ -97,9 +116,9 @@ std::vector<std::string> pod_names(const Json& list) {
 
 // Polls every cache pod's /images through the API server's pod proxy.
 void wait_for_cache(const IstioDeployRequest& request, Kubectl& kubectl, const ApplyOptions& options,
-                    const ApplyHooks& hooks) {
+                    Clock& clock) {
   const CacheOptions& cache = request.cache;
-  auto deadline = hooks.now() + options.cache_timeout;
+  auto deadline = clock.now() + options.cache_timeout;
   for (;;) {
     Json pods = kubectl.get_json(
         {"-n", cache.namespace_name, "get", "pods", "-l", cache_pod_selector(cache), "-o", "json"},
@@ -120,13 +139,13 @@ void wait_for_cache(const IstioDeployRequest& request, Kubectl& kubectl, const A
       if (!waiting.empty()) break;
     }
     if (waiting.empty()) return;
-    if (hooks.now() >= deadline) {
+    if (clock.now() >= deadline) {
       throw Error(ErrorKind::external,
                   "the cache did not report " + request.module.reference + " in time: " + waiting,
                   "see kubectl -n " + cache.namespace_name + " logs daemonset/" + cache.name +
                       ", or give it longer with --cache-timeout");
     }
-    hooks.sleep(options.poll_interval);
+    clock.sleep_for(options.poll_interval);
   }
 }
 
@@ -153,20 +172,6 @@ void add_image(const IstioDeployRequest& request, Kubectl& kubectl, const Json& 
 
 }  // namespace
 
-ApplyHooks default_hooks() {
-  ApplyHooks hooks;
-  hooks.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
-  hooks.now = [] { return std::chrono::steady_clock::now(); };
-  return hooks;
-}
-
-ApplyHooks with_defaults(ApplyHooks hooks) {
-  ApplyHooks d = default_hooks();
-  if (!hooks.sleep) hooks.sleep = d.sleep;
-  if (!hooks.now) hooks.now = d.now;
-  return hooks;
-}
-
 bool cache_reports_module(const Json& images, const std::string& wasm_sha256) {
   if (images.is_object()) {
     auto it = images.find("digest");
@@ -184,11 +189,10 @@ bool cache_reports_module(const Json& images, const std::string& wasm_sha256) {
 }
 
 ApplyResult apply_istio_deploy(const IstioDeployRequest& request, Kubectl& kubectl,
-                               const ApplyOptions& options, const ApplyHooks& given_hooks) {
-  check_request(request);  // before any kubectl call
-  ApplyHooks hooks = with_defaults(given_hooks);
+                               const ApplyOptions& options, const Log& log, Clock& clock) {
+  render::check_request(request);  // before any kubectl call
   ApplyResult result;
-  Steps steps(hooks);
+  Steps steps(log);
   bool cache_mode = request.mode == DeployMode::envoy_filter;
   std::vector<Workload> workloads;
   if (cache_mode || !request.workload_files.empty()) {
@@ -223,7 +227,7 @@ ApplyResult apply_istio_deploy(const IstioDeployRequest& request, Kubectl& kubec
       steps.undo("kubectl -n " + cache.namespace_name + " edit configmap/" + cache.name + "   # remove " +
                  request.module.reference);
     }
-    steps.run("waiting for the cache", [&] { wait_for_cache(request, kubectl, options, hooks); });
+    steps.run("waiting for the cache", [&] { wait_for_cache(request, kubectl, options, clock); });
     steps.done("every cache pod has " + request.module.reference);
     for (const auto& w : workloads) {
       steps.run("patching " + w.ref(), [&] {
@@ -235,7 +239,7 @@ ApplyResult apply_istio_deploy(const IstioDeployRequest& request, Kubectl& kubec
         }
         kubectl.merge_patch(w.namespace_name, w.ref(), template_patch(changes), "patching " + w.ref());
         steps.done("patched " + w.ref() + " in namespace " + w.namespace_name);
-        Json after = merge_patch(w.annotations, changes);
+        Json after = render::merge_patch(w.annotations, changes);
         std::vector<std::string> undo = kubectl.argv(
             {"-n", w.namespace_name, "patch", w.ref(), "--type=merge",
              "-p=" + template_patch(restore_changes(after, required)).dump()});
@@ -254,4 +258,4 @@ ApplyResult apply_istio_deploy(const IstioDeployRequest& request, Kubectl& kubec
   return result;
 }
 
-}  // namespace wasme::render
+}  // namespace wasme::kube

@@ -2,11 +2,11 @@
 #include <string>
 #include <vector>
 
-#include "wasme/render/apply.hpp"
+#include "wasme/core/log.hpp"
+#include "wasme/kube/kubectl.hpp"
 #include "wasme/render/deploy.hpp"
-#include "wasme/render/kubectl.hpp"
 
-namespace wasme::render {
+namespace wasme::kube {
 
 enum class DryRun { no, yes };
 
@@ -14,10 +14,10 @@ enum class DryRun { no, yes };
 struct IstioUndeployRequest {
   std::string id;
   std::string namespace_name = "default";
-  Labels labels;  // only filters whose selector includes these labels
-  WorkloadKind workload_kind = WorkloadKind::deployment;
-  DeployMode mode = DeployMode::envoy_filter;
-  CacheOptions cache;  // namespace and name of the cache
+  render::Labels labels;  // only filters whose selector includes these labels
+  render::WorkloadKind workload_kind = render::WorkloadKind::deployment;
+  render::DeployMode mode = render::DeployMode::envoy_filter;
+  render::CacheOptions cache;  // namespace and name of the cache
   DryRun dry_run = DryRun::no;
 };
 
@@ -29,10 +29,10 @@ struct UndeployResult {
 // Removes the filters deployed with this id; restores the workloads' backed-up annotations
 // only when no other wasme filter selecting them remains; drops the image from the cache's
 // list when no remaining filter uses it. Throws Error(not_found) when nothing has the id.
-UndeployResult undeploy_istio(const IstioUndeployRequest& request, Kubectl& kubectl,
-                              const ApplyHooks& hooks);
+// log gets a line per write ("would run: …" with a dry run).
+UndeployResult undeploy_istio(const IstioUndeployRequest& request, Kubectl& kubectl, const Log& log = {});
 
 // True when every label of selector is in labels (an empty selector selects everything).
-bool selects(const Labels& selector, const Labels& labels);
+bool selects(const render::Labels& selector, const render::Labels& labels);
 
-}  // namespace wasme::render
+}  // namespace wasme::kube

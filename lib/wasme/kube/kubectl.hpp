@@ -8,7 +8,9 @@
 #include "wasme/core/process.hpp"
 #include "wasme/render/yaml.hpp"
 
-namespace wasme::render {
+namespace wasme::kube {
+
+using render::Json;
 
 // How to reach the cluster: passed to every kubectl call.
 struct KubectlOptions {
@@ -45,4 +47,4 @@ class Kubectl {
 // "envoyfilter.networking.istio.io/details-v1-test".
 std::string resource_name(const Json& object);  // throws Error(external) when a field is missing
 
-}  // namespace wasme::render
+}  // namespace wasme::kube
