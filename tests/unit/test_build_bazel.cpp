@@ -3,10 +3,12 @@
 #include <string>
 
 #include "test_build_support.hpp"
+#include "test_support.hpp"
 #include "wasme/build/bazel.hpp"
 #include "wasme/core/error.hpp"
 
 using namespace build_test;
+using test_support::ScopedEnv;
 using wasme::Error;
 using wasme::ErrorKind;
 using wasme::build::find_bazel;
@@ -19,22 +21,22 @@ TEST_CASE("the build tool is found by --bazel, WASME_BAZEL, bazelisk, then bazel
   fake_tool(only_bazel / "bazel");
   fs::path mine = fake_tool("tools/my-bazel");
 
-  EnvVar no_env("WASME_BAZEL", std::nullopt);
+  ScopedEnv no_env("WASME_BAZEL", std::nullopt);
   {
-    EnvVar path("PATH", both.string());
+    ScopedEnv path("PATH", both.string());
     auto tool = find_bazel(std::nullopt);
     CHECK(tool.path == both / "bazelisk");
     CHECK(tool.found_by == "bazelisk on PATH");
     CHECK(find_bazel(fs::path("bazel")).path == both / "bazel");  // a name is looked up on PATH
     CHECK(find_bazel(fs::path("bazel")).found_by == "--bazel");
     CHECK(find_bazel(mine).path == mine);
-    EnvVar env("WASME_BAZEL", mine.string());
+    ScopedEnv env("WASME_BAZEL", mine.string());
     CHECK(find_bazel(std::nullopt).path == mine);
     CHECK(find_bazel(std::nullopt).found_by == "WASME_BAZEL");
     CHECK(find_bazel(both / "bazel").path == both / "bazel");  // the flag wins over the variable
   }
   {
-    EnvVar path("PATH", only_bazel.string());
+    ScopedEnv path("PATH", only_bazel.string());
     auto tool = find_bazel(std::nullopt);
     CHECK(tool.path == only_bazel / "bazel");
     CHECK(tool.found_by == "bazel on PATH");
@@ -44,8 +46,8 @@ TEST_CASE("the build tool is found by --bazel, WASME_BAZEL, bazelisk, then bazel
 TEST_CASE("no Bazel, or a setting naming nothing, says so and how to install it") {
   fs::create_directories("empty-bin");
   std::ofstream("not-executable") << "x";
-  EnvVar path("PATH", fs::absolute("empty-bin").string());
-  EnvVar no_env("WASME_BAZEL", std::nullopt);
+  ScopedEnv path("PATH", fs::absolute("empty-bin").string());
+  ScopedEnv no_env("WASME_BAZEL", std::nullopt);
   struct Case {
     std::optional<fs::path> flag;
     std::optional<std::string> env;
@@ -60,7 +62,7 @@ TEST_CASE("no Bazel, or a setting naming nothing, says so and how to install it"
   };
   for (const auto& c : cases) {
     CAPTURE(c.message);
-    EnvVar env("WASME_BAZEL", c.env);
+    ScopedEnv env("WASME_BAZEL", c.env);
     try {
       find_bazel(c.flag);
       FAIL("found a tool that does not exist");
@@ -75,10 +77,10 @@ TEST_CASE("no Bazel, or a setting naming nothing, says so and how to install it"
 
 TEST_CASE("startup options come from WASME_BAZEL_STARTUP_OPTS, split on whitespace") {
   {
-    EnvVar env("WASME_BAZEL_STARTUP_OPTS", std::nullopt);
+    ScopedEnv env("WASME_BAZEL_STARTUP_OPTS", std::nullopt);
     CHECK(wasme::build::startup_options_from_env().empty());
   }
-  EnvVar env("WASME_BAZEL_STARTUP_OPTS", "  --output_user_root=/tmp/b \t --batch\n");
+  ScopedEnv env("WASME_BAZEL_STARTUP_OPTS", "  --output_user_root=/tmp/b \t --batch\n");
   CHECK(wasme::build::startup_options_from_env() ==
         std::vector<std::string>{"--output_user_root=/tmp/b", "--batch"});
   wasme::build::BazelTool tool{"/usr/bin/bazel", "bazel on PATH"};

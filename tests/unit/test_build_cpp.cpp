@@ -3,11 +3,13 @@
 #include <string>
 
 #include "test_build_support.hpp"
+#include "test_support.hpp"
 #include "wasme/build/cpp.hpp"
 #include "wasme/core/error.hpp"
 #include "wasme/store/store.hpp"
 
 using namespace build_test;
+using test_support::ScopedEnv;
 using wasme::Error;
 using wasme::ErrorKind;
 using wasme::build::build_cpp;
@@ -18,8 +20,8 @@ namespace {
 // A workspace with a runtime-config.json, a fake bazel in WASME_BAZEL, and a request for it.
 struct Fixture {
   fs::path bazel = fake_tool("bin/bazel");
-  EnvVar env{"WASME_BAZEL", bazel.string()};
-  EnvVar startup{"WASME_BAZEL_STARTUP_OPTS", "--output_user_root=/tmp/root"};
+  ScopedEnv env{"WASME_BAZEL", bazel.string()};
+  ScopedEnv startup{"WASME_BAZEL_STARTUP_OPTS", "--output_user_root=/tmp/root"};
   wasme::store::Store store{fs::absolute("store")};
   FakeBazel runner;
   CppBuildRequest request;
@@ -35,13 +37,7 @@ struct Fixture {
   }
 
   Error expect_error() {
-    try {
-      build_cpp(store, request, runner);
-    } catch (const Error& e) {
-      return e;
-    }
-    FAIL("the build succeeded");
-    return Error(ErrorKind::io, "unreachable");
+    return test_support::expect_error([&] { build_cpp(store, request, runner); });
   }
 };
 

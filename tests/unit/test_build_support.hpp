@@ -1,10 +1,9 @@
 #pragma once
-// Helpers for the build tests: environment overrides, fake executables and a recording
-// process runner that plays Bazel.
+// Helpers for the build tests: fake executables and a recording process runner that plays
+// Bazel (environment overrides: test_support::ScopedEnv).
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -17,26 +16,6 @@
 namespace build_test {
 
 namespace fs = std::filesystem;
-
-// Sets (or unsets) an environment variable for the life of the object.
-class EnvVar {
- public:
-  EnvVar(const char* name, std::optional<std::string> value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value) ::setenv(name, value->c_str(), 1);
-    else ::unsetenv(name);
-  }
-  ~EnvVar() {
-    if (old_) ::setenv(name_, old_->c_str(), 1);
-    else ::unsetenv(name_);
-  }
-  EnvVar(const EnvVar&) = delete;
-  EnvVar& operator=(const EnvVar&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
 
 // An executable shell script at path (its content never matters: the fake runner runs nothing).
 inline fs::path fake_tool(const fs::path& path) {

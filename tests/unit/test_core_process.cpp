@@ -5,11 +5,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "test_support.hpp"
 #include "wasme/core/error.hpp"
 #include "wasme/core/fs.hpp"
 #include "wasme/core/process.hpp"
 
 using namespace wasme;
+using test_support::expect_error;
+using test_support::ScopedEnv;
 
 namespace {
 
@@ -70,7 +73,7 @@ TEST_CASE("discard and to_stderr routes") {
 
 TEST_CASE("cwd and environment overrides reach the child") {
   std::filesystem::create_directory("sub");
-  ::setenv("WASME_TEST_DROP", "present", 1);
+  ScopedEnv drop("WASME_TEST_DROP", "present");
   ProcessRequest request;
   request.cwd = std::filesystem::current_path() / "sub";
   request.env["WASME_TEST_VAR"] = "a b'c";
@@ -79,7 +82,6 @@ TEST_CASE("cwd and environment overrides reach the child") {
   REQUIRE(r.ok());
   std::string expected = request.cwd->string() + "\na b'c\ngone\n";
   CHECK(r.out == expected);
-  ::unsetenv("WASME_TEST_DROP");
 }
 
 TEST_CASE("a signal and a timeout are reported, not thrown") {
@@ -98,14 +100,10 @@ TEST_CASE("a signal and a timeout are reported, not thrown") {
 TEST_CASE("a missing program is not_found with a hint; an empty argv is a usage error") {
   ProcessRequest request;
   request.argv = {"wasme-no-such-program-xyz"};
-  try {
-    system_process_runner().run(request);
-    FAIL("expected an error");
-  } catch (const Error& e) {
-    CHECK(e.kind() == ErrorKind::not_found);
-    CHECK(std::string(e.what()).find("wasme-no-such-program-xyz") != std::string::npos);
-    CHECK(e.hint().find("PATH") != std::string::npos);
-  }
+  Error e = expect_error([&] { system_process_runner().run(request); });
+  CHECK(e.kind() == ErrorKind::not_found);
+  CHECK(std::string(e.what()).find("wasme-no-such-program-xyz") != std::string::npos);
+  CHECK(e.hint().find("PATH") != std::string::npos);
   CHECK_THROWS_AS(system_process_runner().run(ProcessRequest{}), Error);
 }
 
@@ -116,8 +114,7 @@ TEST_CASE("find_executable searches PATH in order and skips non-executables") {
   write_script(cwd / "a/tool", "echo a", 0644);  // not executable: skipped
   write_script(cwd / "b/tool", "echo b", 0755);
   std::filesystem::create_directories("a/dir-tool");  // a directory: skipped
-  std::string saved = std::getenv("PATH") ? std::getenv("PATH") : "";
-  ::setenv("PATH", ((cwd / "a").string() + ":" + (cwd / "b").string()).c_str(), 1);
+  ScopedEnv path("PATH", (cwd / "a").string() + ":" + (cwd / "b").string());
   CHECK(find_executable("tool") == cwd / "b/tool");
   CHECK_FALSE(find_executable("dir-tool"));
   CHECK_FALSE(find_executable("missing"));
@@ -127,7 +124,6 @@ TEST_CASE("find_executable searches PATH in order and skips non-executables") {
   ProcessRequest request;
   request.argv = {"tool"};
   CHECK(system_process_runner().run(request).out == "b\n");
-  ::setenv("PATH", saved.c_str(), 1);
 }
 
 TEST_CASE("check_process names the step, the command and the stderr") {

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 
+#include "test_support.hpp"
 #include "wasme/core/error.hpp"
 #include "wasme/core/fs.hpp"
 #include "wasme/image/compat_tar.hpp"
@@ -17,6 +18,8 @@
 
 namespace fs = std::filesystem;
 using namespace wasme;
+using test_support::contains;
+using test_support::expect_error;
 
 namespace {
 
@@ -43,18 +46,6 @@ void flip_byte(const fs::path& path, std::streamoff offset) {
   f.put(static_cast<char>(c ^ 0x01));
 }
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-template <class F>
-Error error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  FAIL("expected an error");
-  return Error(ErrorKind::io, "unreachable");
-}
 
 std::string corrupt_message(const oci::Digest& digest) {
   return "image \"" + std::string(ref_text) + "\": blob " + digest.str() +
@@ -71,12 +62,12 @@ TEST_CASE("one flipped byte in the module: summarize, inspect, list, verify and 
   image::ImageSummary before = image::summarize(store, ref());
   flip_byte(store.blob_path(wasm_digest), static_cast<std::streamoff>(fs::file_size(store.blob_path(wasm_digest)) / 2));
 
-  auto summarized = error_of([&] { image::summarize(store, ref()); });
+  auto summarized = expect_error([&] { image::summarize(store, ref()); });
   CHECK(summarized.kind() == ErrorKind::integrity);
   CHECK(contains(summarized.what(), corrupt_message(wasm_digest)));
   CHECK(contains(summarized.hint(), "building it again"));
 
-  auto inspected = error_of([&] { image::inspect_image(store, ref()); });
+  auto inspected = expect_error([&] { image::inspect_image(store, ref()); });
   CHECK(contains(inspected.what(), corrupt_message(wasm_digest)));
 
   auto rows = image::list_images(store);
@@ -84,10 +75,10 @@ TEST_CASE("one flipped byte in the module: summarize, inspect, list, verify and 
   CHECK(contains(rows[0].error, corrupt_message(wasm_digest)));
   CHECK(rows[0].image.wasm_digest.empty());  // never the manifest's claim as if it held
 
-  CHECK(contains(error_of([&] { image::verify_image(store, ref()); }).what(), corrupt_message(wasm_digest)));
-  CHECK(contains(error_of([&] { image::module_file(store, ref(), "."); }).what(), corrupt_message(wasm_digest)));
+  CHECK(contains(expect_error([&] { image::verify_image(store, ref()); }).what(), corrupt_message(wasm_digest)));
+  CHECK(contains(expect_error([&] { image::module_file(store, ref(), "."); }).what(), corrupt_message(wasm_digest)));
   // deploy envoy: the file Envoy would load is checked when it is handed over.
-  CHECK(contains(error_of([&] { image::lasting_module_file(store, before, "modules"); }).what(),
+  CHECK(contains(expect_error([&] { image::lasting_module_file(store, before, "modules"); }).what(),
                  corrupt_message(wasm_digest)));
 
   // Building the same module again repairs the blob.
@@ -102,16 +93,16 @@ TEST_CASE("a damaged config or manifest blob, or a missing module, is reported f
   SUBCASE("config") {
     const oci::Digest config = built.image.manifest.config.digest;
     flip_byte(store.blob_path(config), 3);
-    CHECK(contains(error_of([&] { image::summarize(store, ref()); }).what(), corrupt_message(config)));
+    CHECK(contains(expect_error([&] { image::summarize(store, ref()); }).what(), corrupt_message(config)));
   }
   SUBCASE("manifest") {
     const oci::Digest manifest = built.image.manifest_digest;
     flip_byte(store.blob_path(manifest), 10);
-    CHECK(contains(error_of([&] { image::inspect_image(store, ref()); }).what(), corrupt_message(manifest)));
+    CHECK(contains(expect_error([&] { image::inspect_image(store, ref()); }).what(), corrupt_message(manifest)));
   }
   SUBCASE("missing module") {
     fs::remove(store.blob_path(built.image.wasm_digest));
-    auto e = error_of([&] { image::summarize(store, ref()); });
+    auto e = expect_error([&] { image::summarize(store, ref()); });
     CHECK(e.kind() == ErrorKind::not_found);
     CHECK(contains(e.what(), "blob " + built.image.wasm_digest.str() + " is missing from the store; run \"wasme pull " +
                                  std::string(ref_text) + "\" to repair it"));
@@ -132,8 +123,8 @@ TEST_CASE("a flipped byte in a compat layer is reported before it is extracted")
   CHECK(image::summarize(store, ref()).wasm_digest == oci::sha256_of_file(fixture).digest);
 
   flip_byte(store.blob_path(layer.digest), static_cast<std::streamoff>(layer.size / 2));
-  CHECK(contains(error_of([&] { image::summarize(store, ref()); }).what(), corrupt_message(layer.digest)));
-  CHECK(contains(error_of([&] { image::verify_image(store, ref()); }).what(), corrupt_message(layer.digest)));
+  CHECK(contains(expect_error([&] { image::summarize(store, ref()); }).what(), corrupt_message(layer.digest)));
+  CHECK(contains(expect_error([&] { image::verify_image(store, ref()); }).what(), corrupt_message(layer.digest)));
 }
 
 TEST_CASE("package_module leaves no pin behind") {

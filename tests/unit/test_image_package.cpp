@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "test_support.hpp"
 #include "wasme/core/error.hpp"
 #include "wasme/core/fs.hpp"
 #include "wasme/image/package.hpp"
@@ -10,6 +11,7 @@
 
 namespace fs = std::filesystem;
 using namespace wasme;
+using test_support::snapshot;
 
 namespace {
 
@@ -21,16 +23,6 @@ image::PackageRequest request_for(const fs::path& file, const std::string& ref) 
   r.reference = oci::Reference::parse(ref);
   r.root_ids = {"add_header_root_id"};
   return r;
-}
-
-// Every file under dir with its content.
-std::map<std::string, std::string> snapshot(const fs::path& dir) {
-  std::map<std::string, std::string> out;
-  if (!fs::exists(dir)) return out;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (e.is_regular_file()) out[e.path().string()] = read_file(e.path());
-  }
-  return out;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <string>
 
+#include "test_support.hpp"
 #include "wasme/core/error.hpp"
 #include "wasme/core/fs.hpp"
 #include "wasme/image/package.hpp"
@@ -15,6 +16,7 @@
 
 namespace fs = std::filesystem;
 using namespace wasme;
+using test_support::contains;
 
 namespace {
 
@@ -48,19 +50,11 @@ oci::ArtifactLayout solo_layout(const oci::Descriptor& config) {
 }
 
 // Runs f, which must throw Error(invalid_input); returns its message.
-template <class F>
-std::string refusal(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    CHECK(e.kind() == ErrorKind::invalid_input);
-    return e.what();
-  }
-  FAIL("accepted");
-  return "";
+std::string refusal(const std::function<void()>& f) {
+  const Error e = test_support::expect_error(f);
+  CHECK(e.kind() == ErrorKind::invalid_input);
+  return e.what();
 }
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 std::string write(const std::string& name, const std::string& bytes) {
   std::ofstream(name, std::ios::binary) << bytes;

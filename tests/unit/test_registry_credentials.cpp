@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "test_support.hpp"
 #include "wasme/core/error.hpp"
 #include "wasme/core/fs.hpp"
 #include "wasme/registry/base64.hpp"
@@ -13,27 +14,15 @@
 namespace fs = std::filesystem;
 using namespace wasme::registry;
 using nlohmann::json;
+using test_support::error_of;
+using test_support::ScopedEnv;
 
 namespace {
 
-// Sets (or unsets, for nullptr) an environment variable for one test, restoring it after.
-class EnvVar {
- public:
-  EnvVar(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    value ? ::setenv(name, value, 1) : ::unsetenv(name);
-  }
-  ~EnvVar() { old_ ? ::setenv(name_, old_->c_str(), 1) : ::unsetenv(name_); }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
-
 // Every credentials location points into the test's temp dir, and nothing is set.
 struct CleanEnv {
-  EnvVar auth_file{"REGISTRY_AUTH_FILE", nullptr};
-  EnvVar runtime{"XDG_RUNTIME_DIR", nullptr};
+  ScopedEnv auth_file{"REGISTRY_AUTH_FILE", std::nullopt};
+  ScopedEnv runtime{"XDG_RUNTIME_DIR", std::nullopt};
 };
 
 std::string auth(const std::string& user, const std::string& pass) {
@@ -52,8 +41,8 @@ json auths(const std::string& key, const std::string& user, const std::string& p
 // A fake docker-credential-test on PATH: knows Docker Hub and tok.example, logs its calls.
 struct FakeHelper {
   fs::path bin = fs::absolute("bin");
-  EnvVar path;
-  FakeHelper() : path("PATH", (fs::absolute("bin").string() + ":" + std::getenv("PATH")).c_str()) {
+  ScopedEnv path;
+  FakeHelper() : path("PATH", fs::absolute("bin").string() + ":" + std::getenv("PATH")) {
     fs::create_directories(bin);
     wasme::write_file_atomic(bin / "docker-credential-test", R"(#!/bin/sh
 read url
@@ -132,12 +121,12 @@ TEST_CASE("the default chain: wasme login file, docker config, then podman's aut
   write_json(wasme::home_dir() / ".config/containers/auth.json", auths("r.example", "podman-home", "ph"));
   CHECK(find_credential("r.example", options)->username == "podman-home");
   write_json("run/containers/auth.json", auths("r.example", "podman", "pp"));
-  EnvVar runtime("XDG_RUNTIME_DIR", fs::absolute("run").c_str());
+  ScopedEnv runtime("XDG_RUNTIME_DIR", fs::absolute("run").string());
   CHECK(find_credential("r.example", options)->username == "podman");
 
   write_json("custom-auth.json", auths("r.example", "authfile", "ap"));
   {
-    EnvVar auth_file("REGISTRY_AUTH_FILE", fs::absolute("custom-auth.json").c_str());
+    ScopedEnv auth_file("REGISTRY_AUTH_FILE", fs::absolute("custom-auth.json").string());
     CHECK(find_credential("r.example", options)->username == "authfile");
   }
 
@@ -151,7 +140,7 @@ TEST_CASE("the default chain: wasme login file, docker config, then podman's aut
 
 TEST_CASE("without DOCKER_CONFIG, ~/.docker/config.json is read") {
   CleanEnv env;
-  EnvVar docker("DOCKER_CONFIG", nullptr);
+  ScopedEnv docker("DOCKER_CONFIG", std::nullopt);
   write_json(wasme::home_dir() / ".docker/config.json", auths("https://index.docker.io/v1/", "hub", "hp"));
   auto cred = find_credential("docker.io", {});
   REQUIRE(cred);
@@ -241,14 +230,7 @@ TEST_CASE("a failing helper's message is shown, but never output that may hold i
   write_json("c.json", {{"credHelpers", {{"broken.example", "test"}, {"leaky.example", "test"}, {"says.example", "test"}}}});
   RemoteOptions options;
   options.credential_files = {"c.json"};
-  auto message_for = [&](const char* host) -> std::string {
-    try {
-      find_credential(host, options);
-    } catch (const wasme::Error& e) {
-      return e.what();
-    }
-    return "no error";
-  };
+  auto message_for = [&](const char* host) { return error_of([&] { find_credential(host, options); }); };
   CHECK(message_for("broken.example").find("keychain exploded") != std::string::npos);  // stderr
   CHECK(message_for("says.example").find("keychain is locked") != std::string::npos);    // stdout, plain text
   std::string leaky = message_for("leaky.example");

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "wasme/core/error.hpp"
+#include "wasme/core/fs.hpp"
 #include "wasme/oci/digest.hpp"
 #include "wasme/render/istio.hpp"
 #include "wasme/render/wasm_plugin.hpp"
@@ -14,41 +15,14 @@ std::string fixture_sha256() {
   return oci::sha256_of_file(std::string(WASME_FIXTURES) + "/istio_1_4.wasm").digest.hex();
 }
 
-// The seed's EnvoyFilter, verbatim, with its module hash replaced by the fixture's.
+// The seed's EnvoyFilter (tests/fixtures/seed_envoy_filter.yaml, which the integration tests
+// read too), with the seed's module hash replaced by the fixture's.
 std::string seed_filter(const std::string& sha) {
-  return R"(apiVersion: networking.istio.io/v1alpha3
-kind: EnvoyFilter
-metadata:
-  name: details-wasm
-spec:
-  workloadSelector:
-    labels:
-      app: details
-  configPatches:
-  - applyTo: HTTP_FILTER
-    match:
-      context: SIDECAR_INBOUND
-      listener:
-        portNumber: 9080
-        filterChain:
-          filter:
-            name: "envoy.http_connection_manager"
-            subFilter:
-              name: "envoy.router"
-    patch:
-      operation: INSERT_BEFORE
-      value:
-        name: envoy.filters.http.wasm
-        config:
-          config:
-            name: "test"
-            root_id: "add_header_root_id"
-            configuration: '{"value":"hi-from-wasme"}'
-            vm_config:
-              runtime: envoy.wasm.runtime.v8
-              code:
-                filename:
-                  /var/local/lib/wasme-cache/)" + sha + "\n";
+  std::string text = read_file(std::string(WASME_FIXTURES) + "/seed_envoy_filter.yaml");
+  const std::string seed_file = "/var/local/lib/wasme-cache/bbfdf674f5cf2e413a4b701ae865dd4569502f60af5647f2f47ca4f38e2b40af";
+  const auto at = text.find(seed_file);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, seed_file.size(), "/var/local/lib/wasme-cache/" + sha);
 }
 
 // The seed's inputs: deploy --id test --root-id add_header_root_id --labels app=details …

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "test_support.hpp"
 #include "wasme/core/error.hpp"
 #include "wasme/render/wasm_plugin.hpp"
 
@@ -22,14 +23,9 @@ render::FilterSpec plugin_spec(const char* version) {
   return spec;
 }
 
+// Why wasm_plugin refuses spec with options, a usage error ("" when it renders them).
 std::string usage_error(const render::FilterSpec& spec, const render::WasmPluginOptions& options) {
-  try {
-    render::wasm_plugin(spec, options);
-  } catch (const Error& e) {
-    CHECK(e.kind() == ErrorKind::usage);
-    return e.what();
-  }
-  return "";
+  return test_support::error_of([&] { render::wasm_plugin(spec, options); }, ErrorKind::usage);
 }
 
 }  // namespace

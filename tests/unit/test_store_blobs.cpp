@@ -4,32 +4,17 @@
 #include <string>
 
 #include "test_store_fixture.hpp"
+#include "test_support.hpp"
 #include "wasme/core/error.hpp"
 #include "wasme/store/store.hpp"
 
 using namespace store_test;
+using test_support::contains;
+using test_support::expect_error;
+using test_support::snapshot;
 using wasme::Error;
 using wasme::ErrorKind;
 using wasme::store::Store;
-
-namespace {
-
-template <class F>
-Error expect_error(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e;
-  }
-  FAIL("expected an error");
-  return Error(ErrorKind::io, "unreachable");
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-}  // namespace
 
 TEST_CASE("put_blob then read_blob round trips, and creates the layout lazily") {
   Store store("s");

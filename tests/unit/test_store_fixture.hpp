@@ -1,7 +1,6 @@
 #pragma once
-// Shared by the test_store_*.cpp files: small images put into a store, and whole-tree snapshots.
+// Shared by the test_store_*.cpp files: small images put into a store.
 #include <filesystem>
-#include <map>
 #include <string>
 
 #include "wasme/core/fs.hpp"
@@ -44,16 +43,5 @@ inline TestImage put_image(wasme::store::Store& store, const std::string& wasm,
 }
 
 inline oci::Reference parse_ref(const std::string& text) { return oci::Reference::parse(text); }
-
-// Every file and directory under root with its content ("<dir>" for directories).
-inline std::map<std::string, std::string> snapshot(const fs::path& root) {
-  std::map<std::string, std::string> out;
-  if (!fs::exists(root)) return out;
-  for (const auto& entry : fs::recursive_directory_iterator(root)) {
-    std::string key = fs::relative(entry.path(), root).string();
-    out[key] = entry.is_directory() ? "<dir>" : wasme::read_file(entry.path());
-  }
-  return out;
-}
 
 }  // namespace store_test

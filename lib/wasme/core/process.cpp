@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "wasme/core/error.hpp"
+#include "wasme/core/unique_fd.hpp"
 
 extern char** environ;
 
@@ -23,28 +24,45 @@ using Clock = std::chrono::steady_clock;
 
 // Both ends close-on-exec; the child's copies are made by dup2 in the file actions.
 struct Pipe {
-  int read = -1;
-  int write = -1;
+  UniqueFd read;
+  UniqueFd write;
   Pipe() {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) {
       throw Error(ErrorKind::external, std::string("creating a pipe: ") + std::strerror(errno));
     }
-    read = fds[0];
-    write = fds[1];
+    read.reset(fds[0]);
+    write.reset(fds[1]);
   }
-  ~Pipe() {
-    close_read();
-    close_write();
+};
+
+// A started child, waited for on every path out of run(): run() reaps it itself, and when
+// anything throws between posix_spawn and that waitpid (poll failing, memory running out),
+// the destructor kills and reaps it, so neither a zombie nor a child still writing into
+// pipes nobody reads is left behind.
+class Child {
+ public:
+  explicit Child(pid_t pid) : pid_(pid) {}
+  ~Child() {
+    if (pid_ <= 0) return;
+    kill();
+    wait();
   }
-  void close_read() {
-    if (read >= 0) ::close(read);
-    read = -1;
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  void kill() const { ::kill(pid_, SIGKILL); }
+  // Waits for the child to end and returns its waitpid status; it is then reaped.
+  int wait() {
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+    return status;
   }
-  void close_write() {
-    if (write >= 0) ::close(write);
-    write = -1;
-  }
+
+ private:
+  pid_t pid_;
 };
 
 class SpawnSetup {
@@ -67,7 +85,7 @@ class SpawnSetup {
 void route(SpawnSetup& s, int child_fd, OutputMode mode, Pipe* pipe) {
   switch (mode) {
     case OutputMode::capture:
-      ::posix_spawn_file_actions_adddup2(&s.actions_, pipe->write, child_fd);
+      ::posix_spawn_file_actions_adddup2(&s.actions_, pipe->write.get(), child_fd);
       break;
     case OutputMode::inherit: break;
     case OutputMode::to_stderr: ::posix_spawn_file_actions_adddup2(&s.actions_, 2, child_fd); break;
@@ -122,12 +140,12 @@ ssize_t write_no_sigpipe(int fd, const char* data, size_t size) {
 bool pump(Pipe* in, std::string_view input, Pipe* out, std::string& out_text, Pipe* err,
           std::string& err_text, std::optional<Clock::time_point> deadline) {
   size_t written = 0;
-  if (in) ::fcntl(in->write, F_SETFL, O_NONBLOCK);
+  if (in) ::fcntl(in->write.get(), F_SETFL, O_NONBLOCK);
   for (;;) {
     std::vector<pollfd> fds;
-    if (in && in->write >= 0) fds.push_back({in->write, POLLOUT, 0});
-    if (out && out->read >= 0) fds.push_back({out->read, POLLIN, 0});
-    if (err && err->read >= 0) fds.push_back({err->read, POLLIN, 0});
+    if (in && in->write) fds.push_back({in->write.get(), POLLOUT, 0});
+    if (out && out->read) fds.push_back({out->read.get(), POLLIN, 0});
+    if (err && err->read) fds.push_back({err->read.get(), POLLIN, 0});
     if (fds.empty()) return true;
     int wait_ms = -1;
     if (deadline) {
@@ -140,20 +158,20 @@ bool pump(Pipe* in, std::string_view input, Pipe* out, std::string& out_text, Pi
     if (ready < 0) throw Error(ErrorKind::external, std::string("poll: ") + std::strerror(errno));
     for (const pollfd& p : fds) {
       if (p.revents == 0) continue;
-      if (in && p.fd == in->write) {
+      if (in && p.fd == in->write.get()) {
         ssize_t n = write_no_sigpipe(p.fd, input.data() + written, input.size() - written);
         if (n > 0) written += static_cast<size_t>(n);
         if ((n < 0 && errno != EAGAIN && errno != EINTR) || written == input.size()) {
-          in->close_write();
+          in->write.reset();
         }
         continue;
       }
-      Pipe* pipe = (out && p.fd == out->read) ? out : err;
+      Pipe* pipe = (out && p.fd == out->read.get()) ? out : err;
       std::string& text = pipe == out ? out_text : err_text;
       char buf[65536];
       ssize_t n = ::read(p.fd, buf, sizeof buf);
       if (n > 0) text.append(buf, static_cast<size_t>(n));
-      else if (n == 0 || (errno != EINTR && errno != EAGAIN)) pipe->close_read();
+      else if (n == 0 || (errno != EINTR && errno != EAGAIN)) pipe->read.reset();
     }
   }
 }
@@ -187,7 +205,7 @@ ProcessResult SystemProcessRunner::run(const ProcessRequest& request) {
   if (request.err == OutputMode::capture) err.emplace();
 
   SpawnSetup setup;
-  if (in) ::posix_spawn_file_actions_adddup2(&setup.actions_, in->read, 0);
+  if (in) ::posix_spawn_file_actions_adddup2(&setup.actions_, in->read.get(), 0);
   else ::posix_spawn_file_actions_addopen(&setup.actions_, 0, "/dev/null", O_RDONLY, 0);
   route(setup, 1, request.out, out ? &*out : nullptr);
   route(setup, 2, request.err, err ? &*err : nullptr);
@@ -209,9 +227,10 @@ ProcessResult SystemProcessRunner::run(const ProcessRequest& request) {
   if (rc != 0) {
     throw Error(ErrorKind::external, "running " + program + ": " + std::strerror(rc));
   }
-  if (in) in->close_read();
-  if (out) out->close_write();
-  if (err) err->close_write();
+  Child child(pid);
+  if (in) in->read.reset();
+  if (out) out->write.reset();
+  if (err) err->write.reset();
 
   ProcessResult result;
   std::optional<Clock::time_point> deadline;
@@ -219,12 +238,10 @@ ProcessResult SystemProcessRunner::run(const ProcessRequest& request) {
   bool finished = pump(in ? &*in : nullptr, request.input.value_or(""), out ? &*out : nullptr,
                        result.out, err ? &*err : nullptr, result.err, deadline);
   if (!finished) {
-    ::kill(pid, SIGKILL);
+    child.kill();
     result.timed_out = true;
   }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  const int status = child.wait();
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
   return result;

@@ -10,9 +10,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <mutex>
 
 #include "wasme/core/fs.hpp"
+#include "wasme/core/unique_fd.hpp"
 #include "wasme/registry/request_error.hpp"
 #include "wasme/registry/url.hpp"
 
@@ -21,13 +23,31 @@ namespace {
 
 constexpr std::size_t error_body_cap = 64u << 10;
 
+// libcurl's handles, owned, so every way out (a throw included) frees them.
+struct EasyCleanup {
+  void operator()(CURL* easy) const { curl_easy_cleanup(easy); }
+};
+struct SlistFree {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+using EasyHandle = std::unique_ptr<CURL, EasyCleanup>;
+using HeaderList = std::unique_ptr<curl_slist, SlistFree>;
+
+// Appends one header line. libcurl returns the list's head (the new node when the list was
+// empty) or nullptr when out of memory, leaving the list as it was.
+void append_header(HeaderList& list, const std::string& line) {
+  curl_slist* head = curl_slist_append(list.get(), line.c_str());
+  if (!head) throw Error(ErrorKind::network, "building the request headers: out of memory");
+  if (!list) list.reset(head);
+}
+
 // Per-request state shared with libcurl's C callbacks. Exceptions never cross libcurl:
 // a callback stores them here and aborts the transfer; send() rethrows.
 struct Exchange {
   const Request* request = nullptr;
   Response* response = nullptr;
   CURL* easy = nullptr;
-  int fd = -1;
+  UniqueFd fd;  // the request body's file, when it has one
   std::uint64_t sent = 0;
   std::exception_ptr error;
   bool too_large = false;
@@ -96,7 +116,7 @@ size_t on_read(char* buffer, size_t size, size_t count, void* user) {
     ex->last_data = std::chrono::steady_clock::now();
     return want;
   }
-  ssize_t n = ::pread(ex->fd, buffer, want, static_cast<off_t>(body.offset + ex->sent));
+  ssize_t n = ::pread(ex->fd.get(), buffer, want, static_cast<off_t>(body.offset + ex->sent));
   if (n <= 0) {
     ex->read_errno = n < 0 ? errno : EIO;
     return CURL_READFUNC_ABORT;
@@ -160,7 +180,7 @@ Failure classify(CURLcode code) {
 
 class CurlTransport : public Transport {
  public:
-  CurlTransport(const RemoteOptions& options, std::function<void(std::string_view)> log)
+  CurlTransport(const RemoteOptions& options, Log log)
       : options_(options),
         connect_seconds_(positive_from_env("WASME_CONNECT_TIMEOUT", options.connect_timeout_seconds)),
         stall_seconds_(positive_from_env("WASME_STALL_TIMEOUT", options.stall_timeout_seconds)),
@@ -168,17 +188,15 @@ class CurlTransport : public Transport {
         log_(std::move(log)) {
     static std::once_flag once;
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-    easy_ = curl_easy_init();
+    easy_.reset(curl_easy_init());
     if (!easy_) throw Error(ErrorKind::network, "initialising libcurl failed");
   }
-  ~CurlTransport() override { curl_easy_cleanup(easy_); }
-  CurlTransport(const CurlTransport&) = delete;
-  CurlTransport& operator=(const CurlTransport&) = delete;
 
   Response send(const Request& request) override;
 
  private:
-  curl_slist* configure(const Request& request, Exchange& ex, char* errbuf);
+  // Sets up easy_ for request; the header list returned must outlive the transfer.
+  HeaderList configure(const Request& request, Exchange& ex, char* errbuf);
   [[noreturn]] void fail(CURLcode code, const Request& request, const Exchange& ex,
                          const char* errbuf);
 
@@ -186,12 +204,12 @@ class CurlTransport : public Transport {
   long connect_seconds_;
   long stall_seconds_;
   long min_rate_;  // bytes a second
-  std::function<void(std::string_view)> log_;
-  CURL* easy_ = nullptr;
+  Log log_;
+  EasyHandle easy_;
 };
 
-curl_slist* CurlTransport::configure(const Request& request, Exchange& ex, char* errbuf) {
-  CURL* e = easy_;
+HeaderList CurlTransport::configure(const Request& request, Exchange& ex, char* errbuf) {
+  CURL* e = easy_.get();
   curl_easy_reset(e);  // keeps the connection cache and TLS sessions
   curl_easy_setopt(e, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
@@ -235,11 +253,10 @@ curl_slist* CurlTransport::configure(const Request& request, Exchange& ex, char*
     curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek);
     curl_easy_setopt(e, CURLOPT_SEEKDATA, &ex);
   }
-  curl_slist* list = curl_slist_append(nullptr, "Expect:");  // no 100-continue round trip
-  for (const auto& [name, value] : request.headers.fields()) {
-    list = curl_slist_append(list, (name + ": " + value).c_str());
-  }
-  curl_easy_setopt(e, CURLOPT_HTTPHEADER, list);
+  HeaderList list;
+  append_header(list, "Expect:");  // no 100-continue round trip
+  for (const auto& [name, value] : request.headers.fields()) append_header(list, name + ": " + value);
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER, list.get());
   return list;
 }
 
@@ -261,21 +278,19 @@ Response CurlTransport::send(const Request& request) {
   Exchange ex;
   ex.request = &request;
   ex.response = &response;
-  ex.easy = easy_;
+  ex.easy = easy_.get();
   if (request.body && request.body->file) {
-    ex.fd = ::open(request.body->file->c_str(), O_RDONLY | O_CLOEXEC);
-    if (ex.fd < 0) {
+    ex.fd.reset(::open(request.body->file->c_str(), O_RDONLY | O_CLOEXEC));
+    if (!ex.fd) {
       throw Error(ErrorKind::io, "opening " + request.body->file->string() + ": " +
                                      std::strerror(errno));
     }
   }
   char errbuf[CURL_ERROR_SIZE] = {0};
-  curl_slist* headers = configure(request, ex, errbuf);
+  HeaderList headers = configure(request, ex, errbuf);  // read by curl_easy_perform, freed on return
   auto start = std::chrono::steady_clock::now();
-  CURLcode code = curl_easy_perform(easy_);
+  CURLcode code = curl_easy_perform(easy_.get());
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-  curl_slist_free_all(headers);
-  if (ex.fd >= 0) ::close(ex.fd);
   std::string where = Url::parse(request.url).redacted();
   std::string shown = request.method + " " + where;
   if (code != CURLE_OK) {
@@ -288,10 +303,10 @@ Response CurlTransport::send(const Request& request) {
       throw;
     }
   }
-  curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &response.status);
+  curl_easy_getinfo(easy_.get(), CURLINFO_RESPONSE_CODE, &response.status);
   if (log_) {
     log_(shown + " " + std::to_string(response.status) + " " + std::to_string(ms.count()) + "ms " +
-         protocol_name(easy_));
+         protocol_name(easy_.get()));
   }
   return response;
 }
@@ -358,8 +373,7 @@ void CurlTransport::fail(CURLcode code, const Request& request, const Exchange& 
 
 }  // namespace
 
-std::unique_ptr<Transport> make_curl_transport(const RemoteOptions& options,
-                                               std::function<void(std::string_view)> log) {
+std::unique_ptr<Transport> make_curl_transport(const RemoteOptions& options, Log log) {
   return std::make_unique<CurlTransport>(options, std::move(log));
 }
 

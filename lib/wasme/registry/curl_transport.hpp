@@ -1,8 +1,8 @@
 #pragma once
-#include <functional>
 #include <memory>
 #include <string_view>
 
+#include "wasme/core/log.hpp"
 #include "wasme/registry/options.hpp"
 #include "wasme/registry/transport.hpp"
 
@@ -16,7 +16,6 @@ namespace wasme::registry {
 // as "GET https://host/v2/… 200 12ms": no headers, and no query string (it may hold tokens).
 // The environment variables WASME_CONNECT_TIMEOUT and WASME_STALL_TIMEOUT (seconds) override
 // the two timeouts.
-std::unique_ptr<Transport> make_curl_transport(const RemoteOptions& options,
-                                               std::function<void(std::string_view)> log);
+std::unique_ptr<Transport> make_curl_transport(const RemoteOptions& options, Log log);
 
 }  // namespace wasme::registry

@@ -1,11 +1,8 @@
 #include "wasme/registry/fetch.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
+#include <fstream>
 #include <memory>
+#include <string>
 
 #include "wasme/core/error.hpp"
 #include "wasme/core/fs.hpp"
@@ -45,18 +42,40 @@ std::string download_config(Client& client, const oci::Reference& ref, const oci
   return bytes;
 }
 
-void fsync_path(const fs::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || ::fsync(fd) != 0) {
-    int saved = errno;
-    if (fd >= 0) ::close(fd);
-    throw Error(ErrorKind::io, "syncing " + path.string() + ": " + std::strerror(saved));
+void check_cancel(const std::atomic<bool>* cancel) {
+  if (cancel && cancel->load()) throw Error(ErrorKind::network, "cancelled");
+}
+
+// Copies a checked module to dest_dir/<its sha256> through an AtomicFile (a temp file named
+// with temp_file_prefix, fsynced, then renamed), as every other file lands. Its name is known
+// only once it is hashed, so it is copied rather than written there in the first place; the
+// copy is hashed too, and renamed only when it is the bytes that were checked.
+FetchedFile copy_to_digest_name(const fs::path& module, const fs::path& dest_dir,
+                                const std::atomic<bool>* cancel) {
+  const oci::FileDigest digest = oci::sha256_of_file(module);
+  const fs::path final_path = dest_dir / digest.digest.hex();
+  std::ifstream in(module, std::ios::binary);
+  if (!in) throw Error(ErrorKind::io, "reading " + module.string() + ": cannot open the file");
+  AtomicFile out(final_path);
+  oci::Sha256 copied;
+  std::string buffer(1u << 20, '\0');
+  while (in) {
+    check_cancel(cancel);
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    const std::string_view chunk(buffer.data(), static_cast<std::size_t>(in.gcount()));
+    copied.update(chunk);
+    out.write(chunk);
   }
-  ::close(fd);
+  if (in.bad()) throw Error(ErrorKind::io, "reading " + module.string());
+  if (copied.finish() != digest.digest) {
+    throw Error(ErrorKind::integrity, module.string() + " changed while it was copied");
+  }
+  out.commit(Durability::fsync);
+  return {digest.digest, digest.size, final_path};
 }
 
 // Downloads a compat layer, extracts plugin.wasm, validates the image as pull does, and
-// moves plugin.wasm to dest_dir/<its sha256>.
+// copies plugin.wasm to dest_dir/<its sha256>.
 FetchedFile fetch_compat(Client& client, const oci::Reference& ref, const ResolvedManifest& resolved,
                          const std::string& config_bytes, const fs::path& dest_dir,
                          const std::atomic<bool>* cancel) {
@@ -81,15 +100,7 @@ FetchedFile fetch_compat(Client& client, const oci::Reference& ref, const Resolv
   // The checks pull and build make; nothing lands under a module name before they pass.
   image::validate_artifact({resolved.layout, resolved.manifest.config, config_bytes, extracted,
                             "plugin.wasm in the compat layer " + layer.digest.str()});
-  oci::FileDigest digest = oci::sha256_of_file(extracted);
-  fsync_path(extracted);
-  fs::path final_path = dest_dir / digest.digest.hex();
-  if (::rename(extracted.c_str(), final_path.c_str()) != 0) {
-    throw Error(ErrorKind::io, "renaming " + extracted.string() + " to " + final_path.string() + ": " +
-                                   std::strerror(errno));
-  }
-  fsync_path(dest_dir);
-  return {digest.digest, digest.size, final_path};
+  return copy_to_digest_name(extracted, dest_dir, cancel);
 }
 
 }  // namespace
@@ -97,7 +108,7 @@ FetchedFile fetch_compat(Client& client, const oci::Reference& ref, const Resolv
 FetchedFile fetch_module(Client& client, const oci::Reference& ref, const fs::path& dest_dir,
                          const std::atomic<bool>* cancel) {
   return with_context("fetching the module of \"" + ref.str() + "\"", [&] {
-    if (cancel && cancel->load()) throw Error(ErrorKind::network, "cancelled");
+    check_cancel(cancel);
     ResolvedManifest resolved = resolve_manifest(client, ref);
     const oci::Descriptor& layer = resolved.layout.module_layer;
     // The config is small (at most 1 MiB, refused before download otherwise) and checked as

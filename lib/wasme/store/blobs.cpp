@@ -1,6 +1,7 @@
 // The blob half of the store: content-addressed files under blobs/sha256/, written through a
 // temp file that is renamed into place only once its size and digest check out.
 #include <fstream>
+#include <memory>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -12,24 +13,10 @@
 namespace wasme::store {
 namespace {
 
-// Opens the temp file for a blob. AtomicFile's random suffix comes from a per-process RNG
-// that processes forked from one parent share, so two of them writing the same blob can
-// draw the same temp name (O_EXCL then fails); the next attempt draws the next name.
-std::unique_ptr<AtomicFile> open_blob_temp(const fs::path& final_path) {
-  constexpr int attempts = 16;
-  for (int i = 1;; ++i) {
-    try {
-      return std::make_unique<AtomicFile>(final_path);
-    } catch (const Error&) {
-      if (i == attempts) throw;
-    }
-  }
-}
-
 class FileBlobWriter final : public BlobWriter {
  public:
   FileBlobWriter(const fs::path& final_path, oci::Digest expected, std::uint64_t size)
-      : file_(open_blob_temp(final_path)), expected_(std::move(expected)),
+      : file_(std::make_unique<AtomicFile>(final_path)), expected_(std::move(expected)),
         size_(size) {}
 
   void write(std::string_view bytes) override {
@@ -143,9 +130,9 @@ void Store::put_blob(std::string_view bytes, const oci::Digest& expected) {
   // A present blob is kept when intact; a damaged one (a flipped byte) is replaced below.
   if (blob_intact(expected)) return;
   ensure_layout();
-  auto file = open_blob_temp(blob_path(expected));
-  file->write(bytes);
-  file->commit();
+  AtomicFile file(blob_path(expected));
+  file.write(bytes);
+  file.commit();
 }
 
 void Store::put_blob_file(const fs::path& source, const oci::Digest& expected,

@@ -18,6 +18,7 @@
 #include "wasme/core/cleanup.hpp"
 #include "wasme/core/error.hpp"
 #include "wasme/core/fs.hpp"
+#include "wasme/core/unique_fd.hpp"
 #include "wasme/store/index_file.hpp"
 #include "wasme/store/store.hpp"
 
@@ -63,14 +64,6 @@ std::string read_all(int fd, const fs::path& path) {
     }
   }
 }
-
-// Closes fd on every path out of pinned_digests' loop body.
-struct Fd {
-  int fd;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 }  // namespace
 
@@ -157,12 +150,12 @@ std::set<oci::Digest> pinned_digests(const fs::path& root) {
     const fs::path path = it->path();
     std::error_code type_ec;
     if (!it->is_regular_file(type_ec)) continue;
-    Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)};
-    if (file.fd < 0) {
+    UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!file) {
       if (errno == ENOENT) continue;  // released meanwhile: its image's entry is in the index
       throw Error(ErrorKind::io, "opening the pin " + path.string() + ": " + errno_text());
     }
-    if (::flock(file.fd, LOCK_SH | LOCK_NB) == 0) {
+    if (::flock(file.get(), LOCK_SH | LOCK_NB) == 0) {
       // Nobody holds it: its owner died without releasing it (SIGKILL, a crash). Stale.
       ::unlink(path.c_str());
       continue;
@@ -171,7 +164,7 @@ std::set<oci::Digest> pinned_digests(const fs::path& root) {
       throw Error(ErrorKind::io, "checking the pin " + path.string() + ": " + errno_text());
     }
     // Held: its owner lives. It wrote the pin whole under the index lock, which we hold now.
-    std::string text = read_all(file.fd, path);
+    std::string text = read_all(file.get(), path);
     size_t start = 0;
     while (start < text.size()) {
       size_t end = text.find('\n', start);
@@ -207,9 +200,9 @@ int sweep_stale_pins(const fs::path& root) {
     FileLock lock(index_lock_path(root));
     for (const auto& path : gone) {
       // Still checked by its lock: a pid can be reused, the flock cannot lie.
-      Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)};
-      if (file.fd < 0) continue;
-      if (::flock(file.fd, LOCK_SH | LOCK_NB) == 0 && ::unlink(path.c_str()) == 0) ++removed;
+      UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+      if (!file) continue;
+      if (::flock(file.get(), LOCK_SH | LOCK_NB) == 0 && ::unlink(path.c_str()) == 0) ++removed;
     }
   } catch (const Error&) {
     // Best effort (a read-only store): remove() ignores stale pins anyway.

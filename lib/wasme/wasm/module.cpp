@@ -12,6 +12,7 @@
 
 #include "wasme/core/error.hpp"
 #include "wasme/core/fs.hpp"
+#include "wasme/core/unique_fd.hpp"
 #include "wasme/wasm/reader.hpp"
 #include "wasme/wasm/sections.hpp"
 
@@ -53,11 +54,12 @@ Error io_error(const std::string& what) {
 // run of tiny sections costs one system call per window, not one per section.
 class FileSource : public ByteSource {
  public:
-  explicit FileSource(const fs::path& path) {
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) throw io_error("opening");
+  // fd_ is a UniqueFd, so the throws below (fstat, a directory) close it too: a destructor
+  // does not run for an object whose constructor threw.
+  explicit FileSource(const fs::path& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    if (!fd_) throw io_error("opening");
     struct stat st {};
-    if (::fstat(fd_, &st) != 0) throw io_error("stat");
+    if (::fstat(fd_.get(), &st) != 0) throw io_error("stat");
     if (S_ISDIR(st.st_mode)) {
       throw Error(ErrorKind::invalid_input, "is a directory, not a .wasm file",
                   "give the path of a .wasm file");
@@ -65,10 +67,6 @@ class FileSource : public ByteSource {
     regular_ = S_ISREG(st.st_mode);
     size_ = static_cast<std::uint64_t>(st.st_size);
   }
-  ~FileSource() override { ::close(fd_); }
-  FileSource(const FileSource&) = delete;
-  FileSource& operator=(const FileSource&) = delete;
-
   bool regular() const { return regular_; }
 
   // A pipe or device has no size to bound sections by: read it whole, up to a limit.
@@ -76,7 +74,7 @@ class FileSource : public ByteSource {
     std::string out;
     char buf[64 * 1024];
     for (;;) {
-      const ssize_t n = ::read(fd_, buf, sizeof buf);
+      const ssize_t n = ::read(fd_.get(), buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) throw io_error("reading");
       if (n == 0) return out;
@@ -111,7 +109,7 @@ class FileSource : public ByteSource {
     std::size_t done = 0;
     while (done < length) {
       const ssize_t n =
-          ::pread(fd_, out.data() + done, length - done, static_cast<off_t>(offset + done));
+          ::pread(fd_.get(), out.data() + done, length - done, static_cast<off_t>(offset + done));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) throw io_error("reading at offset " + hex_offset(offset + done));
       if (n == 0) {
@@ -122,7 +120,7 @@ class FileSource : public ByteSource {
     }
   }
 
-  int fd_ = -1;
+  UniqueFd fd_;
   bool regular_ = false;
   std::uint64_t size_ = 0;
   std::string window_;

@@ -45,40 +45,11 @@ export const SEED_ANNOTATIONS = {
   'traffic.sidecar.istio.io/includeInboundPorts': '9080',
 };
 
-// The seed's EnvoyFilter with the module hash of the fixture.
+// The seed's EnvoyFilter (tests/fixtures/seed_envoy_filter.yaml, which the unit tests read
+// too), with the seed's module hash replaced by sha (the fixture's).
+const SEED_FILTER_FILE = '/var/local/lib/wasme-cache/bbfdf674f5cf2e413a4b701ae865dd4569502f60af5647f2f47ca4f38e2b40af';
 export function seedEnvoyFilter(sha = SEED_MODULE_SHA) {
-  return YAML.parse(`apiVersion: networking.istio.io/v1alpha3
-kind: EnvoyFilter
-metadata:
-  name: details-wasm
-spec:
-  workloadSelector:
-    labels:
-      app: details
-  configPatches:
-  - applyTo: HTTP_FILTER
-    match:
-      context: SIDECAR_INBOUND
-      listener:
-        portNumber: 9080
-        filterChain:
-          filter:
-            name: "envoy.http_connection_manager"
-            subFilter:
-              name: "envoy.router"
-    patch:
-      operation: INSERT_BEFORE
-      value:
-        name: envoy.filters.http.wasm
-        config:
-          config:
-            name: "test"
-            root_id: "add_header_root_id"
-            configuration: '{"value":"hi-from-wasme"}'
-            vm_config:
-              runtime: envoy.wasm.runtime.v8
-              code:
-                filename:
-                  /var/local/lib/wasme-cache/${sha}
-`);
+  const text = fs.readFileSync(path.join(FIXTURES, 'seed_envoy_filter.yaml'), 'utf8');
+  if (!text.includes(SEED_FILTER_FILE)) throw new Error(`seed_envoy_filter.yaml names no ${SEED_FILTER_FILE}`);
+  return YAML.parse(text.replace(SEED_FILTER_FILE, `/var/local/lib/wasme-cache/${sha}`));
 }
