@@ -1,5 +1,7 @@
 # The wasme image: the whole CLI, used by the node cache DaemonSet as `wasme cache …`.
-#   docker build -t ghcr.io/wasme/wasme:latest .
+#   docker build -t ghcr.io/wasme/wasme:0.1.0 .
+# Tag it with the project version (CMakeLists.txt): `deploy istio` renders the cache image of
+# the version that renders it, never :latest.
 # Build on Debian bookworm; run on bookworm-slim with only the packages of the shared
 # libraries the binary links. scripts/check-dockerfile-libs.sh keeps RUNTIME_LIBRARIES in
 # step with the built binary (CI runs it; no container engine needed).

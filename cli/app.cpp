@@ -10,6 +10,7 @@
 #include "cli/output.hpp"
 #include "cli/suggest.hpp"
 #include "wasme/core/error.hpp"
+#include "wasme/core/version.hpp"
 
 namespace wasme::cli {
 namespace {
@@ -74,7 +75,9 @@ int unknown_command(CLI::App& root, int argc, char** argv) {
     }
     if (subs.empty()) break;
     std::vector<std::string> names;
-    for (CLI::App* s : subs) names.push_back(s->get_name());
+    for (CLI::App* s : subs) {
+      if (!s->get_group().empty()) names.push_back(s->get_name());  // hidden ones are no suggestion
+    }
     std::string where = command_path(root, app);
     std::cerr << "wasme: error: unknown command \"" << word << "\" for \"" << where << "\"\n";
     if (auto close = closest_word(word, names)) {
@@ -139,7 +142,7 @@ std::vector<Command>& command_table() {
 int run(int argc, char** argv) {
   CLI::App root{"wasme: build, push, pull and deploy WebAssembly filters for Envoy and Istio",
                 "wasme"};
-  root.set_version_flag("--version", std::string("wasme ") + WASME_VERSION);
+  root.set_version_flag("--version", "wasme " + version());
   root.require_subcommand(1);
   root.fallthrough();
   GlobalOptions globals;

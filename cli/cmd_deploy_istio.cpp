@@ -2,15 +2,16 @@
 // filter: the node cache, the workloads' annotations and the EnvoyFilter (or a WasmPlugin).
 #include <iostream>
 
+#include "cli/choices.hpp"
 #include "cli/command.hpp"
 #include "cli/common.hpp"
 #include "cli/deploy_image.hpp"
 #include "cli/verify_key.hpp"
 #include "cli/output.hpp"
-#include "wasme/render/apply.hpp"
 #include "wasme/core/error.hpp"
+#include "wasme/kube/apply.hpp"
+#include "wasme/kube/istio_detect.hpp"
 #include "wasme/render/deploy.hpp"
-#include "wasme/render/istio_detect.hpp"
 
 namespace wasme::cli {
 namespace {
@@ -46,8 +47,8 @@ std::vector<std::pair<std::string, std::string>> parse_env(const std::vector<std
   return out;
 }
 
-render::Kubectl cluster(const Flags& f) {
-  return render::Kubectl(system_process_runner(), {"kubectl", f.kubeconfig, f.context});
+kube::Kubectl cluster(const Flags& f) {
+  return kube::Kubectl(system_process_runner(), {"kubectl", f.kubeconfig, f.context});
 }
 
 // --istio-version; else, with --apply, what the cluster's istiod runs; else the newest line.
@@ -62,8 +63,8 @@ render::IstioVersion istio_version(const Flags& f) {
   }
   if (!f.istio_version.empty()) return render::IstioVersion::parse(f.istio_version);
   if (!f.apply) return render::default_istio_version();
-  render::Kubectl kubectl = cluster(f);
-  render::ChosenIstio chosen = render::detect_istio_version(kubectl, f.revision);
+  kube::Kubectl kubectl = cluster(f);
+  kube::ChosenIstio chosen = kube::detect_istio_version(kubectl, f.revision);
   note("deploying for " + chosen.description);
   return chosen.version;
 }
@@ -119,12 +120,11 @@ void render_only(const render::IstioDeployRequest& request, OutputFormat output)
 
 void apply(const render::IstioDeployRequest& request, const Flags& f) {
   for (const std::string& warning : render::deploy_warnings(request)) warn(warning);
-  render::Kubectl kubectl = cluster(f);
-  render::ApplyOptions options;
+  kube::Kubectl kubectl = cluster(f);
+  kube::ApplyOptions options;
   options.cache_timeout = std::chrono::milliseconds(static_cast<long long>(f.cache_timeout_seconds * 1000));
-  render::ApplyHooks hooks = render::default_hooks();
-  hooks.log = [](std::string_view line) { note(std::string(line)); };
-  render::ApplyResult result = render::apply_istio_deploy(request, kubectl, options, hooks);
+  Log log = [](std::string_view line) { note(std::string(line)); };
+  kube::ApplyResult result = kube::apply_istio_deploy(request, kubectl, options, log);
   if (f.output == OutputFormat::json) {
     print_json({{"workloads", result.workloads}, {"filters", result.filters}});
     return;
@@ -140,32 +140,39 @@ void setup(CLI::App& app, GlobalOptions& globals) {
   app.add_option("--config", f->config, "Configuration string passed to the filter (JSON for wasmplugin)");
   app.add_option("-l,--labels", f->labels, "Workload selector k=v[,k=v] (default: every workload of the type)");
   app.add_option("-n,--namespace", f->namespace_name, "Namespace of the workloads")->capture_default_str();
-  app.add_option("-t,--workload-type", f->workload_type, "deployment, daemonset or statefulset")
+  with_choices(app.add_option("-t,--workload-type", f->workload_type, "deployment, daemonset or statefulset"),
+               {"deployment", "daemonset", "statefulset"})
       ->capture_default_str();
   app.add_option("--istio-version", f->istio_version,
                  "Istio version: picks the EnvoyFilter form and filter names and the WasmPlugin fields, "
                  "and is checked against the module's ABI (docs/ISTIO.md)")
       ->default_str(render::default_istio_version().str() + "; with --apply, what the cluster's istiod runs");
   app.add_option("--revision", f->revision, "With --apply: the istiod revision (istio.io/rev) whose version to use");
-  app.add_option("--patch-context", f->patch_context, "inbound, outbound, gateway or any")->capture_default_str();
+  with_choices(app.add_option("--patch-context", f->patch_context, "inbound, outbound, gateway or any"),
+               {"inbound", "outbound", "gateway", "any"})
+      ->capture_default_str();
   app.add_option("--port", f->ports, "Workload port (repeatable; Istio 1.4 needs them, -f supplies them)")
       ->check(CLI::Range(1, 65535));
-  app.add_option("--mode", f->mode, "envoyfilter (node cache) or wasmplugin (Istio 1.12+)")->capture_default_str();
+  with_choices(app.add_option("--mode", f->mode, "envoyfilter (node cache) or wasmplugin (Istio 1.12+)"),
+               {"envoyfilter", "wasmplugin"})
+      ->capture_default_str();
   app.add_option("-f,--workload-file", f->workload_files,
                  "Workload manifest to include, patched (repeatable)")->check(CLI::ExistingFile);
   app.add_option("--cache-namespace", f->cache_namespace, "Namespace of the cache")->capture_default_str();
   app.add_option("--cache-name", f->cache_name, "Name of the cache's DaemonSet and ConfigMap")->capture_default_str();
   app.add_option("--cache-image", f->cache_image,
-                 "Container image of the cache (default " + std::string(render::default_cache_image) + ")");
+                 "Container image of the cache (default " + render::default_cache_image() + ")");
   app.add_option("--cache-pull-secret", f->cache_pull_secret,
                  "dockerconfigjson Secret in the cache namespace for private registries");
-  app.add_option("--image-pull-policy", f->image_pull_policy, "wasmplugin: IfNotPresent or Always");
+  with_choices(app.add_option("--image-pull-policy", f->image_pull_policy, "wasmplugin: IfNotPresent or Always"),
+               {"IfNotPresent", "Always"});
   app.add_option("--image-pull-secret", f->image_pull_secret, "wasmplugin: Secret for the image");
-  app.add_option("--phase", f->phase, "wasmplugin: AUTHN, AUTHZ or STATS");
+  with_choices(app.add_option("--phase", f->phase, "wasmplugin: AUTHN, AUTHZ or STATS"), {"AUTHN", "AUTHZ", "STATS"});
   app.add_option("--priority", f->priority, "wasmplugin: order within the phase");
-  app.add_option("--fail-strategy", f->fail_strategy,
-                 "wasmplugin: FAIL_CLOSE or FAIL_OPEN (Istio 1.19+), FAIL_RELOAD (1.27+)");
-  app.add_option("--type", f->type, "wasmplugin: HTTP or NETWORK (Istio 1.20+)");
+  with_choices(app.add_option("--fail-strategy", f->fail_strategy,
+                              "wasmplugin: FAIL_CLOSE or FAIL_OPEN (Istio 1.19+), FAIL_RELOAD (1.27+)"),
+               {"FAIL_CLOSE", "FAIL_OPEN", "FAIL_RELOAD"});
+  with_choices(app.add_option("--type", f->type, "wasmplugin: HTTP or NETWORK (Istio 1.20+)"), {"HTTP", "NETWORK"});
   app.add_option("--target-ref", f->target_refs,
                  "wasmplugin: Gateway/NAME, Service/NAME or ServiceEntry/NAME to attach to instead of "
                  "--labels (repeatable; Istio 1.20+, several 1.22+; Service 1.23+, ServiceEntry 1.24+)");

@@ -1,12 +1,15 @@
 // wasme init DIR: start a filter project from a template compiled into the binary.
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <string>
 
+#include "cli/choices.hpp"
 #include "cli/command.hpp"
 #include "cli/output.hpp"
 #include "wasme/core/error.hpp"
+#include "wasme/scaffold/catalog.hpp"
 #include "wasme/scaffold/init.hpp"
 
 namespace wasme::cli {
@@ -91,13 +94,35 @@ void run(const Flags& flags) {
   for (const auto& step : result.next_steps) std::cout << "  " << step << "\n";
 }
 
+// What --template, --language and --platform can name: what the embedded templates are,
+// for completion and the man page (the scaffold checks the values itself).
+struct TemplateChoices {
+  std::vector<std::string> names, languages, platforms;
+};
+
+TemplateChoices template_choices() {
+  TemplateChoices out;
+  auto add = [](std::vector<std::string>& list, const std::string& value) {
+    if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(value);
+  };
+  for (const scaffold::TemplateInfo& info : scaffold::templates()) {
+    add(out.names, info.name);
+    add(out.languages, info.language);
+    for (const auto& platform : info.platforms) add(out.platforms, platform.name);
+  }
+  return out;
+}
+
 void setup(CLI::App& app, GlobalOptions&) {
   auto flags = std::make_shared<Flags>();
   app.add_option("DIR", flags->dir, "Directory to create the project in (new, or empty)");
   app.add_flag("--list", flags->list, "List the templates (name, language, platforms, ABI)");
-  app.add_option("--template", flags->query.name, "Template to use (see --list)");
-  app.add_option("--language", flags->query.language, "Filter language: cpp or assemblyscript");
-  app.add_option("--platform", flags->query.platform, "Proxy to run the filter on: istio, envoy or gloo");
+  const TemplateChoices choices = template_choices();
+  with_choices(app.add_option("--template", flags->query.name, "Template to use (see --list)"), choices.names);
+  with_choices(app.add_option("--language", flags->query.language, "Filter language: cpp or assemblyscript"),
+               choices.languages);
+  with_choices(app.add_option("--platform", flags->query.platform, "Proxy to run the filter on: istio, envoy or gloo"),
+               choices.platforms);
   app.add_option("--platform-version", flags->query.platform_version,
                  "Version of that proxy, e.g. 1.4.x or 1.22");
   app.add_option("--root-id", flags->root_id, "Root id the filter registers")->default_str("add_header_root_id");

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/choices.hpp"
+
 namespace wasme::cli {
 
 void add_output_option(CLI::App& app, OutputFormat& format) {
@@ -25,7 +27,7 @@ CLI::Validator one_of(const std::vector<std::string>& names) {
         }
         return "\"" + value + "\" is not one of: " + list;
       },
-      "");
+      "", choices_validator_name(names));  // the name carries the list to completion and man
 }
 
 // Strings from outside (module logs, registry answers) may not be UTF-8: replace what is not,

@@ -15,7 +15,8 @@ void add_output_option(CLI::App& app, OutputFormat& format);
 
 // A validator for an option that takes one of names (any case), failing with
 // `"yaml" is not one of: text, json`. Add it with transform() after the option's
-// CheckedTransformer, so it runs first (CLI11 puts transforms in front).
+// CheckedTransformer, so it runs first (CLI11 puts transforms in front). The names are the
+// option's choices for completion and the man page (choices.hpp).
 CLI::Validator one_of(const std::vector<std::string>& names);
 
 // Prints JSON (pretty, newline-terminated) on stdout.

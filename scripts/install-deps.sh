@@ -7,11 +7,16 @@ packages=(
   # build
   cmake g++ pkg-config libcli11-dev libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev
   libssl-dev libarchive-dev libcpp-httplib-dev doctest-dev libsodium-dev
+  # build speed: CMakeLists.txt compiles through ccache when it is installed
+  ccache
   # the demo and the benchmark scripts
   curl python3 wrk
   # tests: real registry, interop, wasm toolchain, Bazel, fault injection
   docker-registry apache2-utils skopeo wabt wasi-libc clang lld libclang-rt-14-dev-wasm32
   libc++-14-dev-wasm32 libc++abi-14-dev-wasm32 bazel-bootstrap socat nodejs npm
+  # packaging and what it installs: cpack's Depends (dpkg-shlibdeps), the man page, the
+  # completions run in each shell
+  dpkg-dev man-db groff-base bash zsh fish
 )
 
 missing=()

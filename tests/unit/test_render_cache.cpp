@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "wasme/core/version.hpp"
 #include "wasme/render/cache.hpp"
 
 using namespace wasme;
@@ -73,13 +74,19 @@ TEST_CASE("names, namespace and pull secret are configurable") {
     CHECK(objects[i]["metadata"]["namespace"] == "filters");
   }
   const Json& pod = objects[3]["spec"]["template"]["spec"];
-  CHECK(pod["containers"][0]["image"] == std::string(render::default_cache_image));
+  CHECK(pod["containers"][0]["image"] == render::default_cache_image());
   const Json& args = pod["containers"][0]["args"];
   CHECK(args[args.size() - 2] == "-c");
   CHECK(args.back() == "/etc/wasme-cache-credentials/.dockerconfigjson");
   CHECK(pod["volumes"].back() ==
         Json{{"name", "credentials"}, {"secret", {{"secretName", "regcred"}}}});
   CHECK(render::cache_pod_selector(options) == "app=my-cache");
+}
+
+TEST_CASE("the cache image is pinned to this binary's version, never :latest") {
+  CHECK(render::default_cache_image() == "ghcr.io/wasme/wasme:" + wasme::version());
+  CHECK(render::CacheOptions{}.image == render::default_cache_image());
+  CHECK(render::default_cache_image().find(":latest") == std::string::npos);
 }
 
 TEST_CASE("images value round trip ignores blanks and comments") {

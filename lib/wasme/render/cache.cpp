@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "wasme/core/version.hpp"
+
 namespace wasme::render {
 namespace {
 
@@ -72,6 +74,8 @@ Json daemon_set(const CacheOptions& o) {
 }
 
 }  // namespace
+
+std::string default_cache_image() { return "ghcr.io/wasme/wasme:" + version(); }
 
 std::vector<Json> cache_objects(const CacheOptions& o) {
   Json ns = {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", metadata(o, o.namespace_name, false)}};

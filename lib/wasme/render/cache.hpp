@@ -18,14 +18,16 @@ inline constexpr std::string_view cache_ref_file = "/etc/wasme-cache/images.txt"
 inline constexpr std::string_view cache_images_key = "images";
 // The cache's HTTP port (/ready, /images, modules).
 inline constexpr int cache_port = 9979;
-// The cache container image; the image's ENTRYPOINT is `wasme`.
-inline constexpr std::string_view default_cache_image = "ghcr.io/wasme/wasme:latest";
+// The cache container image of this release ("ghcr.io/wasme/wasme:0.1.0"); the image's
+// ENTRYPOINT is `wasme`. Pinned to the running binary's version, never :latest, so that what
+// a cluster runs does not change under a rendering, and its cache speaks the binary's format.
+std::string default_cache_image();
 
 // The node-local cache the EnvoyFilter mode needs.
 struct CacheOptions {
   std::string namespace_name = "wasme";
   std::string name = "wasme-cache";  // ConfigMap, ServiceAccount, DaemonSet and pod label
-  std::string image = std::string(default_cache_image);
+  std::string image = default_cache_image();
   std::vector<std::string> images;  // references the cache must hold
   // A kubernetes.io/dockerconfigjson Secret in the cache namespace with credentials for
   // private registries; mounted and passed to the cache with -c.
