@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Push and pull of 1, 64 and 256 MiB wasm modules through a local docker-registry:
-# `wasme push`/`wasme pull` against `skopeo copy` of the same artifact, in the same run.
+# Push, pull, copy and save of 1, 64 and 256 MiB wasm modules through a local docker-registry:
+# `wasme push`/`pull`/`copy`/`save` against `skopeo copy` of the same artifact, in the same run
+# (copy: to another repository of the same registry; save: to an OCI image layout archive).
 # Wall time: hyperfine median; peak RSS: /usr/bin/time (GNU time). Registry state is wiped
 # before every timed run, so each push really uploads and each pull really downloads.
 #
@@ -116,10 +117,38 @@ for size in $sizes; do
   pull_rss_s=$(peak_rss "$wipe_pulls" "$skopeo_pull")
   cmp -s "$module" "$layout/blobs/sha256/$digest" || { log "skopeo copy: module differs"; exit 1; }
 
-  for op in push pull; do
+  # Registry to registry: the destination repository is removed before each run (its blobs
+  # stay in the registry's blob store, so both tools may mount them, as they would in use).
+  copy_ref=127.0.0.1:$port/bench/copy-$size:v1
+  wipe_copy="rm -rf $registry_data/docker/registry/v2/repositories/bench/copy-$size"
+  wasme_copy="WASME_HOME=$pull_home $wasme copy $wasme_flags $ref $copy_ref"
+  skopeo_copy="skopeo copy -q --src-tls-verify=false --dest-tls-verify=false docker://$ref docker://$copy_ref"
+  log "copy $size MiB"
+  hyperfine -N --style basic --runs "$runs" --prepare "$wipe_copy" --export-json "$work/copy-$size.json" \
+    -n "wasme copy" "env $wasme_copy" -n "skopeo copy (registry)" "$skopeo_copy" >&2
+  copy_rss_w=$(peak_rss "$wipe_copy" "env $wasme_copy")
+  copy_rss_s=$(peak_rss "$wipe_copy" "$skopeo_copy")
+
+  # Store to archive: both read the same store (an OCI layout).
+  archive=$work/archive-$size.tar
+  wasme_save="WASME_HOME=$src_home $wasme save $ref -o $archive"
+  skopeo_save="skopeo copy -q oci:$store:$refname oci-archive:$archive:v1"
+  log "save $size MiB"
+  hyperfine -N --style basic --runs "$runs" --prepare "rm -f $archive" --export-json "$work/save-$size.json" \
+    -n "wasme save" "env $wasme_save" -n "skopeo copy (oci-archive)" "$skopeo_save" >&2
+  save_rss_w=$(peak_rss "rm -f $archive" "env $wasme_save")
+  save_rss_s=$(peak_rss "rm -f $archive" "$skopeo_save")
+  rm -f "$archive"
+
+  for op in push pull copy save; do
     json=$work/$op-$size.json
     tw=$(median "$json" 0); ts=$(median "$json" 1)
-    if [ "$op" = push ]; then rw=$push_rss_w; rs=$push_rss_s; else rw=$pull_rss_w; rs=$pull_rss_s; fi
+    case $op in
+      push) rw=$push_rss_w; rs=$push_rss_s ;;
+      pull) rw=$pull_rss_w; rs=$pull_rss_s ;;
+      copy) rw=$copy_rss_w; rs=$copy_rss_s ;;
+      save) rw=$save_rss_w; rs=$save_rss_s ;;
+    esac
     rows+=("| $size MiB | $op | $tw | $ts | $(ratio "$tw" "$ts") | $rw | $rs | $(ratio "$rw" "$rs") |")
   done
   rm -rf "$module" "$pull_home" "$layout"

@@ -15,6 +15,7 @@ struct Flags {
   std::string dir;
   std::string tag;
   std::string config;
+  std::string format;
   StoreOption store;
   OutputFormat output = OutputFormat::text;
 };
@@ -56,6 +57,7 @@ void run(const Flags& flags) {
     request.source_dir = flags.dir;
     request.reference = oci::Reference::parse(flags.tag);
     request.config_file = config;
+    request.format = stored_format(flags.format);
     auto result = build::build_cpp(store, request, system_process_runner(), log);
     return print_build_result(result.package, flags.output, result.module_file);
   }
@@ -63,6 +65,7 @@ void run(const Flags& flags) {
   request.source_dir = flags.dir;
   request.reference = oci::Reference::parse(flags.tag);
   request.config_file = config;
+  request.format = stored_format(flags.format);
   auto result = build::build_assemblyscript(store, request, system_process_runner(), log);
   print_build_result(result.package, flags.output, result.module_file);
 }
@@ -72,6 +75,7 @@ void setup(CLI::App& app, GlobalOptions&) {
   app.add_option("DIR", flags->dir, "A filter project: Bazel (cpp) or npm with assemblyscript");
   app.add_option("-t,--tag", flags->tag, "Image reference to store it as (e.g. localhost:5000/me/filter:v1)");
   app.add_option("-c,--config", flags->config, "runtime-config.json (default: DIR/runtime-config.json)");
+  add_format_option(app, flags->format, "The layout stored: wasme (default), compat or cncf");
   add_store_option(app, flags->store);
   add_output_option(app, flags->output);
   app.require_subcommand(0, 1);

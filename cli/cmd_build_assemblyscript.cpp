@@ -12,6 +12,7 @@ struct Flags {
   std::string dir;
   std::string tag;
   std::string config;
+  std::string format;
   StoreOption store;
   OutputFormat output = OutputFormat::text;
 };
@@ -21,6 +22,7 @@ void run(Flags& flags) {
   request.source_dir = flags.dir;
   request.reference = oci::Reference::parse(flags.tag);
   if (!flags.config.empty()) request.config_file = flags.config;
+  request.format = stored_format(flags.format);
   store::Store store = flags.store.open();
   build::AsBuildResult result = build::build_assemblyscript(store, request, system_process_runner(),
                                                             [](std::string_view line) { note(std::string(line)); });
@@ -38,6 +40,7 @@ void setup(CLI::App& app, GlobalOptions&) {
   app.add_option("--asc-output", r.output, "Where asc writes the module, in DIR")->default_str(r.output);
   app.add_option("--asc-opt", r.asc_options, "Argument for asc (repeatable; write --asc-opt=--flag for flags)");
   app.add_option("-c,--config", flags->config, "runtime-config.json (default: DIR/runtime-config.json)");
+  add_format_option(app, flags->format, "The layout stored: wasme (default), compat or cncf");
   add_store_option(app, flags->store);
   add_output_option(app, flags->output);
   app.callback([flags] { run(*flags); });

@@ -17,6 +17,7 @@ struct Flags {
   std::string tag;
   std::string bazel;
   std::string config;
+  std::string format;
   StoreOption store;
   OutputFormat output = OutputFormat::text;
 };
@@ -27,6 +28,7 @@ void run(Flags& flags) {
   request.reference = oci::Reference::parse(flags.tag);
   if (!flags.bazel.empty()) request.bazel = flags.bazel;
   if (!flags.config.empty()) request.config_file = flags.config;
+  request.format = stored_format(flags.format);
   store::Store store = flags.store.open();
   build::CppBuildResult result = build::build_cpp(store, request, system_process_runner(),
                                                   [](std::string_view line) { note(std::string(line)); });
@@ -49,6 +51,7 @@ void setup(CLI::App& app, GlobalOptions&) {
                  "Bazel startup option, e.g. --bazel-startup-opt=--output_user_root=DIR (repeatable; "
                  "also $WASME_BAZEL_STARTUP_OPTS)");
   app.add_option("-c,--config", flags->config, "runtime-config.json (default: DIR/runtime-config.json)");
+  add_format_option(app, flags->format, "The layout stored: wasme (default), compat or cncf");
   add_store_option(app, flags->store);
   add_output_option(app, flags->output);
   app.callback([flags] { run(*flags); });

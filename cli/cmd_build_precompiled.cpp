@@ -17,6 +17,7 @@ struct Flags {
   std::string config;
   std::vector<std::string> root_ids;
   std::vector<std::string> abi_versions;
+  std::string format;
   StoreOption store;
   OutputFormat output = OutputFormat::text;
 };
@@ -28,6 +29,7 @@ void run(const Flags& flags) {
   if (!flags.config.empty()) request.config_file = flags.config;
   request.root_ids = flags.root_ids;
   request.abi_versions = flags.abi_versions;
+  request.format = stored_format(flags.format);
   store::Store store = flags.store.open();
   print_build_result(image::package_module(store, request), flags.output);
 }
@@ -41,6 +43,7 @@ void setup(CLI::App& app, GlobalOptions&) {
   app.add_option("--root-id", flags->root_ids, "Root id the filter registers (repeatable)");
   app.add_option("--abi-version", flags->abi_versions,
                  "ABI version to record (repeatable; default: read from the module)");
+  add_format_option(app, flags->format, "The layout stored: wasme (default), compat or cncf");
   add_store_option(app, flags->store);
   add_output_option(app, flags->output);
   app.callback([flags] { run(*flags); });

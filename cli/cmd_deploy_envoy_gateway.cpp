@@ -2,11 +2,13 @@
 // EnvoyExtensionPolicy that runs the filter in Envoy Gateway.
 #include <iostream>
 
+#include "cli/choices.hpp"
 #include "cli/command.hpp"
 #include "cli/common.hpp"
 #include "cli/deploy_image.hpp"
 #include "cli/verify_key.hpp"
 #include "cli/output.hpp"
+#include "wasme/kube/envoy_gateway_apply.hpp"
 #include "wasme/render/envoy_gateway.hpp"
 
 namespace wasme::cli {
@@ -35,15 +37,24 @@ render::EnvoyGatewayDeployRequest make_request(const Flags& f, const GlobalOptio
   r.pull_secret = f.pull_secret;
   r.image_pull_policy = f.image_pull_policy;
   render::check_request(r);  // bad flags fail before anything is pulled
-  r.module = module_facts(resolve_image(f.image, f.store, f.registry, globals, f.verify_key));
+  image::ImageSummary image = resolve_image(f.image, f.store, f.registry, globals, f.verify_key);
+  // Envoy Gateway fetches the image itself (internal/wasm/imagefetcher.go): say now, not when
+  // the policy reports an error in the cluster, that it cannot read this layout.
+  if (auto warning = layout_warning(image, "envoy-gateway", "Envoy Gateway")) warn(*warning);
+  // proxy-wasm-cpp-host (Envoy's wasm host) loads ABI 0.1.0, 0.2.0 and 0.2.1 only.
+  if (wasm::runtime_abi_version(image.module_abi).empty()) {
+    warn(image.reference.str() + " exports no proxy-wasm ABI version Envoy loads (module ABI: " +
+         wasm::to_string(image.module_abi) + "); Envoy Gateway's Envoy will refuse the module");
+  }
+  r.module = module_facts(image);
   return r;
 }
 
 void run(const Flags& f, const GlobalOptions& globals) {
   render::EnvoyGatewayDeployRequest request = make_request(f, globals);
   if (f.apply) {
-    render::Kubectl kubectl(system_process_runner(), {"kubectl", f.kubeconfig, f.context});
-    std::string name = render::apply_envoy_gateway_deploy(request, kubectl);
+    kube::Kubectl kubectl(system_process_runner(), {"kubectl", f.kubeconfig, f.context});
+    std::string name = kube::apply_envoy_gateway_deploy(request, kubectl);
     if (f.output == OutputFormat::json) return print_json({{"policies", {name}}});
     std::cout << "deployed " << name << "\n";
     return;
@@ -64,7 +75,8 @@ void setup(CLI::App& app, GlobalOptions& globals) {
   app.add_option("--config", f->config, "Configuration passed to the filter, as JSON");
   app.add_flag("--fail-open", f->fail_open, "Let traffic through when the filter cannot be loaded or crashes");
   app.add_option("--pull-secret", f->pull_secret, "Secret (dockerconfigjson) in the namespace for a private registry");
-  app.add_option("--image-pull-policy", f->image_pull_policy, "IfNotPresent or Always");
+  with_choices(app.add_option("--image-pull-policy", f->image_pull_policy, "IfNotPresent or Always"),
+               {"IfNotPresent", "Always"});
   app.add_flag("--apply", f->apply, "Apply to the cluster with kubectl instead of printing");
   app.add_option("--kubeconfig", f->kubeconfig, "kubeconfig for --apply");
   app.add_option("--context", f->context, "kubeconfig context for --apply");

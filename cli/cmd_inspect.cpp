@@ -49,6 +49,8 @@ nlohmann::json report_json(const image::InspectReport& r, const render::IstioFit
     out["exports"].push_back({{"name", e.name}, {"kind", wasm::to_string(e.kind)}});
   }
   out["wasi"] = r.module.wasi_modules;
+  out["consumers"] = nlohmann::json::object();
+  for (const auto& c : r.consumers) out["consumers"][c.name] = {{"accepts", c.accepts}, {"reason", c.reason}};
   return out;
 }
 
@@ -107,6 +109,10 @@ void print_text(const image::InspectReport& r, const render::IstioFit& fit) {
     std::cout << "  " << printable(l.media_type) << "  " << l.digest.short_hex() << "  " << format_size(l.size)
               << (title != l.annotations.end() ? "  " + printable(title->second) : "") << "\n";
   }
+  std::cout << "Consumers:\n";
+  std::vector<std::vector<std::string>> table;
+  for (const auto& c : r.consumers) table.push_back({"  " + c.name, c.accepts ? "yes" : "no", printable(c.reason)});
+  print_table(std::cout, {"  CONSUMER", "ACCEPTS", "WHY"}, table);
 }
 
 // What the user meant when TARGET is not a file: a path (so say what is wrong with it), or a
@@ -160,7 +166,7 @@ void setup(CLI::App& app, GlobalOptions&) {
   app.callback([flags] { run(*flags); });
 }
 
-const Registration registration{{"inspect", "Show an image's digests, config, ABI and Istio compatibility", &setup}};
+const Registration registration{{"inspect", "Show an image's digests, config, ABI, and which consumers accept its layout", &setup}};
 
 }  // namespace
 }  // namespace wasme::cli

@@ -1,4 +1,5 @@
 // wasme push REF [FILE]: push a stored image (or package FILE first) to its registry.
+#include <algorithm>
 #include <iostream>
 
 #include "cli/command.hpp"
@@ -6,6 +7,7 @@
 #include "cli/output.hpp"
 #include "wasme/core/fs.hpp"
 #include "wasme/image/summary.hpp"
+#include "wasme/oci/consumers.hpp"
 #include "wasme/registry/push.hpp"
 
 namespace wasme::cli {
@@ -14,18 +16,36 @@ namespace {
 struct Flags {
   std::string reference;
   std::string file;
-  registry::PushFormat format = registry::PushFormat::wasme;
+  std::string format;
+  std::string target;
   std::uint64_t chunk_size = 0;
   StoreOption store;
   RegistryFlags registry;
   OutputFormat output = OutputFormat::text;
 };
 
+// `--for T`: the layout just pushed against T's consumers (oci/consumers.hpp).
+void warn_unless_consumed(const registry::PushResult& result, const std::string& target) {
+  oci::LayoutFacts facts;
+  facts.plugin_in_last_layer = result.format == oci::ArtifactFormat::compat;
+  facts.diff_ids = result.format == oci::ArtifactFormat::compat ? std::optional<std::size_t>(1) : std::nullopt;
+  std::vector<std::string> wanted = oci::consumers_of_target(target);
+  std::string reasons;
+  for (const auto& verdict : oci::judge_consumers(result.manifest, facts)) {
+    if (std::find(wanted.begin(), wanted.end(), verdict.name) == wanted.end()) continue;
+    if (verdict.accepts) return;
+    reasons += (reasons.empty() ? "" : "; ") + verdict.name + ": " + verdict.reason;
+  }
+  warn("no " + target + " consumer accepts the " + std::string(oci::to_string(result.format)) +
+       " layout just pushed (" + reasons + "); push it with --format " +
+       (target == "spin" ? "cncf" : "wasme or --format compat"));
+}
+
 void run(const Flags& flags, const GlobalOptions& globals) {
   registry::PushRequest request;
   request.reference = oci::Reference::parse(flags.reference);
   if (!flags.file.empty()) request.wasm_file = flags.file;
-  request.format = flags.format;
+  if (!flags.format.empty()) request.format = oci::format_from_string(flags.format);
   registry::RemoteOptions options = flags.registry.resolve();
   if (flags.chunk_size > 0) options.chunk_size = flags.chunk_size;
   store::Store store = flags.store.open();
@@ -45,6 +65,7 @@ void run(const Flags& flags, const GlobalOptions& globals) {
   }
   registry::PushResult result = registry::push(store, request, options, make_observer(globals));
   for (const auto& w : result.warnings) warn(w);
+  if (!flags.target.empty()) warn_unless_consumed(result, flags.target);
   if (flags.output == OutputFormat::json) {
     return print_json({{"reference", result.reference.str()},
                        {"manifestDigest", result.manifest_digest.str()},
@@ -62,13 +83,13 @@ void setup(CLI::App& app, GlobalOptions& globals) {
   auto flags = std::make_shared<Flags>();
   app.add_option("REF", flags->reference, "Image reference (e.g. localhost:5000/me/filter:v1)")->required();
   app.add_option("FILE", flags->file, "A .wasm module to package as REF first (as `build precompiled`)");
-  std::map<std::string, registry::PushFormat> formats{{"wasme", registry::PushFormat::wasme},
-                                                      {"compat", registry::PushFormat::compat}};
-  app.add_option("--format", flags->format,
-                 "wasme: the stored artifact; compat: a tar+gzip image with plugin.wasm (Istio, docker)")
-      ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case))
-      ->transform(one_of({"wasme", "compat"}))
-      ->default_str("wasme");
+  add_format_option(app, flags->format,
+                    "The layout pushed (default: as stored): wasme (Istio, Envoy Gateway), compat (a "
+                    "tar+gzip layer with plugin.wasm: Istio, Envoy Gateway, image volumes) or cncf "
+                    "(the CNCF wasm layout: Spin, wkg)");
+  app.add_option("--for", flags->target,
+                 "Warn when no consumer of this target accepts the pushed layout: istio, envoy-gateway, spin")
+      ->transform(one_of({"istio", "envoy-gateway", "spin"}));
   app.add_option("--chunk-size", flags->chunk_size,
                  "Upload blobs above this size in chunks of this size (e.g. 8MiB; default 64MiB)")
       ->transform(CLI::AsSizeValue(false));

@@ -1,11 +1,16 @@
 #include "cli/common.hpp"
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <iostream>
+#include <memory>
+#include <mutex>
 
 #include "cli/output.hpp"
+#include "wasme/core/clock.hpp"
 #include "wasme/core/error.hpp"
+#include "wasme/core/progress.hpp"
 
 namespace wasme::cli {
 
@@ -60,20 +65,52 @@ registry::RemoteOptions RegistryFlags::resolve() const {
   return out;
 }
 
+namespace {
+
+// The terminal's width in columns (80 when it will not say).
+std::size_t terminal_width() {
+  struct winsize size {};
+  if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+  return 80;
+}
+
+// The progress line on stderr, shared by the observer's progress and log: a log line first
+// clears the progress line, which the next progress update draws again.
+struct TerminalProgress {
+  std::mutex mutex;
+  ProgressLine line;
+};
+
+}  // namespace
+
 registry::Observer make_observer(const GlobalOptions& globals) {
   registry::Observer observer;
+  // Only a terminal gets a progress line: nothing of it reaches a pipe or a file.
+  auto terminal = ::isatty(STDERR_FILENO) ? std::make_shared<TerminalProgress>() : nullptr;
   if (globals.verbosity > 0) {
-    observer.log = [](std::string_view line) { std::cerr << line << "\n"; };
+    observer.log = [terminal](std::string_view line) {
+      std::unique_lock<std::mutex> lock;
+      if (terminal) lock = std::unique_lock(terminal->mutex);
+      std::cerr << (terminal ? terminal->line.finish() : "") << line << "\n";
+    };
   }
-  if (::isatty(STDERR_FILENO)) {
-    observer.progress = [](std::string_view what, std::uint64_t done, std::uint64_t total) {
-      if (total < (1u << 20)) return;
-      int percent = total ? static_cast<int>(done * 100 / total) : 100;
-      std::cerr << "\r" << what << " " << percent << "% (" << done / 1024 << "/" << total / 1024
-                << " KiB)" << (done >= total ? "\n" : "") << std::flush;
+  if (terminal) {
+    observer.progress = [terminal](std::string_view what, std::uint64_t done, std::uint64_t total) {
+      std::lock_guard lock(terminal->mutex);
+      std::cerr << terminal->line.update(what, done, total, system_clock().now(), terminal_width()) << std::flush;
     };
   }
   return observer;
+}
+
+oci::ArtifactFormat stored_format(const std::string& format) {
+  return format.empty() ? oci::ArtifactFormat::wasme : oci::format_from_string(format).value_or(oci::ArtifactFormat::wasme);
+}
+
+void add_format_option(CLI::App& app, std::string& format, const std::string& help) {
+  app.add_option("--format", format, help)
+      ->transform([](std::string value) { return CLI::detail::to_lower(value); })
+      ->transform(one_of({"wasme", "compat", "cncf"}));
 }
 
 }  // namespace wasme::cli

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/command.hpp"
+#include "wasme/oci/artifact.hpp"
 #include "wasme/registry/options.hpp"
 #include "wasme/store/store.hpp"
 
@@ -29,6 +30,12 @@ struct RegistryFlags {
   registry::RemoteOptions resolve() const;
 };
 void add_registry_flags(CLI::App& app, RegistryFlags& flags);
+
+// --format wasme|compat|cncf: the layout written (image/convert.hpp), lowercased into format
+// ("" when not given).
+void add_format_option(CLI::App& app, std::string& format, const std::string& help);
+// What build stores for a --format value: "" is wasme.
+oci::ArtifactFormat stored_format(const std::string& format);
 
 // An observer that logs to stderr when -v was given and draws progress on a TTY.
 registry::Observer make_observer(const GlobalOptions& globals);

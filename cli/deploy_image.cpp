@@ -3,6 +3,7 @@
 #include "cli/output.hpp"
 #include "cli/verify_key.hpp"
 #include "wasme/core/error.hpp"
+#include "wasme/oci/consumers.hpp"
 #include "wasme/registry/pull.hpp"
 #include "wasme/sign/verified.hpp"
 
@@ -30,6 +31,19 @@ image::ImageSummary resolve_image(const std::string& text, const StoreOption& st
     registry::pull(store, reference, registry.resolve(), make_observer(globals));
   }
   return image::summarize(store, reference);
+}
+
+std::optional<std::string> layout_warning(const image::ImageSummary& image, const std::string& consumer,
+                                          const std::string& who) {
+  oci::LayoutFacts facts;
+  facts.plugin_in_last_layer = image.format == oci::ArtifactFormat::compat;  // checked when it was stored
+  for (const oci::ConsumerVerdict& verdict : oci::judge_consumers(image.manifest, facts)) {
+    if (verdict.name != consumer || verdict.accepts) continue;
+    return who + " will not fetch " + image.reference.str() + " (" + oci::to_string(image.format) +
+           " layout): " + verdict.reason + "; push it with --format wasme or --format compat (wasme copy --format "
+           "wasme SRC DST converts one in a registry)";
+  }
+  return std::nullopt;
 }
 
 render::ModuleFacts module_facts(const image::ImageSummary& image) {

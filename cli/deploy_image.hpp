@@ -1,4 +1,5 @@
 #pragma once
+#include <optional>
 #include <string>
 
 #include "cli/command.hpp"
@@ -14,6 +15,11 @@ namespace wasme::cli {
 image::ImageSummary resolve_image(const std::string& reference, const StoreOption& store,
                                   const RegistryFlags& registry, const GlobalOptions& globals,
                                   const std::string& verify_key = "");
+
+// Why `consumer` (an oci::judge_consumers name, e.g. "envoy-gateway") will not fetch the
+// image, as a warning; nullopt when it will.
+std::optional<std::string> layout_warning(const image::ImageSummary& image, const std::string& consumer,
+                                          const std::string& who);
 
 // The plain facts the render layer works from.
 render::ModuleFacts module_facts(const image::ImageSummary& image);

@@ -49,12 +49,12 @@ ProcessResult run_tool(ProcessRunner& runner, const std::vector<std::string>& ar
   }
 }
 
-void install(const fs::path& dir, ProcessRunner& runner, const AsLogFn& log) {
+void install(const fs::path& dir, ProcessRunner& runner, const Log& log) {
   std::error_code ec;
   const bool locked = fs::exists(dir / "package-lock.json", ec);
   // ci installs exactly the lock; without one, install writes it.
   std::vector<std::string> argv{"npm", locked ? "ci" : "install", "--no-audit", "--no-fund"};
-  if (log) log("running: " + shell_quote(argv) + " (in " + dir.string() + ")");
+  log("running: " + shell_quote(argv) + " (in " + dir.string() + ")");
   ProcessResult result = run_tool(runner, argv, dir);
   if (!result.ok()) {
     throw Error(ErrorKind::external, shell_quote(argv) + " failed: " + result.describe(),
@@ -78,7 +78,7 @@ bool is_assemblyscript_project(const fs::path& dir) {
 }
 
 AsBuildResult build_assemblyscript(store::Store& store, const AsBuildRequest& request, ProcessRunner& runner,
-                                   const AsLogFn& log) {
+                                   const Log& log) {
   return with_context("building " + request.source_dir.string(), [&] {
     check_project(request.source_dir);
     check_relative_path(request.entry, "--entry", "the project");
@@ -107,7 +107,7 @@ AsBuildResult build_assemblyscript(store::Store& store, const AsBuildRequest& re
     result.command = {"node", fs::absolute(asc).string(), request.entry, "-b", request.output,
                       "--use", "abort=abort_proc_exit", "--optimize"};
     result.command.insert(result.command.end(), request.asc_options.begin(), request.asc_options.end());
-    if (log) log("running: " + shell_quote(result.command) + " (in " + request.source_dir.string() + ")");
+    log("running: " + shell_quote(result.command) + " (in " + request.source_dir.string() + ")");
     ProcessResult compiled = run_tool(runner, result.command, request.source_dir);
     if (!compiled.ok()) {
       throw Error(ErrorKind::external, "asc " + request.entry + " failed: " + compiled.describe(),
@@ -123,6 +123,7 @@ AsBuildResult build_assemblyscript(store::Store& store, const AsBuildRequest& re
     package.wasm_file = output;
     package.reference = request.reference;
     package.config_file = config;
+    package.format = request.format;
     result.package = image::package_module(store, package);
     return result;
   });

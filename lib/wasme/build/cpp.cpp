@@ -51,7 +51,7 @@ fs::path locate_output(const CppBuildRequest& request, const BazelTool& tool,
 }  // namespace
 
 CppBuildResult build_cpp(store::Store& store, const CppBuildRequest& request, ProcessRunner& runner,
-                         const LogFn& log) {
+                         const Log& log) {
   return with_context("building " + request.source_dir.string(), [&] {
     check_workspace(request.source_dir);
     check_relative_path(request.output, "--bazel-output", "bazel-bin/");
@@ -65,7 +65,7 @@ CppBuildResult build_cpp(store::Store& store, const CppBuildRequest& request, Pr
     std::vector<std::string> args{request.target};
     args.insert(args.end(), request.bazel_options.begin(), request.bazel_options.end());
     result.command = bazel_command(tool, startup, "build", args);
-    if (log) log("running: " + shell_quote(result.command) + " (in " + request.source_dir.string() + ")");
+    log("running: " + shell_quote(result.command) + " (in " + request.source_dir.string() + ")");
 
     ProcessRequest run;
     run.argv = result.command;
@@ -86,6 +86,7 @@ CppBuildResult build_cpp(store::Store& store, const CppBuildRequest& request, Pr
     package.wasm_file = result.module_file;
     package.reference = request.reference;
     package.config_file = config;
+    package.format = request.format;
     result.package = image::package_module(store, package);
     return result;
   });

@@ -1,11 +1,10 @@
 #pragma once
 #include <filesystem>
-#include <functional>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
+#include "wasme/core/log.hpp"
 #include "wasme/core/process.hpp"
 #include "wasme/image/package.hpp"
 #include "wasme/oci/reference.hpp"
@@ -24,6 +23,7 @@ struct CppBuildRequest {
   std::vector<std::string> bazel_options;
   // runtime-config.json; default: the one in source_dir, when there is one.
   std::optional<std::filesystem::path> config_file;
+  oci::ArtifactFormat format = oci::ArtifactFormat::wasme;  // the layout stored (--format)
 };
 
 struct CppBuildResult {
@@ -33,15 +33,13 @@ struct CppBuildResult {
   std::string bazel_found_by;
 };
 
-// Progress lines for the user ("running: bazel build :filter.wasm"); the library never prints.
-using LogFn = std::function<void(std::string_view)>;
-
 // Runs `bazel build TARGET` in source_dir with Bazel's output on our stderr, finds the
 // output under bazel-bin/, checks it is a proxy-wasm module and stores it as an image with
 // its runtime config (package_module warns when the module's ABI disagrees with it).
 // A failed build throws Error(external) carrying Bazel's exit status. Inputs that can be
 // checked without building (directory, config, output path, Bazel itself) are checked first.
+// log gets progress lines for the user ("running: bazel build :filter.wasm").
 CppBuildResult build_cpp(store::Store& store, const CppBuildRequest& request,
-                         ProcessRunner& runner = system_process_runner(), const LogFn& log = {});
+                         ProcessRunner& runner = system_process_runner(), const Log& log = {});
 
 }  // namespace wasme::build

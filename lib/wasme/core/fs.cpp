@@ -16,6 +16,7 @@
 
 #include "wasme/core/cleanup.hpp"
 #include "wasme/core/error.hpp"
+#include "wasme/core/unique_fd.hpp"
 
 namespace wasme {
 namespace {
@@ -32,12 +33,23 @@ std::string random_suffix() {
   return buf;
 }
 
+// Makes a rename in dir durable. The rename has happened whatever this finds, so only what
+// says it may not survive a crash is an error (EIO, ENOSPC…). A directory we may search but
+// not read cannot be opened, and some file systems cannot sync a directory (EINVAL, ENOTSUP):
+// they offer no more durability than the rename itself.
 void fsync_directory(const fs::path& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
+  const fs::path where = dir.empty() ? fs::path(".") : dir;
+  UniqueFd fd(::open(where.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd) return;
+  if (::fsync(fd.get()) != 0 && errno != EINVAL && errno != ENOTSUP) {
+    throw Error(ErrorKind::io, "syncing the directory " + where.string() + ": " + errno_text());
   }
+}
+
+std::string octal_mode(unsigned mode) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04o", mode);
+  return buf;
 }
 
 }  // namespace
@@ -86,8 +98,17 @@ AtomicFile::AtomicFile(const fs::path& final_path, unsigned mode) : final_path_(
     }
     throw Error(ErrorKind::io, "writing " + final_path.string() + ": " + std::strerror(saved));
   }
+  // umask must not widen or narrow what the caller asked for: Envoy, another user, reads the
+  // cache's modules; credentials stay 0600. A file system without Unix modes (vfat, some FUSE
+  // mounts) refuses with EPERM or ENOTSUP; there its mount options decide, as for any file.
+  if (::fchmod(fd_, mode) != 0 && errno != EPERM && errno != ENOTSUP) {
+    const int saved = errno;
+    ::close(fd_);  // no destructor runs for a constructor that throws
+    ::unlink(temp_path_.c_str());
+    throw Error(ErrorKind::io, "writing " + final_path.string() + ": setting mode " + octal_mode(mode) +
+                                   ": " + std::strerror(saved));
+  }
   cleanup_slot_ = register_temp_path(temp_path_, false);
-  ::fchmod(fd_, mode);  // umask must not widen or narrow what the caller asked for
 }
 
 AtomicFile::~AtomicFile() {
@@ -117,8 +138,8 @@ void AtomicFile::start_writeback() {
 #ifdef SYNC_FILE_RANGE_WRITE
   constexpr std::uint64_t step = 8u << 20;
   if (written_ - writeback_started_ < step) return;
-  ::sync_file_range(fd_, static_cast<off64_t>(writeback_started_),
-                    static_cast<off64_t>(written_ - writeback_started_), SYNC_FILE_RANGE_WRITE);
+  (void)::sync_file_range(fd_, static_cast<off64_t>(writeback_started_),
+                          static_cast<off64_t>(written_ - writeback_started_), SYNC_FILE_RANGE_WRITE);
   writeback_started_ = written_;
 #endif
 }
@@ -170,7 +191,7 @@ void write_all(int fd, std::string_view content, const fs::path& path) {
 
 }  // namespace
 
-void write_user_file(const fs::path& path, std::string_view content, unsigned mode) {
+UserFileWriter::UserFileWriter(const fs::path& path, unsigned mode) : name_(path.string()) {
   fs::path target = path;
   struct stat st {};
   // Follow symlinks deliberately, a bounded number of times (a loop is an error, not a hang).
@@ -183,23 +204,46 @@ void write_user_file(const fs::path& path, std::string_view content, unsigned mo
   }
   if (::lstat(target.c_str(), &st) != 0) {
     if (errno != ENOENT) throw Error(ErrorKind::io, "writing " + path.string() + ": " + errno_text());
-    return write_file_atomic(target, content, mode);  // a new file
+    atomic_ = std::make_unique<AtomicFile>(target, mode);  // a new file
+    return;
   }
-  if (S_ISREG(st.st_mode)) return write_file_atomic(target, content, mode);
+  if (S_ISREG(st.st_mode)) {
+    atomic_ = std::make_unique<AtomicFile>(target, mode);
+    return;
+  }
   if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
-    int fd = ::open(target.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) throw Error(ErrorKind::io, "opening " + path.string() + ": " + errno_text());
-    try {
-      write_all(fd, content, path);
-    } catch (...) {
-      ::close(fd);
-      throw;
-    }
-    if (::close(fd) != 0) throw Error(ErrorKind::io, "closing " + path.string() + ": " + errno_text());
+    fd_ = ::open(target.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd_ < 0) throw Error(ErrorKind::io, "opening " + path.string() + ": " + errno_text());
+    owns_fd_ = true;
     return;
   }
   throw Error(ErrorKind::invalid_input, "writing " + path.string() + ": it is " + node_kind(st.st_mode),
               "name a file (or /dev/stdout)");
+}
+
+UserFileWriter::UserFileWriter(int fd, std::string name) : name_(std::move(name)), fd_(fd) {}
+
+UserFileWriter::~UserFileWriter() {
+  if (owns_fd_ && fd_ >= 0) ::close(fd_);
+}
+
+void UserFileWriter::write(std::string_view bytes) {
+  if (atomic_) return atomic_->write(bytes);
+  write_all(fd_, bytes, name_);
+}
+
+void UserFileWriter::commit() {
+  if (atomic_) return atomic_->commit();
+  if (!owns_fd_) return;
+  int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) throw Error(ErrorKind::io, "closing " + name_ + ": " + errno_text());
+}
+
+void write_user_file(const fs::path& path, std::string_view content, unsigned mode) {
+  UserFileWriter out(path, mode);
+  out.write(content);
+  out.commit();
 }
 
 FileLock::FileLock(const fs::path& path) {

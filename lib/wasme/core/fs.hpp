@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,31 @@ void write_file_atomic(const fs::path& path, std::string_view content, unsigned 
 // /dev/null, a pipe) is written through, never replaced; a directory, block device or socket
 // is refused with Error(invalid_input) naming the path.
 void write_user_file(const fs::path& path, std::string_view content, unsigned mode = 0644);
+
+class AtomicFile;
+
+// write_user_file in pieces, for output too large to hold in memory (`wasme save -o F`): the
+// same rules, decided when it is opened; nothing replaces a regular file until commit(), and
+// destroying it uncommitted leaves the old file. Or an open descriptor ("-": stdout) that it
+// writes through and never closes.
+class UserFileWriter {
+ public:
+  explicit UserFileWriter(const fs::path& path, unsigned mode = 0644);
+  UserFileWriter(int fd, std::string name);
+  ~UserFileWriter();
+  UserFileWriter(const UserFileWriter&) = delete;
+  UserFileWriter& operator=(const UserFileWriter&) = delete;
+
+  void write(std::string_view bytes);
+  void commit();
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+  std::unique_ptr<AtomicFile> atomic_;  // a regular or new file
+  int fd_ = -1;                         // a device, FIFO or the caller's descriptor
+  bool owns_fd_ = false;
+};
 
 // A file being written in a directory under a temporary name. commit() renames it into place;
 // destroying an uncommitted AtomicFile removes the temp file, so nothing half-written lands.

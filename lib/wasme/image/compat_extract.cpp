@@ -14,48 +14,10 @@ namespace {
 constexpr size_t chunk_size = 1u << 20;
 constexpr std::string_view plugin_name = "plugin.wasm";
 
-[[noreturn]] void refuse(const std::string& name, const std::string& why) {
-  throw Error(ErrorKind::invalid_input, "entry \"" + name + "\" " + why,
-              "a compat layer holds plugin.wasm (and runtime-config.json) as regular files, "
-              "nothing that could land outside");
-}
+const char* const compat_hint = "a compat layer holds plugin.wasm (and runtime-config.json) as regular files, "
+                                "nothing that could land outside";
 
-// Refuses names that could land outside a destination directory: absolute or with "..".
-void check_path(const std::string& name) {
-  if (name.empty())
-    refuse(name, "has an empty name");
-  if (name.front() == '/')
-    refuse(name, "has an absolute path");
-  size_t start = 0;
-  while (start <= name.size()) {
-    size_t end = name.find('/', start);
-    if (end == std::string::npos)
-      end = name.size();
-    if (std::string_view(name).substr(start, end - start) == "..")
-      refuse(name, "climbs out with \"..\"");
-    start = end + 1;
-  }
-}
-
-// Only regular files and directories: links, devices, FIFOs and sockets are refused.
-void check_type(archive_entry* entry, const std::string& name) {
-  if (const char* target = archive_entry_hardlink(entry)) {
-    refuse(name, "is a hard link to \"" + std::string(target) + "\"");
-  }
-  switch (archive_entry_filetype(entry)) {
-  case AE_IFREG:
-  case AE_IFDIR: return;
-  case AE_IFLNK: {
-    const char* target = archive_entry_symlink(entry);
-    refuse(name, "is a symbolic link to \"" + std::string(target ? target : "") + "\"");
-  }
-  case AE_IFCHR:
-  case AE_IFBLK: refuse(name, "is a device");
-  case AE_IFIFO: refuse(name, "is a FIFO");
-  case AE_IFSOCK: refuse(name, "is a socket");
-  default: refuse(name, "has an unsupported entry type");
-  }
-}
+[[noreturn]] void refuse(const std::string& name, const std::string& why) { refuse_entry(name, why, compat_hint); }
 
 std::string base_name(const std::string& name) {
   size_t slash = name.find_last_of('/');
@@ -100,8 +62,7 @@ void extract(archive* a, const fs::path& dest, std::uint64_t max_size) {
       throw Error(ErrorKind::invalid_input, "reading the archive: " + archive_error(a));
     const char* raw = archive_entry_pathname(entry);
     std::string name = raw ? raw : "";
-    check_path(name);
-    check_type(entry, name);
+    check_entry_safe(entry, name, compat_hint);
     auto declared = static_cast<std::uint64_t>(archive_entry_size(entry));
     if (declared > max_size)
       refuse(name,

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "wasme/image/summary.hpp"
+#include "wasme/oci/consumers.hpp"
 #include "wasme/oci/manifest.hpp"
 #include "wasme/wasm/module.hpp"
 
@@ -18,10 +19,14 @@ struct InspectReport {
   std::string config_media_type;
   std::vector<oci::Descriptor> layers;
   wasm::ModuleInfo module;
+  std::vector<oci::ConsumerVerdict> consumers;  // oci::judge_consumers of its layout
 };
 
 // Inspects a stored image (throws not_found when missing).
 InspectReport inspect_image(const store::Store& store, const oci::Reference& reference);
+// The facts oci::judge_consumers needs about a stored image: plugin.wasm in the last layer
+// (a compat image's, checked when it was stored), the image config's rootfs.diff_ids count.
+oci::LayoutFacts layout_facts(const store::Store& store, const ImageSummary& image);
 // Inspects a .wasm file as `build precompiled` would package it.
 InspectReport inspect_file(const std::filesystem::path& file);
 

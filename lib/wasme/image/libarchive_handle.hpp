@@ -5,6 +5,7 @@
 #include <exception>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "wasme/core/error.hpp"
 
@@ -45,6 +46,41 @@ template <class F> la_ssize_t guard_callback(std::exception_ptr& error, F&& f) n
   } catch (...) {
     error = std::current_exception();
     return -1;
+  }
+}
+
+// Refuses an archive entry that could land outside a destination or is not plain data: an
+// empty, absolute or ".."-climbing name; a hard or symbolic link; a device, FIFO or socket.
+// Error(invalid_input) `entry "NAME" …` with hint. Shared by the compat layer and OCI archive
+// readers, which face the same hostile tars.
+[[noreturn]] inline void refuse_entry(const std::string& name, const std::string& why, const std::string& hint) {
+  throw Error(ErrorKind::invalid_input, "entry \"" + name + "\" " + why, hint);
+}
+
+inline void check_entry_safe(archive_entry* entry, const std::string& name, const std::string& hint) {
+  if (name.empty()) refuse_entry(name, "has an empty name", hint);
+  if (name.front() == '/') refuse_entry(name, "has an absolute path", hint);
+  for (size_t start = 0; start <= name.size();) {
+    size_t end = name.find('/', start);
+    if (end == std::string::npos) end = name.size();
+    if (std::string_view(name).substr(start, end - start) == "..") refuse_entry(name, "climbs out with \"..\"", hint);
+    start = end + 1;
+  }
+  if (const char* target = archive_entry_hardlink(entry)) {
+    refuse_entry(name, "is a hard link to \"" + std::string(target) + "\"", hint);
+  }
+  switch (archive_entry_filetype(entry)) {
+  case AE_IFREG:
+  case AE_IFDIR: return;
+  case AE_IFLNK: {
+    const char* target = archive_entry_symlink(entry);
+    refuse_entry(name, "is a symbolic link to \"" + std::string(target ? target : "") + "\"", hint);
+  }
+  case AE_IFCHR:
+  case AE_IFBLK: refuse_entry(name, "is a device", hint);
+  case AE_IFIFO: refuse_entry(name, "is a FIFO", hint);
+  case AE_IFSOCK: refuse_entry(name, "is a socket", hint);
+  default: refuse_entry(name, "has an unsupported entry type", hint);
   }
 }
 

@@ -5,6 +5,7 @@
 #include "wasme/core/error.hpp"
 #include "wasme/core/fs.hpp"
 #include "wasme/image/abi_check.hpp"
+#include "wasme/image/convert.hpp"
 #include "wasme/image/validate.hpp"
 #include "wasme/oci/artifact.hpp"
 #include "wasme/oci/media_types.hpp"
@@ -63,32 +64,34 @@ PackageResult package_module(store::Store& store, const PackageRequest& request)
     }
     if (auto mismatch = abi_mismatch(config, module.abi)) result.warnings.push_back(*mismatch);
 
-    oci::FileDigest wasm = oci::sha256_of_file(request.wasm_file);
-    std::string config_bytes = config.serialize();
-    oci::Manifest manifest = oci::make_wasm_manifest(config, wasm.digest, wasm.size);
+    TempDir work("wasme-package-");
+    BuiltArtifact built = build_artifact(request.format, request.wasm_file, config, work.path());
+    const oci::Manifest& manifest = built.manifest;
+    std::string config_bytes = read_file(built.blobs.front().file, max_config_size);
     // The very checks pull and the cache's fetch make, on exactly what is about to be
     // stored, so an image built here is one they accept (and the other way round).
     validate_artifact({oci::classify(manifest), manifest.config, config_bytes, request.wasm_file, ""});
-    std::string manifest_bytes = manifest.serialize();
     oci::Descriptor manifest_descriptor{std::string(oci::media_type::oci_manifest),
-                                        oci::sha256_of(manifest_bytes), manifest_bytes.size(), {}};
+                                        oci::sha256_of(built.manifest_bytes), built.manifest_bytes.size(), {}};
 
     // Held from before the first blob is looked for until the index entry has landed: a
     // `wasme rm` of another tag of the same blobs meanwhile does not collect them.
-    store::BlobPin pin = store.pin_blobs({wasm.digest, manifest.config.digest, manifest_descriptor.digest});
-    store.put_blob_file(request.wasm_file, wasm.digest, wasm.size);
-    store.put_blob(config_bytes, manifest.config.digest);
-    store.put_blob(manifest_bytes, manifest_descriptor.digest);
+    std::vector<oci::Digest> digests{manifest_descriptor.digest};
+    for (const ArtifactBlob& blob : built.blobs) digests.push_back(blob.digest);
+    store::BlobPin pin = store.pin_blobs(digests);
+    for (const ArtifactBlob& blob : built.blobs) store.put_blob_file(blob.file, blob.digest, blob.size);
+    store.put_blob(built.manifest_bytes, manifest_descriptor.digest);
     store.add_image(request.reference, manifest_descriptor);
     pin.release();
 
     result.image.reference = request.reference;
     result.image.manifest_digest = manifest_descriptor.digest;
     result.image.manifest_media_type = manifest_descriptor.media_type;
-    result.image.format = oci::ArtifactFormat::wasme;
-    result.image.wasm_digest = wasm.digest;
-    result.image.wasm_size = wasm.size;
-    result.image.config = config;
+    result.image.format = request.format;
+    result.image.wasm_digest = built.wasm_digest;
+    result.image.wasm_size = built.wasm_size;
+    // As summarize reads it back: only the wasme format carries a runtime config blob.
+    if (request.format == oci::ArtifactFormat::wasme) result.image.config = config;
     result.image.module_abi = module.abi;
     result.image.manifest = manifest;
     return result;

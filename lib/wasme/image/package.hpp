@@ -18,6 +18,8 @@ struct PackageRequest {
   std::optional<std::filesystem::path> config_file;
   std::vector<std::string> root_ids;
   std::vector<std::string> abi_versions;  // empty: recorded from the module's own ABI
+  // The layout stored (build --format): wasme, compat or cncf (image/convert.hpp).
+  oci::ArtifactFormat format = oci::ArtifactFormat::wasme;
 };
 
 struct PackageResult {

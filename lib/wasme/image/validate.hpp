@@ -35,6 +35,16 @@ oci::RuntimeConfig validate_config(const oci::ArtifactLayout& layout, const oci:
 // module: …".
 wasm::ModuleInfo validate_module_file(const std::filesystem::path& file, const std::string& label = {});
 
+// The raw module of an image being checked: the module layer's file itself, or plugin.wasm
+// extracted from a compat layer into scratch_dir (refusing unsafe archives, as
+// extract_plugin_wasm does), with how errors name it.
+struct ModuleFile {
+  std::filesystem::path path;
+  std::string label;
+};
+ModuleFile module_in_layer(const oci::ArtifactLayout& layout, const std::filesystem::path& layer_file,
+                           const std::filesystem::path& scratch_dir, std::uint64_t max_size);
+
 // An image's parts, checked before they are committed anywhere.
 struct ArtifactParts {
   oci::ArtifactLayout layout;     // oci::classify of its manifest

@@ -54,6 +54,13 @@ std::string last_layer_problem(const Manifest& manifest, std::string_view expect
   return {};
 }
 
+// The original always wrote both keys (strings.Join of an empty list is ""), so we do too:
+// a reader can tell "no ABI recorded" from "not a wasme artifact".
+void add_runtime_annotations(Manifest& manifest, const RuntimeConfig& config) {
+  manifest.annotations[std::string(annotation::abi_version)] = join(config.abi_versions, ",");
+  manifest.annotations[std::string(annotation::runtime_type)] = config.type;
+}
+
 }  // namespace
 
 Manifest make_wasm_manifest(const RuntimeConfig& config, const Digest& wasm_digest,
@@ -75,10 +82,20 @@ Manifest make_wasm_manifest(const RuntimeConfig& config, const Digest& wasm_dige
   manifest.media_type = media_type::oci_manifest;
   manifest.config = config_descriptor;
   manifest.layers = {config_descriptor, wasm};
-  // The original always wrote both keys (strings.Join of an empty list is ""), so we do too:
-  // a reader can tell "no ABI recorded" from "not a wasme artifact".
-  manifest.annotations[std::string(annotation::abi_version)] = join(config.abi_versions, ",");
-  manifest.annotations[std::string(annotation::runtime_type)] = config.type;
+  add_runtime_annotations(manifest, config);
+  return manifest;
+}
+
+Manifest make_cncf_manifest(const CncfConfig& config, const RuntimeConfig& runtime, const Digest& wasm_digest,
+                            std::uint64_t wasm_size) {
+  std::string config_bytes = config.serialize();
+  Manifest manifest;
+  manifest.media_type = media_type::oci_manifest;
+  manifest.config = {std::string(media_type::cncf_wasm_config), sha256_of(config_bytes), config_bytes.size(), {}};
+  Descriptor wasm{std::string(media_type::cncf_wasm_layer), wasm_digest, wasm_size, {}};
+  wasm.annotations[std::string(annotation::title)] = "plugin.wasm";
+  manifest.layers = {wasm};
+  add_runtime_annotations(manifest, runtime);
   return manifest;
 }
 
@@ -87,9 +104,17 @@ const char* to_string(ArtifactFormat format) {
     case ArtifactFormat::wasme: return "wasme";
     case ArtifactFormat::solo_2019: return "solo_2019";
     case ArtifactFormat::compat: return "compat";
+    case ArtifactFormat::cncf: return "cncf";
     case ArtifactFormat::unknown: return "unknown";
   }
   return "unknown";
+}
+
+std::optional<ArtifactFormat> format_from_string(std::string_view name) {
+  for (ArtifactFormat f : {ArtifactFormat::wasme, ArtifactFormat::solo_2019, ArtifactFormat::compat, ArtifactFormat::cncf}) {
+    if (name == to_string(f)) return f;
+  }
+  return std::nullopt;
 }
 
 ArtifactLayout classify(const Manifest& manifest) {
@@ -108,6 +133,13 @@ ArtifactLayout classify(const Manifest& manifest) {
     if (layout.has_config) layout.config_layer = manifest.config;
     return layout;
   }
+  if (const Descriptor* wasm = find_layer(manifest, media_type::cncf_wasm_layer)) {
+    layout.format = ArtifactFormat::cncf;
+    layout.module_layer = *wasm;
+    layout.has_config = manifest.config.media_type == media_type::cncf_wasm_config;
+    if (layout.has_config) layout.config_layer = manifest.config;
+    return layout;
+  }
   if (!manifest.layers.empty() && is_tar_gzip(manifest.layers.back().media_type)) {
     layout.format = ArtifactFormat::compat;
     layout.module_layer = manifest.layers.back();
@@ -116,7 +148,8 @@ ArtifactLayout classify(const Manifest& manifest) {
   throw Error(ErrorKind::invalid_input,
               "no wasm module in this image: it has " + layer_types(manifest) + ", but expected a " +
                   std::string(media_type::wasm_layer) + " layer (wasme), a " +
-                  std::string(media_type::solo_code) + " layer (wasme 2019) or a last layer " +
+                  std::string(media_type::solo_code) + " layer (wasme 2019), an " +
+                  std::string(media_type::cncf_wasm_layer) + " layer (CNCF) or a last layer " +
                   std::string(media_type::oci_layer_tar_gzip) + " holding plugin.wasm (compat)",
               "is this a wasm filter image? container images cannot be deployed as filters");
 }

@@ -2,6 +2,10 @@
 #include <cstdint>
 #include <string>
 
+#include <optional>
+#include <string_view>
+
+#include "wasme/oci/cncf_config.hpp"
 #include "wasme/oci/manifest.hpp"
 #include "wasme/oci/runtime_config.hpp"
 
@@ -14,14 +18,25 @@ namespace wasme::oci {
 Manifest make_wasm_manifest(const RuntimeConfig& config, const Digest& wasm_digest,
                             std::uint64_t wasm_size, const std::string& wasm_title = "filter.wasm");
 
+// The CNCF wasm layout (docs/LAYOUTS.md): the config (config.serialize()) and one
+// application/wasm layer titled plugin.wasm (the title is the file name CRI-O gives it when
+// it mounts the image as a volume, cri-o internal/ociartifact/store.go), as
+// bytecodealliance/rust-oci-wasm's WasmClient::push writes it; the manifest annotations
+// abi_version and type as in the wasme artifact, so a conversion back keeps them.
+Manifest make_cncf_manifest(const CncfConfig& config, const RuntimeConfig& runtime, const Digest& wasm_digest,
+                            std::uint64_t wasm_size);
+
 // The shape of an image's manifest, as far as finding the module is concerned.
 enum class ArtifactFormat {
   wasme,      // current wasme format (config + wasm layer)
   solo_2019,  // application/vnd.io.solo.wasm.*
   compat,     // last layer tar+gzip with plugin.wasm
+  cncf,       // CNCF wasm layout: one application/wasm layer
   unknown,
 };
 const char* to_string(ArtifactFormat format);
+// "wasme", "compat", "cncf" (and "solo_2019" as a source only); nullopt for anything else.
+std::optional<ArtifactFormat> format_from_string(std::string_view name);
 
 // Where the module is in a manifest, and its config (if any).
 struct ArtifactLayout {
@@ -29,11 +44,13 @@ struct ArtifactLayout {
   Descriptor module_layer;  // the wasm layer, or the tar+gzip layer for compat
   bool has_config = false;
   Descriptor config_layer;  // wasme: config blob; solo_2019: config.json; compat: runtime-config
-                            // is inside the tar, so has_config is false
+                            // is inside the tar, so has_config is false; cncf: the v0 config
 };
 // Classifies a manifest, first match wins: a wasm content layer (wasme), a solo code layer
-// (solo_2019), a last layer OCI/Docker tar+gzip (compat; plugin.wasm inside is checked by
-// whoever extracts it). Throws Error(invalid_input) listing the layers and what was expected.
+// (solo_2019), an application/wasm layer (cncf; also `oras push f.wasm:application/wasm`
+// images without the v0 config: has_config is then false), a last layer OCI/Docker tar+gzip
+// (compat; plugin.wasm inside is checked by whoever extracts it). Throws
+// Error(invalid_input) listing the layers and what was expected.
 ArtifactLayout classify(const Manifest& manifest);
 
 // How an Istio line's agent reads tar+gzip (docker and compat) images

@@ -18,6 +18,11 @@ inline constexpr std::string_view wasm_layer = "application/vnd.module.wasm.cont
 inline constexpr std::string_view solo_config = "application/vnd.io.solo.wasm.config.v1+json";
 inline constexpr std::string_view solo_code = "application/vnd.io.solo.wasm.code.v1+wasm";
 inline constexpr std::string_view solo_proto = "application/vnd.io.solo.wasm.code.v1+protobuf";
+// The CNCF TAG Runtime "Wasm OCI Artifact" layout (cncf/tag-runtime
+// wgs/wasm/deliverables/wasm-oci-artifact/index.md; bytecodealliance/rust-oci-wasm v0.4.0
+// src/lib.rs): this config, one layer of raw wasm. docs/LAYOUTS.md.
+inline constexpr std::string_view cncf_wasm_config = "application/vnd.wasm.config.v0+json";
+inline constexpr std::string_view cncf_wasm_layer = "application/wasm";
 // The compat variant (wasme-facts §2.2).
 inline constexpr std::string_view oci_layer_tar_gzip = "application/vnd.oci.image.layer.v1.tar+gzip";
 inline constexpr std::string_view docker_layer_tar_gzip =
@@ -25,6 +30,10 @@ inline constexpr std::string_view docker_layer_tar_gzip =
 inline constexpr std::string_view oci_image_config = "application/vnd.oci.image.config.v1+json";
 inline constexpr std::string_view docker_image_config =
     "application/vnd.docker.container.image.v1+json";
+// Plain tar layers (containerd core/images/mediatypes.go IsLayerType also takes these).
+inline constexpr std::string_view oci_layer_tar = "application/vnd.oci.image.layer.v1.tar";
+inline constexpr std::string_view oci_layer_tar_zstd = "application/vnd.oci.image.layer.v1.tar+zstd";
+inline constexpr std::string_view docker_layer_tar = "application/vnd.docker.image.rootfs.diff.tar";
 
 }  // namespace wasme::oci::media_type
 

@@ -6,7 +6,6 @@
 
 #include "wasme/core/error.hpp"
 #include "wasme/core/fs.hpp"
-#include "wasme/image/compat_tar.hpp"
 #include "wasme/image/validate.hpp"
 #include "wasme/registry/download.hpp"
 #include "wasme/registry/manifest_fetch.hpp"
@@ -29,15 +28,6 @@ Staged stage(Client& client, store::Store& store, const oci::Reference& ref, con
     return [&](std::string_view bytes) { staged.writer->write(bytes); };
   }, label);
   return staged;
-}
-
-// Extracts a compat layer's plugin.wasm into scratch (refusing unsafe archives).
-fs::path extract_compat_layer(const fs::path& layer, const fs::path& scratch, std::uint64_t max_size) {
-  return with_context("checking the compat layer", [&] {
-    fs::path wasm = scratch / "plugin.wasm";
-    image::extract_plugin_wasm(layer, wasm, max_size);
-    return wasm;
-  });
 }
 
 }  // namespace
@@ -89,16 +79,12 @@ PullResult pull(Client& client, store::Store& store, const oci::Reference& ref, 
 
     // What `build precompiled` checks, before anything is committed (image::validate_artifact).
     TempDir scratch("wasme-pull-");
-    fs::path module = files.at(layout.module_layer.digest);
-    std::string module_label = "the module layer " + layout.module_layer.digest.str();
-    if (compat) {
-      module = extract_compat_layer(module, scratch.path(), client.options().max_module_size);
-      module_label = "plugin.wasm in the compat layer " + layout.module_layer.digest.str();
-    }
+    image::ModuleFile module =
+        image::module_in_layer(layout, files.at(layout.module_layer.digest), scratch.path(), client.options().max_module_size);
     std::string config_bytes = read_file(files.at(config.digest), image::max_config_size);
-    image::validate_artifact({layout, config, config_bytes, module, module_label});
+    image::validate_artifact({layout, config, config_bytes, module.path, module.label});
     if (compat) {
-      oci::FileDigest wasm = oci::sha256_of_file(module);
+      oci::FileDigest wasm = oci::sha256_of_file(module.path);
       result.wasm_digest = wasm.digest;
       result.wasm_size = wasm.size;
     }

@@ -5,7 +5,7 @@
 
 #include "wasme/core/error.hpp"
 #include "wasme/core/fs.hpp"
-#include "wasme/image/compat_tar.hpp"
+#include "wasme/image/convert.hpp"
 #include "wasme/image/package.hpp"
 #include "wasme/image/summary.hpp"
 #include "wasme/oci/media_types.hpp"
@@ -20,6 +20,8 @@ struct Artifact {
   std::vector<BlobSource> blobs;
   std::string manifest_bytes;
   std::string media_type;
+  oci::Manifest manifest;
+  oci::ArtifactFormat format = oci::ArtifactFormat::unknown;
   oci::Digest wasm_digest;
 };
 
@@ -33,16 +35,17 @@ Artifact stored_artifact(const store::Store& store, const oci::Reference& refere
   store::StoredImage image = store.get(reference);
   Artifact out;
   out.manifest_bytes = store.read_blob(image.manifest.digest, oci::max_manifest_size);
-  oci::Manifest manifest = oci::Manifest::parse(out.manifest_bytes);
-  out.media_type = !manifest.media_type.empty() ? manifest.media_type : image.manifest.media_type;
+  out.manifest = oci::Manifest::parse(out.manifest_bytes);
+  out.media_type = !out.manifest.media_type.empty() ? out.manifest.media_type : image.manifest.media_type;
   if (out.media_type.empty()) out.media_type = std::string(oci::media_type::oci_manifest);
-  oci::ArtifactLayout layout = oci::classify(manifest);
+  oci::ArtifactLayout layout = oci::classify(out.manifest);
+  out.format = layout.format;
   out.wasm_digest = layout.format == oci::ArtifactFormat::compat
                         ? image::summarize(store, reference).wasm_digest
                         : layout.module_layer.digest;
   std::set<oci::Digest> seen;
-  std::vector<oci::Descriptor> all{manifest.config};
-  all.insert(all.end(), manifest.layers.begin(), manifest.layers.end());
+  std::vector<oci::Descriptor> all{out.manifest.config};
+  all.insert(all.end(), out.manifest.layers.begin(), out.manifest.layers.end());
   for (const auto& d : all) {
     if (!seen.insert(d.digest).second) continue;
     std::string label = d.digest == layout.module_layer.digest ? label_of(d, "module") : label_of(d, "config");
@@ -51,19 +54,19 @@ Artifact stored_artifact(const store::Store& store, const oci::Reference& refere
   return out;
 }
 
-// The compat variant of a stored image, written into work_dir.
-Artifact compat_artifact(const store::Store& store, const oci::Reference& reference,
-                         const fs::path& work_dir) {
+// The stored image's module and runtime config in another layout, built in work_dir.
+Artifact converted_artifact(const store::Store& store, const oci::Reference& reference, oci::ArtifactFormat format,
+                            const fs::path& work_dir) {
   image::ImageSummary summary = image::summarize(store, reference);
   fs::path wasm = image::module_file(store, reference, work_dir);
-  image::CompatImage compat = image::make_compat_image(wasm, summary.config, work_dir);
+  image::BuiltArtifact built = image::build_artifact(format, wasm, summary.config, work_dir / "artifact");
   Artifact out;
-  out.manifest_bytes = compat.manifest_bytes;
+  out.manifest_bytes = built.manifest_bytes;
+  out.manifest = built.manifest;
   out.media_type = std::string(oci::media_type::oci_manifest);
-  out.wasm_digest = summary.wasm_digest;
-  out.blobs.push_back({compat.config_file, compat.manifest.config.digest, compat.manifest.config.size, "config"});
-  const oci::Descriptor& layer = compat.manifest.layers.back();
-  out.blobs.push_back({compat.layer_file, layer.digest, layer.size, "plugin.wasm (tar+gzip)"});
+  out.format = format;
+  out.wasm_digest = built.wasm_digest;
+  for (const image::ArtifactBlob& blob : built.blobs) out.blobs.push_back({blob.file, blob.digest, blob.size, blob.label});
   return out;
 }
 
@@ -105,8 +108,10 @@ PushResult push(Client& client, store::Store& store, const PushRequest& request)
     }
     try {
       TempDir work("wasme-push-");
-      Artifact artifact = request.format == PushFormat::compat ? compat_artifact(store, ref, work.path())
-                                                               : stored_artifact(store, ref);
+      Artifact artifact = stored_artifact(store, ref);
+      if (request.format && *request.format != artifact.format) {
+        artifact = converted_artifact(store, ref, *request.format, work.path());
+      }
       for (const BlobSource& blob : artifact.blobs) {
         UploadOutcome outcome = push_blob(client, ref.registry, ref.repository, blob);
         (outcome == UploadOutcome::uploaded ? result.blobs_uploaded : result.blobs_skipped)++;
@@ -115,6 +120,8 @@ PushResult push(Client& client, store::Store& store, const PushRequest& request)
       put_artifact_manifest(client, ref, artifact, result.manifest_digest);
       result.wasm_digest = artifact.wasm_digest;
       result.manifest_media_type = artifact.media_type;
+      result.manifest = artifact.manifest;
+      result.format = artifact.format;
     } catch (...) {
       // `push REF FILE` stored FILE as REF only to push it: a failed push puts the store's
       // REF back as it was (the previous image, or none).

@@ -12,17 +12,13 @@
 
 namespace wasme::registry {
 
-// Which artifact goes to the registry.
-enum class PushFormat {
-  wasme,   // the stored image as it is (wasme-facts §2)
-  compat,  // a tar+gzip layer with plugin.wasm, built from the stored module (§2.2)
-};
-
 struct PushRequest {
   oci::Reference reference;
   // `wasme push REF FILE`: package FILE as `build precompiled` would, then push.
   std::optional<std::filesystem::path> wasm_file;
-  PushFormat format = PushFormat::wasme;
+  // The layout pushed (image/convert.hpp): nullopt or the stored image's own format pushes the
+  // stored image as it is, digest and all; another is built from the stored module and config.
+  std::optional<oci::ArtifactFormat> format;
 };
 
 struct PushResult {
@@ -30,6 +26,8 @@ struct PushResult {
   oci::Digest manifest_digest;  // what Istio's WasmPlugin sha256 compares for oci:// URLs
   oci::Digest wasm_digest;      // sha256 of the raw module (the cache's file name)
   std::string manifest_media_type;
+  oci::Manifest manifest;  // what was pushed, for judging its consumers (oci/consumers.hpp)
+  oci::ArtifactFormat format = oci::ArtifactFormat::unknown;
   int blobs_uploaded = 0;
   int blobs_skipped = 0;  // the registry had them already
   std::vector<std::string> warnings;  // from packaging
