@@ -140,8 +140,7 @@ std::vector<Command>& command_table() {
 }
 
 int run(int argc, char** argv) {
-  CLI::App root{"wasme: build, push, pull and deploy WebAssembly filters for Envoy and Istio",
-                "wasme"};
+  CLI::App root{"wasme: build, push, pull and deploy WebAssembly filters for Envoy and Istio", "wasme"};
   root.set_version_flag("--version", "wasme " + version());
   root.require_subcommand(1);
   root.fallthrough();

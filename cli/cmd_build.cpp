@@ -35,7 +35,8 @@ Language detect(const std::filesystem::path& dir) {
 }
 
 void run(const Flags& flags) {
-  if (flags.dir.empty()) throw Error(ErrorKind::usage, "name a language (cpp, assemblyscript, precompiled) or a directory");
+  if (flags.dir.empty())
+    throw Error(ErrorKind::usage, "name a language (cpp, assemblyscript, precompiled) or a directory");
   std::error_code ec;
   if (!std::filesystem::exists(flags.dir, ec)) {
     // `wasme build precompild`: a mistyped language, not a missing directory.
@@ -84,7 +85,8 @@ void setup(CLI::App& app, GlobalOptions&) {
   });
 }
 
-const Registration registration{{"build", "Build a filter and store it as an image (the language from DIR, or named)", &setup}};
+const Registration registration{
+    {"build", "Build a filter and store it as an image (the language from DIR, or named)", &setup}};
 
 }  // namespace
 }  // namespace wasme::cli

@@ -30,8 +30,8 @@ void run(Flags& flags) {
   if (!flags.config.empty()) request.config_file = flags.config;
   request.format = stored_format(flags.format);
   store::Store store = flags.store.open();
-  build::CppBuildResult result = build::build_cpp(store, request, system_process_runner(),
-                                                  [](std::string_view line) { note(std::string(line)); });
+  build::CppBuildResult result =
+      build::build_cpp(store, request, system_process_runner(), [](std::string_view line) { note(std::string(line)); });
   print_build_result(result.package, flags.output, result.module_file);
 }
 
@@ -41,8 +41,7 @@ void setup(CLI::App& app, GlobalOptions&) {
   app.add_option("DIR", flags->dir, "The filter's Bazel workspace (made by `wasme init`)")->required();
   app.add_option("-t,--tag", flags->tag, "Image reference to store it as (e.g. localhost:5000/me/filter:v1)")
       ->required();
-  app.add_option("--bazel", flags->bazel,
-                 "Bazel to run (default: $WASME_BAZEL, else bazelisk, else bazel on PATH)");
+  app.add_option("--bazel", flags->bazel, "Bazel to run (default: $WASME_BAZEL, else bazelisk, else bazel on PATH)");
   app.add_option("-g,--bazel-target", r.target, "Target to build")->default_str(r.target);
   app.add_option("-f,--bazel-output", r.output, "File the target writes, under bazel-bin/")->default_str(r.output);
   app.add_option("--bazel-opt", r.bazel_options,

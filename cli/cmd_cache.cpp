@@ -58,10 +58,9 @@ Log make_log(OutputFormat format) {
     std::string line(text);
     // A line quotes registries' error text: one log line stays one line, with no control
     // characters (a newline in an error once forged a whole "cached …" line).
-    std::string out = format == OutputFormat::json
-                          ? nlohmann::json{{"time", utc_now()}, {"msg", line}}.dump(
-                                -1, ' ', false, nlohmann::json::error_handler_t::replace)
-                          : utc_now() + " wasme cache: " + printable(line);
+    std::string out = format == OutputFormat::json ? nlohmann::json{{"time", utc_now()}, {"msg", line}}.dump(
+                                                         -1, ' ', false, nlohmann::json::error_handler_t::replace)
+                                                   : utc_now() + " wasme cache: " + printable(line);
     std::lock_guard lock(*mutex);
     std::cerr << out << std::endl;
   };
@@ -131,8 +130,7 @@ void setup(CLI::App& app, GlobalOptions& globals) {
   app.add_option("--ref-file", f->ref_file,
                  "File listing image refs, one a line (# comments); re-read every --interval");
   app.add_option("REF", f->refs, "More image refs to keep cached");
-  app.add_option("--port", f->port, "HTTP port; 0 serves no HTTP")->capture_default_str()
-      ->check(CLI::Range(0, 65535));
+  app.add_option("--port", f->port, "HTTP port; 0 serves no HTTP")->capture_default_str()->check(CLI::Range(0, 65535));
   app.add_option("--address", f->address, "HTTP listen address")->capture_default_str();
   app.add_option("--interval", f->interval, "How often the ref file is checked")->capture_default_str();
   app.add_option("--concurrency", f->concurrency,
@@ -140,8 +138,7 @@ void setup(CLI::App& app, GlobalOptions& globals) {
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
   app.add_flag("--prune", f->prune, "Delete modules no ref lists any more (after --prune-grace)");
-  app.add_option("--prune-grace", f->prune_grace, "How long an unlisted module is kept")
-      ->capture_default_str();
+  app.add_option("--prune-grace", f->prune_grace, "How long an unlisted module is kept")->capture_default_str();
   app.add_option("--max-backoff", f->max_backoff, "Longest wait between retries of a failing ref")
       ->capture_default_str();
   app.add_option("--shutdown-grace", f->shutdown_grace,
@@ -159,8 +156,7 @@ void setup(CLI::App& app, GlobalOptions& globals) {
 }
 
 const Registration registration{
-    {"cache", "Run the node-local module cache: pull listed images into a directory and serve them",
-     &setup}};
+    {"cache", "Run the node-local module cache: pull listed images into a directory and serve them", &setup}};
 
 }  // namespace
 }  // namespace wasme::cli

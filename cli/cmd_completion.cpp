@@ -22,13 +22,10 @@ void setup(CLI::App& app, GlobalOptions&) {
   app.footer(
       "Load it now with `source <(wasme completion bash)` (zsh: the same after compinit;\n"
       "fish: `wasme completion fish | source`). Packages install it where each shell looks.");
-  app.callback([&app, shell] {
-    std::cout << completion_script(shell_named(*shell), describe_commands(root_of(app)));
-  });
+  app.callback([&app, shell] { std::cout << completion_script(shell_named(*shell), describe_commands(root_of(app))); });
 }
 
-const Registration registration{
-    {"completion", "Print the shell completion script for bash, zsh or fish", &setup}};
+const Registration registration{{"completion", "Print the shell completion script for bash, zsh or fish", &setup}};
 
 }  // namespace
 }  // namespace wasme::cli

@@ -40,8 +40,9 @@ registry::RemoteOptions side_options(const registry::RemoteOptions& shared, cons
       throw Error(ErrorKind::usage, std::string(flag) + " takes USER:PASSWORD",
                   "or log in to the registry first (wasme login) and leave " + std::string(flag) + " out");
     }
-    warn(std::string(flag) + " puts a password on the command line, visible to other users of this machine; "
-                             "`wasme login` keeps it in a 0600 file instead");
+    warn(std::string(flag) +
+         " puts a password on the command line, visible to other users of this machine; "
+         "`wasme login` keeps it in a 0600 file instead");
     out.username = side.creds.substr(0, colon);
     out.password = side.creds.substr(colon + 1);
   }

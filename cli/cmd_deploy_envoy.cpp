@@ -86,7 +86,8 @@ void setup(CLI::App& app, GlobalOptions& globals) {
   app.add_option("--upstream", f->upstream, "Where Envoy forwards requests, HOST:PORT")->capture_default_str();
   app.add_option("--listen", f->listen, "Port Envoy listens on")->capture_default_str()->check(CLI::Range(1, 65535));
   app.add_option("--admin-port", f->admin_port, "Envoy's admin port (127.0.0.1)")
-      ->capture_default_str()->check(CLI::Range(1, 65535));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535));
   app.add_option("--out", f->out, "Write the bootstrap here instead of running envoy");
   add_store_option(app, f->store);
   add_registry_flags(app, f->registry);

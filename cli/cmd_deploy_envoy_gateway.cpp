@@ -68,8 +68,10 @@ void setup(CLI::App& app, GlobalOptions& globals) {
   auto f = std::make_shared<Flags>();
   app.add_option("IMAGE", f->image, "Image reference (pulled into the local store when missing)")->required();
   app.add_option("--id", f->id, "Unique name of this filter deployment (the policy is wasme-ID)")->required();
-  app.add_option("--target-ref", f->targets, "What the filter attaches to: Gateway/NAME, HTTPRoute/NAME or "
-                                             "GRPCRoute/NAME (repeatable)")->required();
+  app.add_option("--target-ref", f->targets,
+                 "What the filter attaches to: Gateway/NAME, HTTPRoute/NAME or "
+                 "GRPCRoute/NAME (repeatable)")
+      ->required();
   app.add_option("-n,--namespace", f->namespace_name, "Namespace of the policy and its targets")->capture_default_str();
   app.add_option("--root-id", f->root_id, "Root id of the filter (default: the image's first)");
   app.add_option("--config", f->config, "Configuration passed to the filter, as JSON");
@@ -87,9 +89,9 @@ void setup(CLI::App& app, GlobalOptions& globals) {
   app.callback([f, &globals] { run(*f, globals); });
 }
 
-const Registration registration{
-    {"deploy envoy-gateway", "Render (or --apply) an EnvoyExtensionPolicy running the filter in Envoy Gateway",
-     &setup}};
+const Registration registration{{"deploy envoy-gateway",
+                                 "Render (or --apply) an EnvoyExtensionPolicy running the filter in Envoy Gateway",
+                                 &setup}};
 
 }  // namespace
 }  // namespace wasme::cli

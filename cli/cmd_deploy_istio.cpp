@@ -40,7 +40,8 @@ std::vector<std::pair<std::string, std::string>> parse_env(const std::vector<std
   for (const auto& pair : pairs) {
     auto eq = pair.find('=');
     if (eq == std::string::npos || eq == 0) {
-      throw Error(ErrorKind::usage, "invalid --vm-env \"" + pair + "\"", "write NAME=VALUE, e.g. --vm-env LOG_LEVEL=debug");
+      throw Error(ErrorKind::usage, "invalid --vm-env \"" + pair + "\"",
+                  "write NAME=VALUE, e.g. --vm-env LOG_LEVEL=debug");
     }
     out.emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
   }
@@ -58,8 +59,7 @@ render::IstioVersion istio_version(const Flags& f) {
                 "give --istio-version to render for a version");
   }
   if (!f.revision.empty() && !f.istio_version.empty()) {
-    throw Error(ErrorKind::usage, "--revision and --istio-version both say which version to use",
-                "give one of them");
+    throw Error(ErrorKind::usage, "--revision and --istio-version both say which version to use", "give one of them");
   }
   if (!f.istio_version.empty()) return render::IstioVersion::parse(f.istio_version);
   if (!f.apply) return render::default_istio_version();
@@ -156,8 +156,8 @@ void setup(CLI::App& app, GlobalOptions& globals) {
   with_choices(app.add_option("--mode", f->mode, "envoyfilter (node cache) or wasmplugin (Istio 1.12+)"),
                {"envoyfilter", "wasmplugin"})
       ->capture_default_str();
-  app.add_option("-f,--workload-file", f->workload_files,
-                 "Workload manifest to include, patched (repeatable)")->check(CLI::ExistingFile);
+  app.add_option("-f,--workload-file", f->workload_files, "Workload manifest to include, patched (repeatable)")
+      ->check(CLI::ExistingFile);
   app.add_option("--cache-namespace", f->cache_namespace, "Namespace of the cache")->capture_default_str();
   app.add_option("--cache-name", f->cache_name, "Name of the cache's DaemonSet and ConfigMap")->capture_default_str();
   app.add_option("--cache-image", f->cache_image,

@@ -48,8 +48,11 @@ void print_list(OutputFormat format) {
     for (const auto& t : all) {
       nlohmann::json platforms = nlohmann::json::array();
       for (const auto& p : t.platforms) platforms.push_back({{"name", p.name}, {"min", p.min}, {"max", p.max}});
-      out.push_back({{"name", t.name}, {"language", t.language}, {"description", t.description},
-                     {"abi", t.abi}, {"platforms", platforms},
+      out.push_back({{"name", t.name},
+                     {"language", t.language},
+                     {"description", t.description},
+                     {"abi", t.abi},
+                     {"platforms", platforms},
                      {"needsNetwork", t.network == scaffold::Network::first_build}});
     }
     return print_json(out);
@@ -85,12 +88,15 @@ void run(const Flags& flags) {
   if (flags.output == OutputFormat::json) {
     nlohmann::json files = nlohmann::json::array();
     for (const auto& f : result.files) files.push_back(f.string());
-    return print_json({{"template", result.info.name}, {"directory", result.dir.string()},
-                       {"rootId", result.values.at("ROOT_ID")}, {"files", files},
-                       {"nextSteps", result.next_steps}, {"notes", result.notes}});
+    return print_json({{"template", result.info.name},
+                       {"directory", result.dir.string()},
+                       {"rootId", result.values.at("ROOT_ID")},
+                       {"files", files},
+                       {"nextSteps", result.next_steps},
+                       {"notes", result.notes}});
   }
-  std::cout << "Created " << result.dir.string() << " from template " << result.info.name << " ("
-            << result.files.size() << " files).\nNext:\n";
+  std::cout << "Created " << result.dir.string() << " from template " << result.info.name << " (" << result.files.size()
+            << " files).\nNext:\n";
   for (const auto& step : result.next_steps) std::cout << "  " << step << "\n";
 }
 
@@ -123,8 +129,7 @@ void setup(CLI::App& app, GlobalOptions&) {
                choices.languages);
   with_choices(app.add_option("--platform", flags->query.platform, "Proxy to run the filter on: istio, envoy or gloo"),
                choices.platforms);
-  app.add_option("--platform-version", flags->query.platform_version,
-                 "Version of that proxy, e.g. 1.4.x or 1.22");
+  app.add_option("--platform-version", flags->query.platform_version, "Version of that proxy, e.g. 1.4.x or 1.22");
   app.add_option("--root-id", flags->root_id, "Root id the filter registers")->default_str("add_header_root_id");
   app.add_flag("--disable-prompt", flags->disable_prompt,
                "Never ask: fail and list the choices when the flags leave several templates");

@@ -30,7 +30,9 @@ nlohmann::json descriptor_json(const oci::Descriptor& d) {
 
 nlohmann::json report_json(const image::InspectReport& r, const render::IstioFit& fit) {
   nlohmann::json out = image_json(r.image, fit.version);
-  out["istio"] = {{"version", fit.version.str()}, {"loadsModule", fit.loads_module}, {"abi", fit.abi_note},
+  out["istio"] = {{"version", fit.version.str()},
+                  {"loadsModule", fit.loads_module},
+                  {"abi", fit.abi_note},
                   {"agentPulls", fit.agent_pulls}};
   if (!fit.pull_rejection.empty()) out["istio"]["pullRejection"] = fit.pull_rejection;
   if (!r.from_store) {
@@ -145,11 +147,10 @@ void run(const Flags& flags) {
   std::error_code ec;
   bool is_file = std::filesystem::is_regular_file(flags.target, ec);
   if (!is_file) refuse_non_file_paths(flags.target);
-  image::InspectReport report =
-      is_file ? image::inspect_file(flags.target)
-              : image::inspect_image(flags.store.open(), oci::Reference::parse(flags.target));
-  render::IstioVersion version = flags.istio_version.empty() ? render::newest_istio_version()
-                                                             : render::IstioVersion::parse(flags.istio_version);
+  image::InspectReport report = is_file ? image::inspect_file(flags.target)
+                                        : image::inspect_image(flags.store.open(), oci::Reference::parse(flags.target));
+  render::IstioVersion version =
+      flags.istio_version.empty() ? render::newest_istio_version() : render::IstioVersion::parse(flags.istio_version);
   render::IstioFit fit = render::istio_fit(report.image.module_abi, report.image.manifest, version);
   if (flags.output == OutputFormat::json) return print_json(report_json(report, fit));
   print_text(report, fit);
@@ -166,7 +167,8 @@ void setup(CLI::App& app, GlobalOptions&) {
   app.callback([flags] { run(*flags); });
 }
 
-const Registration registration{{"inspect", "Show an image's digests, config, ABI, and which consumers accept its layout", &setup}};
+const Registration registration{
+    {"inspect", "Show an image's digests, config, ABI, and which consumers accept its layout", &setup}};
 
 }  // namespace
 }  // namespace wasme::cli

@@ -39,8 +39,7 @@ std::string iso_time(std::filesystem::file_time_type t) {
 
 // "just now", "5 minutes ago", "3 days ago", as docker prints it.
 std::string age(std::filesystem::file_time_type t) {
-  auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() -
-                                                               to_system(t)).count();
+  auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - to_system(t)).count();
   auto plural = [](long long n, const char* unit) {
     return std::to_string(n) + " " + unit + (n == 1 ? "" : "s") + " ago";
   };
@@ -64,8 +63,7 @@ void run_remote(const Flags& flags, const GlobalOptions& globals) {
                 "drop the \":TAG\" or \"@DIGEST\"");
   }
   oci::Reference repo = oci::Reference::parse(text);
-  std::vector<std::string> tags =
-      registry::list_tags(repo, flags.registry.resolve(), make_observer(globals));
+  std::vector<std::string> tags = registry::list_tags(repo, flags.registry.resolve(), make_observer(globals));
   if (flags.output == OutputFormat::json) {
     return print_json({{"repository", repo.name()}, {"tags", tags}});
   }

@@ -81,8 +81,7 @@ void setup(CLI::App& app, GlobalOptions&) {
   app.callback([flags] { run(*flags); });
 }
 
-const Registration registration{
-    {"load", "Load images from an OCI image layout archive into the local store", &setup}};
+const Registration registration{{"load", "Load images from an OCI image layout archive into the local store", &setup}};
 
 }  // namespace
 }  // namespace wasme::cli

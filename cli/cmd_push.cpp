@@ -60,8 +60,8 @@ void run(const Flags& flags, const GlobalOptions& globals) {
   if (request.wasm_file) size = std::filesystem::file_size(*request.wasm_file, ec);
   else if (store.find(request.reference)) size = image::summarize(store, request.reference).wasm_size;
   if (size > limit) {
-    warn("the module is " + std::to_string(size) + " bytes, over the " + std::to_string(limit >> 20) +
-         " MiB (" + std::to_string(limit) + " bytes) Istio's agent, wasme pull and the cache accept: they will refuse it");
+    warn("the module is " + std::to_string(size) + " bytes, over the " + std::to_string(limit >> 20) + " MiB (" +
+         std::to_string(limit) + " bytes) Istio's agent, wasme pull and the cache accept: they will refuse it");
   }
   registry::PushResult result = registry::push(store, request, options, make_observer(globals));
   for (const auto& w : result.warnings) warn(w);

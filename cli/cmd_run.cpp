@@ -34,7 +34,8 @@ host::ProxyOptions proxy_options(const Flags& f, const host::LoadedModule& modul
   if (!f.admin.empty()) o.admin = host::parse_endpoint(f.admin, "--admin", true);
   for (const auto& c : f.clusters) {
     auto eq = c.find('=');
-    if (eq == std::string::npos || eq == 0) throw Error(ErrorKind::usage, "--cluster " + c + ": expected NAME=http://HOST:PORT");
+    if (eq == std::string::npos || eq == 0)
+      throw Error(ErrorKind::usage, "--cluster " + c + ": expected NAME=http://HOST:PORT");
     o.clusters[c.substr(0, eq)] = host::parse_endpoint(c.substr(eq + 1), "--cluster " + c.substr(0, eq), false);
   }
   o.workers = f.workers;
@@ -45,7 +46,8 @@ host::ProxyOptions proxy_options(const Flags& f, const host::LoadedModule& modul
   o.vm.limits = {f.max_memory, f.max_instructions};
   o.vm.log = [](host::LogLevel level, const std::string& line) {
     std::string safe;
-    for (unsigned char c : line) safe += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);  // no terminal control from the module
+    for (unsigned char c : line)
+      safe += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);               // no terminal control from the module
     std::cerr << "[" + std::string(host::to_string(level)) + "] " + safe + "\n";  // one write a line
   };
   return o;
@@ -82,16 +84,20 @@ void setup(CLI::App& app, GlobalOptions&) {
     f->root_id_set = true;
   });
   app.add_option("--cluster", f->clusters, "Where proxy_http_call to NAME goes: NAME=http://HOST:PORT (repeatable)");
-  app.add_option("--workers", f->workers, "Worker threads, each with its own VM")->capture_default_str()->check(CLI::Range(1, 64));
+  app.add_option("--workers", f->workers, "Worker threads, each with its own VM")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   app.add_option("--max-body", f->max_body, "Largest body buffered (default 16MiB; over it, 413)")
       ->transform(CLI::AsSizeValue(false));
-  app.add_option("--max-memory", f->max_memory, "Memory each VM may use (default 256MiB)")->transform(CLI::AsSizeValue(false));
+  app.add_option("--max-memory", f->max_memory, "Memory each VM may use (default 256MiB)")
+      ->transform(CLI::AsSizeValue(false));
   app.add_option("--max-instructions", f->max_instructions, "Instructions one callback may run (default 100000000)");
   add_store_option(app, f->store);
   app.callback([f] { run(*f); });
 }
 
-const Registration registration{{"run", "Run a filter in front of an upstream, without Envoy (HTTP/1.1 proxy)", &setup}};
+const Registration registration{
+    {"run", "Run a filter in front of an upstream, without Envoy (HTTP/1.1 proxy)", &setup}};
 
 }  // namespace
 }  // namespace wasme::cli

@@ -20,8 +20,8 @@ struct Flags {
 
 void run(const Flags& flags, const GlobalOptions& globals) {
   oci::Reference reference = oci::Reference::parse(flags.reference);
-  sign::Key key = sign::load_private_key(read_file(flags.key, 64u << 10),
-                                         [] { return key_password(KeyPassword::existing_key); }, flags.key);
+  sign::Key key = sign::load_private_key(
+      read_file(flags.key, 64u << 10), [] { return key_password(KeyPassword::existing_key); }, flags.key);
   registry::Client client(flags.registry.resolve(), make_observer(globals));
   sign::SignResult result = sign::sign_image(client, reference, key);
   if (flags.output == OutputFormat::json) {
@@ -46,7 +46,8 @@ void setup(CLI::App& app, GlobalOptions& globals) {
   app.callback([flags, &globals] { run(*flags, globals); });
 }
 
-const Registration registration{{"sign", "Sign an image in its registry, as cosign does (sha256-<digest>.sig)", &setup}};
+const Registration registration{
+    {"sign", "Sign an image in its registry, as cosign does (sha256-<digest>.sig)", &setup}};
 
 }  // namespace
 }  // namespace wasme::cli

@@ -21,8 +21,8 @@ void run(const Flags& flags) {
   store::Store store = flags.store.open();
   store.tag(src, dst);
   if (flags.output == OutputFormat::json) {
-    return print_json({{"source", src.str()}, {"reference", dst.str()},
-                       {"manifestDigest", store.get(dst).manifest.digest.str()}});
+    return print_json(
+        {{"source", src.str()}, {"reference", dst.str()}, {"manifestDigest", store.get(dst).manifest.digest.str()}});
   }
   std::cout << "tagged " << src.str() << " as " << dst.str() << "\n";
 }

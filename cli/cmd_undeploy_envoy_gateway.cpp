@@ -16,8 +16,8 @@ struct Flags {
 
 void run(const Flags& f) {
   kube::Kubectl kubectl(system_process_runner(), {"kubectl", f.kubeconfig, f.context});
-  std::vector<std::string> removed = kube::undeploy_envoy_gateway(
-      f.id, f.namespace_name, kubectl, f.dry_run ? kube::DryRun::yes : kube::DryRun::no);
+  std::vector<std::string> removed =
+      kube::undeploy_envoy_gateway(f.id, f.namespace_name, kubectl, f.dry_run ? kube::DryRun::yes : kube::DryRun::no);
   if (f.output == OutputFormat::json) return print_json({{"dryRun", f.dry_run}, {"policies", removed}});
   for (const auto& name : removed) std::cout << (f.dry_run ? "would remove " : "removed ") << name << "\n";
 }
@@ -33,8 +33,7 @@ void setup(CLI::App& app, GlobalOptions&) {
   app.callback([f] { run(*f); });
 }
 
-const Registration registration{
-    {"undeploy envoy-gateway", "Remove a filter deployed to Envoy Gateway", &setup}};
+const Registration registration{{"undeploy envoy-gateway", "Remove a filter deployed to Envoy Gateway", &setup}};
 
 }  // namespace
 }  // namespace wasme::cli

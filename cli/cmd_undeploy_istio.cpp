@@ -61,8 +61,7 @@ void setup(CLI::App& app, GlobalOptions&) {
   app.callback([f] { run(*f); });
 }
 
-const Registration registration{
-    {"undeploy istio", "Remove a deployed filter and what only it needed", &setup}};
+const Registration registration{{"undeploy istio", "Remove a deployed filter and what only it needed", &setup}};
 
 }  // namespace
 }  // namespace wasme::cli

@@ -31,8 +31,8 @@ void run(const Flags& flags, const GlobalOptions& globals) {
   }
   std::cout << "verified " << reference.str() << "\n"
             << "manifest digest: " << result.manifest_digest.str() << "\n"
-            << "signatures:      " << result.verified << " of " << result.signatures << " verify with "
-            << flags.key << "\n";
+            << "signatures:      " << result.verified << " of " << result.signatures << " verify with " << flags.key
+            << "\n";
 }
 
 void setup(CLI::App& app, GlobalOptions& globals) {

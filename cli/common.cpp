@@ -104,7 +104,8 @@ registry::Observer make_observer(const GlobalOptions& globals) {
 }
 
 oci::ArtifactFormat stored_format(const std::string& format) {
-  return format.empty() ? oci::ArtifactFormat::wasme : oci::format_from_string(format).value_or(oci::ArtifactFormat::wasme);
+  return format.empty() ? oci::ArtifactFormat::wasme
+                        : oci::format_from_string(format).value_or(oci::ArtifactFormat::wasme);
 }
 
 void add_format_option(CLI::App& app, std::string& format, const std::string& help) {

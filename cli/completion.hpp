@@ -13,7 +13,7 @@ enum class Shell { bash, zsh, fish };
 // has no nested data: every script is a few lookup functions over these rows and one fixed
 // routine that walks the words typed so far.
 struct CompletionRow {
-  std::string path;                                          // "" for wasme, "deploy istio"
+  std::string path;                                           // "" for wasme, "deploy istio"
   std::vector<std::pair<std::string, std::string>> commands;  // name, summary
   std::vector<std::pair<std::string, std::string>> flags;     // every name of every flag, description
   std::vector<std::string> value_flags;                       // the names that take a value

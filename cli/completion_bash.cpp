@@ -153,8 +153,9 @@ std::string bash_completion(const std::vector<CompletionRow>& rows) {
     return Branches{{r.path, names}};
   });
   out << "# The flags of a command that take a value.\n";
-  lookup(out, "_wasme_value_flags", "\"$1\"", rows,
-         [](const CompletionRow& r) { return Branches{{r.path, r.value_flags}}; });
+  lookup(out, "_wasme_value_flags", "\"$1\"", rows, [](const CompletionRow& r) {
+    return Branches{{r.path, r.value_flags}};
+  });
   out << "# The values of a flag, or of positional #N, of a command: _wasme_choices COMMAND KEY.\n";
   lookup(out, "_wasme_choices", "\"$1|$2\"", rows, [](const CompletionRow& r) {
     Branches branches;
@@ -162,8 +163,9 @@ std::string bash_completion(const std::vector<CompletionRow>& rows) {
     return branches;
   });
   out << "# What each positional of a command completes, in order; a trailing + repeats.\n";
-  lookup(out, "_wasme_positionals", "\"$1\"", rows,
-         [](const CompletionRow& r) { return Branches{{r.path, r.positionals}}; });
+  lookup(out, "_wasme_positionals", "\"$1\"", rows, [](const CompletionRow& r) {
+    return Branches{{r.path, r.positionals}};
+  });
   out << routine;
   return out.str();
 }

@@ -46,7 +46,8 @@ std::vector<std::string> described(const std::vector<std::pair<std::string, std:
   return out;
 }
 
-constexpr const char* routine = R"SH(# The kind of the positional at index $argv[2] (from 0) of command $argv[1] (the last may repeat).
+constexpr const char* routine =
+    R"SH(# The kind of the positional at index $argv[2] (from 0) of command $argv[1] (the last may repeat).
 function __wasme_positional
     set -l kinds (__wasme_positionals $argv[1])
     set -l n (count $kinds)
@@ -147,14 +148,17 @@ std::string fish_completion(const std::vector<CompletionRow>& rows) {
       << "# Use: wasme completion fish | source, or save it as\n"
       << "# ~/.config/fish/completions/wasme.fish.\n\n";
   out << "# The subcommands of a command ('' is wasme itself), with their summaries.\n";
-  lookup(out, "__wasme_commands", "\"$argv[1]\"", "%s\\t%s\\n", rows,
-         [](const CompletionRow& r) { return Branches{{r.path, described(r.commands)}}; });
+  lookup(out, "__wasme_commands", "\"$argv[1]\"", "%s\\t%s\\n", rows, [](const CompletionRow& r) {
+    return Branches{{r.path, described(r.commands)}};
+  });
   out << "# The flags of a command, its own and the global ones, with their descriptions.\n";
-  lookup(out, "__wasme_flags", "\"$argv[1]\"", "%s\\t%s\\n", rows,
-         [](const CompletionRow& r) { return Branches{{r.path, described(r.flags)}}; });
+  lookup(out, "__wasme_flags", "\"$argv[1]\"", "%s\\t%s\\n", rows, [](const CompletionRow& r) {
+    return Branches{{r.path, described(r.flags)}};
+  });
   out << "# The flags of a command that take a value.\n";
-  lookup(out, "__wasme_value_flags", "\"$argv[1]\"", "%s\\n", rows,
-         [](const CompletionRow& r) { return Branches{{r.path, r.value_flags}}; });
+  lookup(out, "__wasme_value_flags", "\"$argv[1]\"", "%s\\n", rows, [](const CompletionRow& r) {
+    return Branches{{r.path, r.value_flags}};
+  });
   out << "# The values of a flag, or of positional #N, of a command: __wasme_choices COMMAND KEY.\n";
   lookup(out, "__wasme_choices", "\"$argv[1]|$argv[2]\"", "%s\\n", rows, [](const CompletionRow& r) {
     Branches branches;
@@ -162,8 +166,9 @@ std::string fish_completion(const std::vector<CompletionRow>& rows) {
     return branches;
   });
   out << "# What each positional of a command completes, in order; a trailing + repeats.\n";
-  lookup(out, "__wasme_positionals", "\"$argv[1]\"", "%s\\n", rows,
-         [](const CompletionRow& r) { return Branches{{r.path, r.positionals}}; });
+  lookup(out, "__wasme_positionals", "\"$argv[1]\"", "%s\\n", rows, [](const CompletionRow& r) {
+    return Branches{{r.path, r.positionals}};
+  });
   out << routine;
   return out.str();
 }

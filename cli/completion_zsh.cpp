@@ -135,14 +135,17 @@ std::string zsh_completion(const std::vector<CompletionRow>& rows) {
       << "# Use: save it as _wasme in a directory of $fpath, or source <(wasme completion zsh)\n"
       << "# after compinit.\n\n";
   out << "# The subcommands of a command ('' is wasme itself), as name:summary.\n";
-  lookup(out, "_wasme_commands", "\"$1\"", rows,
-         [](const CompletionRow& r) { return Branches{{r.path, described(r.commands)}}; });
+  lookup(out, "_wasme_commands", "\"$1\"", rows, [](const CompletionRow& r) {
+    return Branches{{r.path, described(r.commands)}};
+  });
   out << "# The flags of a command, its own and the global ones, as flag:description.\n";
-  lookup(out, "_wasme_flags", "\"$1\"", rows,
-         [](const CompletionRow& r) { return Branches{{r.path, described(r.flags)}}; });
+  lookup(out, "_wasme_flags", "\"$1\"", rows, [](const CompletionRow& r) {
+    return Branches{{r.path, described(r.flags)}};
+  });
   out << "# The flags of a command that take a value.\n";
-  lookup(out, "_wasme_value_flags", "\"$1\"", rows,
-         [](const CompletionRow& r) { return Branches{{r.path, r.value_flags}}; });
+  lookup(out, "_wasme_value_flags", "\"$1\"", rows, [](const CompletionRow& r) {
+    return Branches{{r.path, r.value_flags}};
+  });
   out << "# The values of a flag, or of positional #N, of a command: _wasme_choices COMMAND KEY.\n";
   lookup(out, "_wasme_choices", "\"$1|$2\"", rows, [](const CompletionRow& r) {
     Branches branches;
@@ -150,8 +153,9 @@ std::string zsh_completion(const std::vector<CompletionRow>& rows) {
     return branches;
   });
   out << "# What each positional of a command completes, in order; a trailing + repeats.\n";
-  lookup(out, "_wasme_positionals", "\"$1\"", rows,
-         [](const CompletionRow& r) { return Branches{{r.path, r.positionals}}; });
+  lookup(out, "_wasme_positionals", "\"$1\"", rows, [](const CompletionRow& r) {
+    return Branches{{r.path, r.positionals}};
+  });
   out << routine;
   return out.str();
 }

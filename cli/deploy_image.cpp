@@ -40,7 +40,8 @@ std::optional<std::string> layout_warning(const image::ImageSummary& image, cons
   for (const oci::ConsumerVerdict& verdict : oci::judge_consumers(image.manifest, facts)) {
     if (verdict.name != consumer || verdict.accepts) continue;
     return who + " will not fetch " + image.reference.str() + " (" + oci::to_string(image.format) +
-           " layout): " + verdict.reason + "; push it with --format wasme or --format compat (wasme copy --format "
+           " layout): " + verdict.reason +
+           "; push it with --format wasme or --format compat (wasme copy --format "
            "wasme SRC DST converts one in a registry)";
   }
   return std::nullopt;

@@ -12,9 +12,8 @@ namespace wasme::cli {
 // The image deploy needs: from the store, pulled first (with the registry flags) when missing.
 // With verify_key (a cosign public key), the registry's signatures must name the digest
 // used, before anything is pulled or rendered.
-image::ImageSummary resolve_image(const std::string& reference, const StoreOption& store,
-                                  const RegistryFlags& registry, const GlobalOptions& globals,
-                                  const std::string& verify_key = "");
+image::ImageSummary resolve_image(const std::string& reference, const StoreOption& store, const RegistryFlags& registry,
+                                  const GlobalOptions& globals, const std::string& verify_key = "");
 
 // Why `consumer` (an oci::judge_consumers name, e.g. "envoy-gateway") will not fetch the
 // image, as a warning; nullopt when it will.

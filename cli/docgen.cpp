@@ -12,10 +12,14 @@ namespace {
 // is (REF, DIR), so a command added later completes without declaring anything.
 ValueSource source_for(const std::string& positional) {
   static const std::map<std::string, ValueSource> by_name{
-      {"REF", ValueSource::image},          {"IMAGE", ValueSource::image},
-      {"SRC", ValueSource::image},          {"REF|FILE", ValueSource::image_or_file},
-      {"MODULE", ValueSource::image_or_file}, {"FILE", ValueSource::file},
-      {"CASES", ValueSource::file},         {"DIR", ValueSource::directory},
+      {"REF", ValueSource::image},
+      {"IMAGE", ValueSource::image},
+      {"SRC", ValueSource::image},
+      {"REF|FILE", ValueSource::image_or_file},
+      {"MODULE", ValueSource::image_or_file},
+      {"FILE", ValueSource::file},
+      {"CASES", ValueSource::file},
+      {"DIR", ValueSource::directory},
   };
   auto it = by_name.find(positional);
   return it == by_name.end() ? ValueSource::none : it->second;
@@ -117,21 +121,28 @@ CLI::App& root_of(CLI::App& app) {
 nlohmann::json to_json(const CommandDoc& command) {
   nlohmann::json flags = nlohmann::json::array();
   for (const FlagDoc& f : command.flags) {
-    flags.push_back({{"names", f.names}, {"value", f.value_name}, {"description", f.description},
-                     {"default", f.default_value}, {"choices", f.choices}, {"required", f.required},
+    flags.push_back({{"names", f.names},
+                     {"value", f.value_name},
+                     {"description", f.description},
+                     {"default", f.default_value},
+                     {"choices", f.choices},
+                     {"required", f.required},
                      {"repeatable", f.repeatable}});
   }
   nlohmann::json positionals = nlohmann::json::array();
   for (const PositionalDoc& p : command.positionals) {
-    positionals.push_back({{"name", p.name}, {"description", p.description}, {"choices", p.choices},
-                           {"completes", value_source_name(p.completes)}, {"required", p.required},
+    positionals.push_back({{"name", p.name},
+                           {"description", p.description},
+                           {"choices", p.choices},
+                           {"completes", value_source_name(p.completes)},
+                           {"required", p.required},
                            {"repeatable", p.repeatable}});
   }
   nlohmann::json commands = nlohmann::json::array();
   for (const CommandDoc& sub : command.commands) commands.push_back(to_json(sub));
-  return {{"path", command.path}, {"summary", command.summary}, {"footer", command.footer},
-          {"runnable", command.runnable}, {"flags", flags}, {"positionals", positionals},
-          {"commands", commands}};
+  return {
+      {"path", command.path}, {"summary", command.summary}, {"footer", command.footer}, {"runnable", command.runnable},
+      {"flags", flags},       {"positionals", positionals}, {"commands", commands}};
 }
 
 }  // namespace wasme::cli

@@ -76,7 +76,8 @@ std::string tagline(const CommandDoc& root) {
   return colon == std::string::npos ? summary : summary.substr(colon + 2);
 }
 
-constexpr const char* description = R"SH(\fBwasme\fR packages WebAssembly (proxy\-wasm) filters as OCI images: it scaffolds a
+constexpr const char* description =
+    R"SH(\fBwasme\fR packages WebAssembly (proxy\-wasm) filters as OCI images: it scaffolds a
 project (\fBinit\fR), builds it or packages a compiled module (\fBbuild\fR), keeps images in a
 local store (\fBlist\fR, \fBtag\fR, \fBrm\fR, \fBinspect\fR), moves them through any OCI registry
 (\fBpush\fR, \fBpull\fR), signs and verifies them as cosign does, runs a filter's test cases
@@ -156,9 +157,10 @@ std::string man_page(const CommandDoc& root) {
       << ".TH WASME 1 \"\" \"wasme " << version() << "\" \"User Commands\"\n"
       << ".nh\n"  // no hyphenation: flag names and references must read as typed
       << ".SH NAME\nwasme \\- " << roff_escape(tagline(root)) << "\n"
-      << ".SH SYNOPSIS\n" << bold("wasme") << " [" << italic("OPTIONS") << "] " << italic("COMMAND")
-      << " [" << italic("ARGS") << "]\n"
-      << ".SH DESCRIPTION\n" << description << ".SH OPTIONS\n";
+      << ".SH SYNOPSIS\n"
+      << bold("wasme") << " [" << italic("OPTIONS") << "] " << italic("COMMAND") << " [" << italic("ARGS") << "]\n"
+      << ".SH DESCRIPTION\n"
+      << description << ".SH OPTIONS\n";
   for (const FlagDoc& flag : root.flags) flag_entry(out, flag);
   out << ".SH COMMANDS\n";
   for (const CommandDoc* command : all_commands(root)) {

@@ -9,8 +9,7 @@
 namespace wasme::cli {
 
 void add_output_option(CLI::App& app, OutputFormat& format) {
-  std::map<std::string, OutputFormat> names{{"text", OutputFormat::text},
-                                            {"json", OutputFormat::json}};
+  std::map<std::string, OutputFormat> names{{"text", OutputFormat::text}, {"json", OutputFormat::json}};
   app.add_option("-o,--output", format, "Output format: text or json")
       ->transform(CLI::CheckedTransformer(names, CLI::ignore_case))
       ->transform(one_of({"text", "json"}))

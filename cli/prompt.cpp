@@ -36,8 +36,7 @@ void restore_terminal_and_die(int signal) {
 // shell ignored (nohup, background jobs) stay ignored.
 std::string prompt_hidden(const std::string& prompt, const std::string& hint) {
   if (::tcgetattr(STDIN_FILENO, &saved_terminal) != 0) {
-    throw Error(ErrorKind::usage, "cannot turn off echo on this terminal to read a password",
-                hint);
+    throw Error(ErrorKind::usage, "cannot turn off echo on this terminal to read a password", hint);
   }
   struct sigaction restore {};
   restore.sa_handler = restore_terminal_and_die;
@@ -50,8 +49,7 @@ std::string prompt_hidden(const std::string& prompt, const std::string& hint) {
   no_echo.c_lflag &= ~static_cast<tcflag_t>(ECHO);
   if (::tcsetattr(STDIN_FILENO, TCSANOW, &no_echo) != 0) {
     restore_signal_actions();
-    throw Error(ErrorKind::usage, "cannot turn off echo on this terminal to read a password",
-                hint);
+    throw Error(ErrorKind::usage, "cannot turn off echo on this terminal to read a password", hint);
   }
   std::cerr << prompt << std::flush;
   std::string line;

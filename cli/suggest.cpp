@@ -26,8 +26,7 @@ size_t edit_distance(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-std::optional<std::string> closest_word(const std::string& word,
-                                        const std::vector<std::string>& candidates) {
+std::optional<std::string> closest_word(const std::string& word, const std::vector<std::string>& candidates) {
   std::optional<std::string> best;
   size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
   for (const auto& c : candidates) {

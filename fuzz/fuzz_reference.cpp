@@ -13,8 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     auto ref = wasme::oci::Reference::parse(text);
     auto again = wasme::oci::Reference::parse(ref.str());
-    if (again.str() != ref.str() || again.registry != ref.registry ||
-        again.repository != ref.repository || again.tag != ref.tag || again.digest != ref.digest) {
+    if (again.str() != ref.str() || again.registry != ref.registry || again.repository != ref.repository ||
+        again.tag != ref.tag || again.digest != ref.digest) {
       std::abort();  // canonical form is not stable
     }
     (void)ref.manifest_ref();

@@ -9,6 +9,8 @@ packages=(
   libssl-dev libarchive-dev libcpp-httplib-dev doctest-dev libsodium-dev
   # build speed: CMakeLists.txt compiles through ccache when it is installed
   ccache
+  # scripts/check-format.sh (run by test.sh) checks the C++ against .clang-format
+  clang-format
   # the demo and the benchmark scripts
   curl python3 wrk
   # tests: real registry, interop, wasm toolchain, Bazel, fault injection

@@ -7,6 +7,7 @@ cd "$root"
 jobs=${JOBS:-2}
 
 scripts/install-deps.sh
+scripts/check-format.sh
 
 cmake -S . -B build -DWASME_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs"

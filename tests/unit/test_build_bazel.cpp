@@ -55,10 +55,12 @@ TEST_CASE("no Bazel, or a setting naming nothing, says so and how to install it"
   };
   const Case cases[] = {
       {std::nullopt, std::nullopt, "Bazel is not installed: neither bazelisk nor bazel is on PATH"},
-      {fs::path("/nonexistent/bazel"), std::nullopt, "--bazel names /nonexistent/bazel, which is not an executable file"},
+      {fs::path("/nonexistent/bazel"), std::nullopt,
+       "--bazel names /nonexistent/bazel, which is not an executable file"},
       {fs::path("./not-executable"), std::nullopt, "--bazel names ./not-executable, which is not an executable file"},
       {fs::path("bazel7"), std::nullopt, "--bazel names bazel7, which is not on PATH"},
-      {std::nullopt, std::string("/nope/bazelisk"), "WASME_BAZEL names /nope/bazelisk, which is not an executable file"},
+      {std::nullopt, std::string("/nope/bazelisk"),
+       "WASME_BAZEL names /nope/bazelisk, which is not an executable file"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.message);
@@ -81,8 +83,7 @@ TEST_CASE("startup options come from WASME_BAZEL_STARTUP_OPTS, split on whitespa
     CHECK(wasme::build::startup_options_from_env().empty());
   }
   ScopedEnv env("WASME_BAZEL_STARTUP_OPTS", "  --output_user_root=/tmp/b \t --batch\n");
-  CHECK(wasme::build::startup_options_from_env() ==
-        std::vector<std::string>{"--output_user_root=/tmp/b", "--batch"});
+  CHECK(wasme::build::startup_options_from_env() == std::vector<std::string>{"--output_user_root=/tmp/b", "--batch"});
   wasme::build::BazelTool tool{"/usr/bin/bazel", "bazel on PATH"};
   CHECK(wasme::build::bazel_command(tool, {"--batch"}, "build", {":filter.wasm", "-c", "opt"}) ==
         std::vector<std::string>{"/usr/bin/bazel", "--batch", "build", ":filter.wasm", "-c", "opt"});

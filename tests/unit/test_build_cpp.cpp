@@ -105,8 +105,7 @@ TEST_CASE("a missing output names the file and how to find the right one") {
   f.request.output = "sub/other.wasm";
   Error e = f.expect_error();
   CHECK(e.kind() == ErrorKind::not_found);
-  CHECK(std::string(e.what()) ==
-        "building ws: Bazel built :filter.wasm but bazel-bin/sub/other.wasm does not exist");
+  CHECK(std::string(e.what()) == "building ws: Bazel built :filter.wasm but bazel-bin/sub/other.wasm does not exist");
   CHECK(e.hint().find("--bazel-output") != std::string::npos);
   CHECK(f.store.images().empty());
 }
@@ -145,8 +144,8 @@ TEST_CASE("inputs are checked before Bazel runs") {
       {[](Fixture& f) { f.request.source_dir = "ws/WORKSPACE"; }, ErrorKind::invalid_input, "is not a directory"},
       {[](Fixture& f) { f.request.output = "../escape.wasm"; }, ErrorKind::usage, "must be a path under bazel-bin/"},
       {[](Fixture& f) { f.request.output = "/abs.wasm"; }, ErrorKind::usage, "must be a path under bazel-bin/"},
-      {[](Fixture&) { std::ofstream("ws/runtime-config.json") << "{\"abiVersion\": \"x\"}"; },
-       ErrorKind::invalid_input, "ws/runtime-config.json"},
+      {[](Fixture&) { std::ofstream("ws/runtime-config.json") << "{\"abiVersion\": \"x\"}"; }, ErrorKind::invalid_input,
+       "ws/runtime-config.json"},
       {[](Fixture& f) { f.request.config_file = "nope.json"; }, ErrorKind::not_found, "nope.json"},
       {[](Fixture& f) { f.request.bazel = fs::path("/no/such/bazel"); }, ErrorKind::not_found, "--bazel names"},
   };
@@ -166,7 +165,8 @@ TEST_CASE("inputs are checked before Bazel runs") {
 
 TEST_CASE("a config whose ABI disagrees with the module is stored with a warning") {
   Fixture f;
-  std::ofstream("istio14.json") << R"({"type":"envoy_proxy","abiVersions":["v0-6d525c67f39b36cdff9d688697f266c1b55e9cb7"],"config":{"rootIds":["r"]}})";
+  std::ofstream("istio14.json")
+      << R"({"type":"envoy_proxy","abiVersions":["v0-6d525c67f39b36cdff9d688697f266c1b55e9cb7"],"config":{"rootIds":["r"]}})";
   f.request.config_file = "istio14.json";  // an explicit config wins over ws/runtime-config.json
   auto result = build_cpp(f.store, f.request, f.runner);
   CHECK(result.package.image.config.root_ids == std::vector<std::string>{"r"});

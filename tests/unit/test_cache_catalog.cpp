@@ -6,10 +6,10 @@
 #include "wasme/cache/catalog.hpp"
 
 using namespace std::chrono_literals;
+using wasme::Clock;
 using wasme::Error;
 using wasme::ErrorKind;
 using wasme::cache::Catalog;
-using wasme::Clock;
 using wasme::cache::RefState;
 using Refs = std::vector<std::string>;
 
@@ -69,7 +69,7 @@ TEST_CASE("failures back off and are news only when the error changes") {
   CHECK(c.next_due() == t0 + 100ms);
   CHECK(c.start_next(t0 + 100ms) == "a");
   CHECK_FALSE(c.mark_failed("a", network("refused"), t0 + 100ms));  // same error: quiet
-  CHECK(c.next_due() == t0 + 300ms);                                 // 100 ms doubled
+  CHECK(c.next_due() == t0 + 300ms);                                // 100 ms doubled
   c.start_next(t0 + 300ms);
   CHECK(c.mark_failed("a", Error(ErrorKind::not_found, "manifest unknown"), t0 + 300ms));
   c.start_next(t0 + 10s);
@@ -114,7 +114,7 @@ TEST_CASE("on-demand refs: pulled when asked, not retried unasked, bounded") {
   c.mark_failed("r/one:1", network("refused"), t0);
   c.mark_cached("r/two:1", digest_of("2"), 1);
   CHECK_FALSE(c.start_next(t0 + 1h).has_value());  // nobody asks for r/one any more
-  CHECK(c.request("r/one:1", 2));                   // asked again: due again
+  CHECK(c.request("r/one:1", 2));                  // asked again: due again
   CHECK(c.start_next(t0 + 1h) == "r/one:1");
   c.mark_failed("r/one:1", network("refused"), t0 + 1h);
   CHECK(c.request("r/three:1", 2));  // the failed on-demand ref made room
@@ -180,7 +180,7 @@ TEST_CASE("a pull running past slow_after gives its slot up, up to max_pulls") {
   CHECK(c.next_start(t0 + 9s) == t0 + 10s);        // when they turn slow
   CHECK(c.start_next(t0 + 10s) == "h1");
   CHECK(c.start_next(t0 + 10s) == "h2");
-  CHECK_FALSE(c.start_next(t0 + 10s).has_value());  // four pulls: the most
+  CHECK_FALSE(c.start_next(t0 + 10s).has_value());            // four pulls: the most
   CHECK(c.next_start(t0 + 10s) == Clock::time_point::max());  // only a finished pull frees one
   c.mark_cached("h1", digest_of("H1"), 1);
   CHECK(c.start_next(t0 + 11s) == "h3");  // s1 and s2 still slow, h2 not yet: one slot free

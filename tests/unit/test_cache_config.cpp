@@ -14,9 +14,8 @@ TEST_CASE("durations parse like Go's") {
     long long millis;
   };
   const Good cases[] = {
-      {"0", 0},        {"0s", 0},        {"2s", 2000},         {"500ms", 500},
-      {"1m", 60000},   {"1h", 3600000},  {"1m30s", 90000},     {"1h2m3s4ms", 3723004},
-      {"10ms", 10},    {"90s", 90000},
+      {"0", 0},        {"0s", 0},        {"2s", 2000},           {"500ms", 500}, {"1m", 60000},
+      {"1h", 3600000}, {"1m30s", 90000}, {"1h2m3s4ms", 3723004}, {"10ms", 10},   {"90s", 90000},
   };
   for (const auto& c : cases) {
     CAPTURE(c.text);
@@ -30,14 +29,8 @@ TEST_CASE("bad durations name the flag and the problem") {
     std::string message;
   };
   const Bad cases[] = {
-      {"", "empty"},
-      {"2", "missing unit"},
-      {"2x", "missing unit"},
-      {"s", "expected a number"},
-      {"-1s", "negative"},
-      {"1.5s", "missing unit"},
-      {"2s ", "expected a number"},
-      {"99999999999999s", "too large"},
+      {"", "empty"},       {"2", "missing unit"},    {"2x", "missing unit"},       {"s", "expected a number"},
+      {"-1s", "negative"}, {"1.5s", "missing unit"}, {"2s ", "expected a number"}, {"99999999999999s", "too large"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.text);

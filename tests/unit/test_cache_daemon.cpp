@@ -92,7 +92,9 @@ struct Running {
   bool await(const std::function<bool()>& cond) { return changes.await(cond); }
   // Every one of `threads` pull threads waits on the clock: nothing runs until time moves or
   // something notifies.
-  bool idle(int threads = 1) { return await([&] { return clock.waiting() == threads; }); }
+  bool idle(int threads = 1) {
+    return await([&] { return clock.waiting() == threads; });
+  }
 
   wasme::cache::RefStatus status(const std::string& ref) {
     for (const auto& s : daemon->statuses()) {
@@ -103,9 +105,8 @@ struct Running {
   bool cached(const std::string& ref) { return status(ref).state == RefState::cached; }
   int log_count(const std::string& needle) {
     std::lock_guard lock(log_mutex);
-    return static_cast<int>(std::count_if(lines.begin(), lines.end(), [&](const std::string& l) {
-      return l.find(needle) != std::string::npos;
-    }));
+    return static_cast<int>(std::count_if(lines.begin(), lines.end(),
+                                          [&](const std::string& l) { return l.find(needle) != std::string::npos; }));
   }
 };
 
@@ -285,7 +286,7 @@ TEST_CASE("a stop gives up on a fetcher that ignores cancel after the grace, and
   config.shutdown_grace = Millis{50};
   std::mutex mutex;
   std::condition_variable released_cv;
-  bool writing = false;   // its temp file is in the directory
+  bool writing = false;  // its temp file is in the directory
   bool released = false;
   cache_test::Changes* changes = nullptr;
   wasme::cache::Fetcher stuck = [&](const std::string&, const fs::path& dir,

@@ -37,8 +37,7 @@ class Changes {
   // Waits until cond() holds; its final value. cond() runs without our lock (it takes the
   // daemon's), so a change made while it runs still wakes the next wait. The deadline, in real
   // time, only keeps a broken build from hanging the run: no test depends on timing.
-  bool await(const std::function<bool()>& cond,
-             std::chrono::milliseconds deadline = std::chrono::seconds(20)) {
+  bool await(const std::function<bool()>& cond, std::chrono::milliseconds deadline = std::chrono::seconds(20)) {
     auto end = std::chrono::steady_clock::now() + deadline;
     for (;;) {
       std::uint64_t seen = generation();
@@ -67,7 +66,7 @@ struct FakeRegistry {
   std::set<std::string> lying;                 // refs whose bytes do not match the digest
   std::set<std::string> blocking;              // refs that wait until unblocked or cancelled
   std::map<std::string, int> fetches;          // ref -> calls
-  std::atomic<int> in_flight{0};  // atomic: the guard below leaves without the lock
+  std::atomic<int> in_flight{0};               // atomic: the guard below leaves without the lock
   std::atomic<int> max_in_flight{0};
   Changes* changes = nullptr;  // told when a fetch starts, blocks or ends
 
@@ -77,7 +76,8 @@ struct FakeRegistry {
   }
   void set(std::set<std::string>& which, const std::string& ref, bool on) {
     std::lock_guard lock(mutex);
-    if (on) which.insert(ref); else which.erase(ref);
+    if (on) which.insert(ref);
+    else which.erase(ref);
     changed.notify_all();
   }
   int calls(const std::string& ref) {
@@ -114,8 +114,7 @@ struct FakeRegistry {
       std::unique_lock wait(mutex);
       // The daemon only flips `cancel` (the Fetcher's contract: an atomic flag, nothing to be
       // notified by), so look at it every few milliseconds; unblocking notifies.
-      while (!changed.wait_for(wait, std::chrono::milliseconds(5),
-                               [&] { return !blocking.count(ref) || cancel; })) {
+      while (!changed.wait_for(wait, std::chrono::milliseconds(5), [&] { return !blocking.count(ref) || cancel; })) {
       }
       if (cancel) throw wasme::Error(wasme::ErrorKind::network, "cancelled");
     }
@@ -125,8 +124,9 @@ struct FakeRegistry {
   }
 
   wasme::cache::Fetcher fetcher() {
-    return [this](const std::string& ref, const std::filesystem::path& dir,
-                  const std::atomic<bool>& cancel) { return fetch(ref, dir, cancel); };
+    return [this](const std::string& ref, const std::filesystem::path& dir, const std::atomic<bool>& cancel) {
+      return fetch(ref, dir, cancel);
+    };
   }
 
  private:

@@ -103,8 +103,8 @@ struct Served {
     c.backoff = {Millis{5}, Millis{20}};
     if (adjust) adjust(c);
     registry.changes = &changes;
-    daemon = std::make_unique<wasme::cache::Daemon>(c, registry.fetcher(),
-                                                    [this](std::string_view) { changes.notify(); });
+    daemon =
+        std::make_unique<wasme::cache::Daemon>(c, registry.fetcher(), [this](std::string_view) { changes.notify(); });
     daemon->start();
     loop = std::thread([this] { daemon->run(); });
     client = std::make_unique<httplib::Client>("127.0.0.1", daemon->http_port());
@@ -159,8 +159,10 @@ TEST_CASE("/ready names missing refs until they are cached; /healthz is always o
 
 TEST_CASE("/images reports every ref with digest, size, state and last error") {
   Served s({"r/a:1", "r/missing:1"}, {{"r/a:1", module_bytes("a")}});
-  REQUIRE(s.await([&] { return s.daemon->statuses().size() == 2 && s.daemon->missing(nullptr).size() == 1 &&
-                              !s.daemon->statuses()[1].last_error.empty(); }));
+  REQUIRE(s.await([&] {
+    return s.daemon->statuses().size() == 2 && s.daemon->missing(nullptr).size() == 1 &&
+           !s.daemon->statuses()[1].last_error.empty();
+  }));
   auto res = s.client->Get("/images");
   REQUIRE(res);
   CHECK(res->get_header_value("Content-Type") == "application/json");
@@ -233,12 +235,13 @@ TEST_CASE("GET /<ref> answers a failed pull with its error") {
 }
 
 TEST_CASE("on-demand pulls that may wait are bounded, so probes always get a thread") {
-  Served s({"r/listed:1"},
-           {{"r/listed:1", module_bytes("l")}, {"r/slow:1", module_bytes("slow")}, {"r/other:1", module_bytes("other")}},
-           [](DaemonConfig& c) {
-             c.max_waiting_requests = 1;
-             c.serve_unlisted = true;
-           });
+  Served s(
+      {"r/listed:1"},
+      {{"r/listed:1", module_bytes("l")}, {"r/slow:1", module_bytes("slow")}, {"r/other:1", module_bytes("other")}},
+      [](DaemonConfig& c) {
+        c.max_waiting_requests = 1;
+        c.serve_unlisted = true;
+      });
   s.registry.set(s.registry.blocking, "r/slow:1", true);
   std::thread first([&] {
     httplib::Client own("127.0.0.1", s.daemon->http_port());
@@ -269,9 +272,20 @@ TEST_CASE("nothing else is served: no path escapes the directory") {
   std::string upper = hex;
   for (auto& c : upper) c = static_cast<char>(std::toupper(c));
   const std::string paths[] = {
-      "/",  "/secret.txt", "/..%2Fsecret.txt", "/../cache/secret.txt", "/%2e%2e/etc/passwd",
-      "/favicon.ico", "/" + upper, "/" + hex + "/", "/" + hex.substr(1), "/sha256:" + hex,
-      "/.wasme-cache-index.json", "/.wasme-cache.lock", "/cache/" + hex, "/a/../../etc/passwd",
+      "/",
+      "/secret.txt",
+      "/..%2Fsecret.txt",
+      "/../cache/secret.txt",
+      "/%2e%2e/etc/passwd",
+      "/favicon.ico",
+      "/" + upper,
+      "/" + hex + "/",
+      "/" + hex.substr(1),
+      "/sha256:" + hex,
+      "/.wasme-cache-index.json",
+      "/.wasme-cache.lock",
+      "/cache/" + hex,
+      "/a/../../etc/passwd",
       "/" + sha256_of("absent").hex(),
   };
   for (const auto& path : paths) {
@@ -321,7 +335,7 @@ TEST_CASE("only listed refs, and their modules by digest, are served without --s
   CHECK(refused->body.find("\"r/other:1\" is not listed") != std::string::npos);
   CHECK(refused->body.find("--serve-unlisted") != std::string::npos);
   CHECK(s.registry.calls("r/other:1") == 0);
-  CHECK(s.daemon->statuses().size() == 1);  // not even remembered
+  CHECK(s.daemon->statuses().size() == 1);                          // not even remembered
   auto nonsense = s.client->Get("/" + sha256_of("x").hex() + "/");  // not a ref: 404, as ever
   REQUIRE(nonsense);
   CHECK(nonsense->status == 404);
@@ -347,8 +361,7 @@ TEST_CASE("a module on disk that no listed ref points at is served only with --s
     CHECK(absent->status == 404);
     CHECK(absent->body.find("not the module of a listed ref") != std::string::npos);
   }
-  Served permissive({"r/a:1"}, {{"r/a:1", module_bytes("a")}, {"r/other:1", module_bytes("other")}},
-                    serve_unlisted);
+  Served permissive({"r/a:1"}, {{"r/a:1", module_bytes("a")}, {"r/other:1", module_bytes("other")}}, serve_unlisted);
   REQUIRE(permissive.await([&] { return permissive.ready(); }));
   auto res = permissive.client->Get("/" + hex);
   REQUIRE(res);
@@ -416,16 +429,14 @@ TEST_CASE("slow clients neither starve /healthz and /ready nor keep a thread pas
     // Closed by the deadline: with 408 when the answer reached the client before the close,
     // never with the /healthz it never finished asking for.
     CAPTURE(c->received);
-    const bool no_answer_or_refusal = c->received.empty() || c->received.rfind("HTTP/1.1 408", 0) == 0 ||
-                                      c->received.rfind("HTTP/1.1 400", 0) == 0;
+    const bool no_answer_or_refusal =
+        c->received.empty() || c->received.rfind("HTTP/1.1 408", 0) == 0 || c->received.rfind("HTTP/1.1 400", 0) == 0;
     CHECK(no_answer_or_refusal);
   }
 }
 
 TEST_CASE("one client address holds at most max_connections_per_client connections") {
-  Served s({"r/a:1"}, {{"r/a:1", module_bytes("a")}}, [](DaemonConfig& c) {
-    c.http.max_connections_per_client = 3;
-  });
+  Served s({"r/a:1"}, {{"r/a:1", module_bytes("a")}}, [](DaemonConfig& c) { c.http.max_connections_per_client = 3; });
   // No HTTP probe first: its connection could still count against the cap when the four open.
   REQUIRE(s.await([&] { return s.daemon->missing(nullptr).empty(); }));
   std::vector<std::unique_ptr<RawConnection>> idle;

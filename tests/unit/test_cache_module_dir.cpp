@@ -94,8 +94,8 @@ TEST_CASE("the index survives a round trip and a damaged one reads as empty") {
   CHECK(entries[0].size == 1);
   struct stat st {};
   REQUIRE(::stat("cache/.wasme-cache-index.json", &st) == 0);
-  for (const char* bad : {"", "{", "[]", "{\"refs\":{\"r\":{\"digest\":\"md5:x\",\"size\":1}}}",
-                          "{\"refs\":{\"r\":{\"digest\":1}}}"}) {
+  for (const char* bad :
+       {"", "{", "[]", "{\"refs\":{\"r\":{\"digest\":\"md5:x\",\"size\":1}}}", "{\"refs\":{\"r\":{\"digest\":1}}}"}) {
     CAPTURE(bad);
     std::ofstream("cache/.wasme-cache-index.json", std::ios::trunc) << bad;
     CHECK(dir.load_index().empty());

@@ -102,7 +102,7 @@ TEST_CASE("a ref that goes missing again waits a new grace period") {
   PruneInput waiting = disk();
   waiting.missing = {"r/new:1"};
   CHECK(p.due(t0, waiting).empty());
-  CHECK(p.due(t0 + 1s, disk()).empty());  // cached: no longer missing; b first seen unneeded now
+  CHECK(p.due(t0 + 1s, disk()).empty());   // cached: no longer missing; b first seen unneeded now
   CHECK(p.due(t0 + 2s, waiting).empty());  // missing again (its module vanished) from here
   CHECK(p.due(t0 + grace + 1s, waiting).empty());
   CHECK(p.due(t0 + grace + 2s, waiting) == Digests{module("b")});

@@ -17,8 +17,8 @@ TEST_CASE("a log passes each line to its sink") {
 }
 
 TEST_CASE("an empty log drops every line, whatever it was made from") {
-  for (const wasme::Log& log : {wasme::Log(), wasme::Log(nullptr),
-                                wasme::Log(std::function<void(std::string_view)>())}) {
+  for (const wasme::Log& log :
+       {wasme::Log(), wasme::Log(nullptr), wasme::Log(std::function<void(std::string_view)>())}) {
     CHECK_FALSE(static_cast<bool>(log));
     log("nobody hears this");  // and does not throw bad_function_call
   }

@@ -151,11 +151,11 @@ TEST_CASE("log: the message must lie inside memory") {
   p.poke(100, "hello");
   CHECK(p.call("call_log", {2, 100, 5}) == kOk);
   CHECK(p.logs == std::vector<std::string>{"hello"});
-  CHECK(p.call("call_log", {2, kEnd - 2, 5}) == kInvalidMemory);   // runs past the end
+  CHECK(p.call("call_log", {2, kEnd - 2, 5}) == kInvalidMemory);    // runs past the end
   CHECK(p.call("call_log", {2, 0xffffffff, 2}) == kInvalidMemory);  // wraps around in 32 bits
   CHECK(p.call("call_log", {2, kEnd, 0}) == kOk);                   // empty, at the very end
   CHECK(p.call("call_log", {2, kEnd + 1, 0}) == kInvalidMemory);
-  CHECK(p.call("call_log", {99, 100, 5}) == kBadArgument);          // no such level
+  CHECK(p.call("call_log", {99, 100, 5}) == kBadArgument);  // no such level
   CHECK(p.logs.size() == 2);
 }
 
@@ -170,13 +170,13 @@ TEST_CASE("header maps: keys, values and out-pointers are checked; values come b
   CHECK(p.call("call_get", {0, 100, 5, kEnd - 2, 204}) == kInvalidMemory);  // out-pointer past the end
   CHECK(p.call("call_get", {0, 100, 5, 200, 0xfffffffe}) == kInvalidMemory);
   CHECK(p.call("call_get", {0, kEnd - 1, 5, 200, 204}) == kInvalidMemory);
-  CHECK(p.call("call_get", {77, 100, 5, 200, 204}) == kBadArgument);        // no such map
+  CHECK(p.call("call_get", {77, 100, 5, 200, 204}) == kBadArgument);  // no such map
   p.exchange.request.headers.emplace_back(":path", "/second");
-  CHECK(p.call("call_get", {0, 100, 5, 200, 204}) == kOk);                  // the first value, as Envoy
+  CHECK(p.call("call_get", {0, 100, 5, 200, 204}) == kOk);  // the first value, as Envoy
   CHECK(*p.state.memory->read_u32(204) == 2);
   p.poke(400, "absent");
   CHECK(p.call("call_get", {0, 400, 6, 200, 204}) == kNotFound);
-  p.state.abi = wasme::wasm::ProxyAbi::v0_1_0;                               // 0.1.0: empty and Ok
+  p.state.abi = wasme::wasm::ProxyAbi::v0_1_0;  // 0.1.0: empty and Ok
   CHECK(p.call("call_get", {0, 400, 6, 200, 204}) == kOk);
   CHECK(*p.state.memory->read_u32(204) == 0);
   p.state.abi = wasme::wasm::ProxyAbi::v0_2_1;
@@ -185,16 +185,16 @@ TEST_CASE("header maps: keys, values and out-pointers are checked; values come b
   CHECK(p.call("call_add", {0, 300, 5, 310, 1}) == kOk);
   CHECK(p.exchange.request.headers.back() == std::pair<std::string, std::string>{"x-new", "v"});
   CHECK(p.call("call_add", {0, 300, 5, 310, 0xffffffff}) == kInvalidMemory);
-  CHECK(p.call("call_add", {6, 300, 5, 310, 1}) == kBadArgument);           // http call response: read-only
+  CHECK(p.call("call_add", {6, 300, 5, 310, 1}) == kBadArgument);  // http call response: read-only
 }
 
 TEST_CASE("serialized header maps from the module: hostile counts and sizes are parse failures") {
   Probe p;
   auto u32 = [](uint32_t v) { return std::string(reinterpret_cast<const char*>(&v), 4); };
   const std::vector<std::string> hostile = {
-      u32(0xffffffff),                                   // a count no buffer can hold
-      u32(1) + u32(0xfffffff0) + u32(1) + "k",           // a key size past the end
-      u32(1) + u32(1) + u32(1) + "kXv",                  // no NUL after the key
+      u32(0xffffffff),                          // a count no buffer can hold
+      u32(1) + u32(0xfffffff0) + u32(1) + "k",  // a key size past the end
+      u32(1) + u32(1) + u32(1) + "kXv",         // no NUL after the key
       u32(1) + u32(1) + u32(0xffffffff) + std::string("k\0v\0", 4),
       u32(2) + u32(1) + u32(1) + std::string("k\0v\0", 4),  // the second pair is missing
       "ab",
@@ -221,13 +221,13 @@ TEST_CASE("buffers, properties, shared data, metrics, local replies and HTTP cal
   CHECK(p.call("call_buf", {0, 6, 3, 200, 204}) == kOk);  // start past the body: no bytes, as cpp-host
   CHECK(p.call("load", {204}) == 0);
   CHECK(p.call("call_buf", {0, 0, 3, kEnd, 204}) == kInvalidMemory);
-  CHECK(p.call("call_buf", {5, 0, 3, 200, 204}) == kNotFound);     // a gRPC buffer: none here
+  CHECK(p.call("call_buf", {5, 0, 3, 200, 204}) == kNotFound);  // a gRPC buffer: none here
   p.poke(100, "HE");
   CHECK(p.call("call_set_buf", {0, 1, 2, 100, 2}) == kBadArgument);  // Envoy edits only at the ends
   CHECK(p.call("call_set_buf", {0, 0, 0, 100, 2}) == kOk);           // prepend
   CHECK(p.call("call_set_buf", {0, 99, 0, 100, 1}) == kOk);          // append
   CHECK(p.exchange.request.body == "HEhelloH");
-  CHECK(p.call("call_set_buf", {0, 0, 99, 100, 2}) == kOk);          // replace
+  CHECK(p.call("call_set_buf", {0, 0, 99, 100, 2}) == kOk);  // replace
   CHECK(p.exchange.request.body == "HE");
   CHECK(p.call("call_set_buf", {0, 0, 2, kEnd - 1, 2}) == kInvalidMemory);
   CHECK(p.call("call_set_buf", {7, 0, 2, 100, 2}) == kBadArgument);  // the plugin configuration is read-only
@@ -248,7 +248,8 @@ TEST_CASE("buffers, properties, shared data, metrics, local replies and HTTP cal
   const std::string headers = serialize_pairs({{":method", "GET"}, {":path", "/"}, {":authority", "a"}});
   p.poke(2000, headers);
   p.poke(100, "auth");
-  CHECK(p.call("call_http", {100, 4, 2000, headers.size(), 0, 0, 0, 0, 1000, kEnd}) == kInvalidMemory);  // token pointer
+  CHECK(p.call("call_http", {100, 4, 2000, headers.size(), 0, 0, 0, 0, 1000, kEnd}) ==
+        kInvalidMemory);  // token pointer
   CHECK(p.call("call_http", {100, 4, 2000, 8, 0, 0, 0, 0, 1000, 300}) == kParseFailure);
   const std::string no_path = serialize_pairs({{":method", "GET"}});
   p.poke(2000, no_path);
@@ -317,7 +318,7 @@ TEST_CASE("WASI: iovecs and buffers outside memory are EFAULT; unknown calls are
   CHECK(p.call("call_fd_write", {3, 200, 1, 300}) == 8);  // EBADF: only stdout and stderr
   CHECK(p.call("call_random", {kEnd - 8, 16}) == kWasiFault);
   CHECK(p.call("call_random", {100, 16}) == 0);
-  CHECK(p.call("call_open", {}) == 44);  // ENOENT: no files, as cpp-host answers
+  CHECK(p.call("call_open", {}) == 44);     // ENOENT: no files, as cpp-host answers
   CHECK(p.call("call_fd_read", {}) == 52);  // ENOSYS: every other call
 }
 

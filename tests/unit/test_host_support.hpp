@@ -28,7 +28,8 @@ inline std::string wat_to_wasm(std::string_view wat) {
   }
   wabt::MemoryStream stream;
   wabt::WriteBinaryOptions write_options;
-  if (wabt::Failed(wabt::WriteBinaryModule(&stream, module.get(), write_options))) throw std::runtime_error("writing WAT");
+  if (wabt::Failed(wabt::WriteBinaryModule(&stream, module.get(), write_options)))
+    throw std::runtime_error("writing WAT");
   const auto& data = stream.output_buffer().data;
   return std::string(data.begin(), data.end());
 }

@@ -31,7 +31,7 @@ namespace {
 // A valid module header followed by a custom section of n pseudo-random bytes.
 std::string fake_module(size_t n) {
   std::string bytes("asm\1\0\0\0", 8);
-  bytes += '\0'; // custom section id
+  bytes += '\0';  // custom section id
   // LEB128 section size: name length byte + name + payload.
   size_t size = 1 + 4 + n;
   do {
@@ -80,8 +80,7 @@ std::vector<Listed> list_tar_gz(const fs::path& path) {
              archive_entry_mode(e)};
     char buf[65536];
     la_ssize_t n;
-    while ((n = archive_read_data(a, buf, sizeof buf)) > 0)
-      l.data.append(buf, static_cast<size_t>(n));
+    while ((n = archive_read_data(a, buf, sizeof buf)) > 0) l.data.append(buf, static_cast<size_t>(n));
     out.push_back(l);
   }
   archive_read_free(a);
@@ -99,13 +98,12 @@ std::string gunzip(const fs::path& path) {
   std::string out;
   char buf[65536];
   la_ssize_t n;
-  while ((n = archive_read_data(a, buf, sizeof buf)) > 0)
-    out.append(buf, static_cast<size_t>(n));
+  while ((n = archive_read_data(a, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
   archive_read_free(a);
   return out;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("make_compat_image is byte-identical across runs and directories") {
   write_file_atomic("m.wasm", fake_module(3 << 20));
@@ -123,7 +121,7 @@ TEST_CASE("make_compat_image is byte-identical across runs and directories") {
   CHECK(gz.substr(4, 4) == std::string(4, '\0'));
   std::string tar = gunzip(a.layer_file);
   std::uint32_t isize = 0;
-  std::memcpy(&isize, gz.data() + gz.size() - 4, 4); // little-endian host
+  std::memcpy(&isize, gz.data() + gz.size() - 4, 4);  // little-endian host
   CHECK(isize == static_cast<std::uint32_t>(tar.size()));
 
   // A different module gives a different layer.
@@ -175,12 +173,11 @@ TEST_CASE("make_compat_image writes the documented tar, config and manifest") {
 TEST_CASE("make_compat_image refuses a missing module and leaves no layer behind") {
   CHECK_THROWS_AS(make_compat_image("absent.wasm", sample_config(), "work"), Error);
   CHECK_FALSE(fs::exists("work/compat-layer.tar.gz"));
-  for (const auto& e : fs::directory_iterator("work"))
-    FAIL("left behind: " << e.path());
+  for (const auto& e : fs::directory_iterator("work")) FAIL("left behind: " << e.path());
 }
 
 TEST_CASE("extract_plugin_wasm round-trips the module through a temp file") {
-  std::string module = fake_module((2 << 20) + 12345); // crosses the chunk size
+  std::string module = fake_module((2 << 20) + 12345);  // crosses the chunk size
   write_file_atomic("m.wasm", module);
   auto img = make_compat_image("m.wasm", sample_config(), "work");
   extract_plugin_wasm(img.layer_file, "out/plugin.wasm", 256u << 20);
@@ -198,12 +195,9 @@ TEST_CASE("extract_plugin_wasm accepts the shapes docker builds produce") {
     std::vector<Entry> entries;
   };
   const std::vector<Case> cases = {
-      {"dot-slash name and a directory entry",
-       {{"./", "", AE_IFDIR}, {"./plugin.wasm", "asm-dot"}}},
-      {"nested path (Istio matches the base name)",
-       {{"filter/", "", AE_IFDIR}, {"filter/plugin.wasm", "asm-nested"}}},
-      {"other files next to it",
-       {{"README", "hi"}, {"plugin.wasm", "asm-other"}, {"runtime-config.json", "{}"}}},
+      {"dot-slash name and a directory entry", {{"./", "", AE_IFDIR}, {"./plugin.wasm", "asm-dot"}}},
+      {"nested path (Istio matches the base name)", {{"filter/", "", AE_IFDIR}, {"filter/plugin.wasm", "asm-nested"}}},
+      {"other files next to it", {{"README", "hi"}, {"plugin.wasm", "asm-other"}, {"runtime-config.json", "{}"}}},
   };
   for (const auto& c : cases) {
     CAPTURE(std::string(c.what));
@@ -211,8 +205,7 @@ TEST_CASE("extract_plugin_wasm accepts the shapes docker builds produce") {
     extract_plugin_wasm("ok.tar.gz", "dest/plugin.wasm", 1 << 20);
     std::string expected;
     for (const auto& e : c.entries) {
-      if (e.name.size() >= 11 && e.name.substr(e.name.size() - 11) == "plugin.wasm")
-        expected = e.data;
+      if (e.name.size() >= 11 && e.name.substr(e.name.size() - 11) == "plugin.wasm") expected = e.data;
     }
     CHECK(read_file("dest/plugin.wasm") == expected);
     CHECK(tree("dest") == std::set<std::string>{"plugin.wasm"});
@@ -231,20 +224,11 @@ TEST_CASE("extract_plugin_wasm refuses hostile archives and writes nothing") {
   };
   const std::vector<Case> cases = {
       {"absolute path", {{abs_target, "asm"}}, "absolute path", 1 << 20},
-      {"absolute path, other entry",
-       {{"plugin.wasm", "asm"}, {"/etc/x", "y"}},
-       "absolute path",
-       1 << 20},
+      {"absolute path, other entry", {{"plugin.wasm", "asm"}, {"/etc/x", "y"}}, "absolute path", 1 << 20},
       {"dot-dot", {{"../plugin.wasm", "asm"}}, "climbs out", 1 << 20},
       {"dot-dot inside", {{"a/../../victim/plugin.wasm", "asm"}}, "climbs out", 1 << 20},
-      {"symlink named plugin.wasm",
-       {{"plugin.wasm", "", AE_IFLNK, "../victim/secret"}},
-       "symbolic link",
-       1 << 20},
-      {"symlink then file",
-       {{"link", "", AE_IFLNK, "/etc"}, {"plugin.wasm", "asm"}},
-       "symbolic link",
-       1 << 20},
+      {"symlink named plugin.wasm", {{"plugin.wasm", "", AE_IFLNK, "../victim/secret"}}, "symbolic link", 1 << 20},
+      {"symlink then file", {{"link", "", AE_IFLNK, "/etc"}, {"plugin.wasm", "asm"}}, "symbolic link", 1 << 20},
       {"hard link", {{"x", "asm"}, {"plugin.wasm", "", AE_IFREG, "x", true}}, "hard link", 1 << 20},
       {"character device", {{"plugin.wasm", "", AE_IFCHR}}, "device", 1 << 20},
       {"block device", {{"plugin.wasm", "", AE_IFBLK}}, "device", 1 << 20},
@@ -254,10 +238,7 @@ TEST_CASE("extract_plugin_wasm refuses hostile archives and writes nothing") {
        {{"pad", std::string(3000, 'a')}, {"pad2", std::string(3000, 'b')}, {"plugin.wasm", "asm"}},
        "other files over",
        4096},
-      {"two plugin.wasm",
-       {{"plugin.wasm", "asm1"}, {"dir/plugin.wasm", "asm2"}},
-       "second plugin.wasm",
-       1 << 20},
+      {"two plugin.wasm", {{"plugin.wasm", "asm1"}, {"dir/plugin.wasm", "asm2"}}, "second plugin.wasm", 1 << 20},
   };
   for (const auto& c : cases) {
     CAPTURE(std::string(c.what));
@@ -273,10 +254,9 @@ TEST_CASE("extract_plugin_wasm refuses hostile archives and writes nothing") {
       CHECK(std::string(e.what()).find("evil.tar.gz") != std::string::npos);
     }
     auto after = tree(".");
-    after.erase("out"); // the destination's directory may have been created, but stays empty
+    after.erase("out");  // the destination's directory may have been created, but stays empty
     CHECK(after == before);
-    if (fs::exists("out"))
-      CHECK(fs::is_empty("out"));
+    if (fs::exists("out")) CHECK(fs::is_empty("out"));
     CHECK(read_file("victim/secret") == "keep me");
     CHECK_FALSE(fs::exists(abs_target));
   }

@@ -46,11 +46,9 @@ void flip_byte(const fs::path& path, std::streamoff offset) {
   f.put(static_cast<char>(c ^ 0x01));
 }
 
-
 std::string corrupt_message(const oci::Digest& digest) {
   return "image \"" + std::string(ref_text) + "\": blob " + digest.str() +
-         " is corrupt (its content does not match its digest); run \"wasme pull " + ref_text +
-         "\" to repair it";
+         " is corrupt (its content does not match its digest); run \"wasme pull " + ref_text + "\" to repair it";
 }
 
 }  // namespace

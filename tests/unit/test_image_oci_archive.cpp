@@ -92,8 +92,9 @@ TEST_CASE("save then load round-trips images of every layout, digests kept") {
   auto wasme = package(source, "localhost:5000/f/wasme:v1", oci::ArtifactFormat::wasme);
   auto compat = package(source, "localhost:5000/f/compat:v1", oci::ArtifactFormat::compat);
   auto cncf = package(source, "localhost:5000/f/cncf:v1", oci::ArtifactFormat::cncf);
-  image::SaveResult saved = save(source, {wasme.image.reference, compat.image.reference, cncf.image.reference,
-                                          wasme.image.reference}, "images.tar");
+  image::SaveResult saved =
+      save(source, {wasme.image.reference, compat.image.reference, cncf.image.reference, wasme.image.reference},
+           "images.tar");
   CHECK(saved.images.size() == 3);  // a reference given twice is saved once
   // The module is shared by the wasme and CNCF images: written once.
   CHECK(saved.blobs == 8);
@@ -251,7 +252,8 @@ TEST_CASE("load refuses damaged and hostile archives and leaves the store as it 
   // Entries that add up past the total limit (a gzip bomb of valid blobs) are refused.
   image::LoadRequest small;
   small.max_total_size = 1024;
-  CHECK(error_of([&] { load(target, "good.tar", small); }).find("brings the archive over 1.0 KiB") != std::string::npos);
+  CHECK(error_of([&] { load(target, "good.tar", small); }).find("brings the archive over 1.0 KiB") !=
+        std::string::npos);
   // A compat image whose layer smuggles a link is refused by the layer check.
   Layout compat_layout = read_layout("compat.tar");
   build_tar_gz({{"plugin.wasm", "", AE_IFLNK, "/etc/passwd"}}, "layer.tar.gz");

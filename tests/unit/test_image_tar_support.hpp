@@ -19,13 +19,12 @@ namespace wasme::test {
 namespace fs = std::filesystem;
 
 struct Entry {
-  Entry(std::string n, std::string d = {}, unsigned t = AE_IFREG, std::string l = {},
-        bool hard = false)
+  Entry(std::string n, std::string d = {}, unsigned t = AE_IFREG, std::string l = {}, bool hard = false)
       : name(std::move(n)), data(std::move(d)), type(t), link(std::move(l)), hardlink(hard) {}
   std::string name;
   std::string data;
   unsigned type;
-  std::string link; // symlink target, or hard link target when hardlink is set
+  std::string link;  // symlink target, or hard link target when hardlink is set
   bool hardlink;
 };
 
@@ -44,16 +43,12 @@ inline fs::path build_tar(const std::vector<Entry>& entries, const fs::path& pat
     archive_entry_set_pathname(entry, e.name.c_str());
     archive_entry_set_filetype(entry, e.type);
     archive_entry_set_perm(entry, 0644);
-    if (e.hardlink)
-      archive_entry_set_hardlink(entry, e.link.c_str());
-    if (e.type == AE_IFLNK)
-      archive_entry_set_symlink(entry, e.link.c_str());
-    if (e.type == AE_IFCHR || e.type == AE_IFBLK)
-      archive_entry_set_rdev(entry, makedev(1, 3));
+    if (e.hardlink) archive_entry_set_hardlink(entry, e.link.c_str());
+    if (e.type == AE_IFLNK) archive_entry_set_symlink(entry, e.link.c_str());
+    if (e.type == AE_IFCHR || e.type == AE_IFBLK) archive_entry_set_rdev(entry, makedev(1, 3));
     archive_entry_set_size(entry, e.type == AE_IFREG && !e.hardlink ? e.data.size() : 0);
     REQUIRE(archive_write_header(a.get(), entry) == ARCHIVE_OK);
-    if (!e.data.empty())
-      archive_write_data(a.get(), e.data.data(), e.data.size());
+    if (!e.data.empty()) archive_write_data(a.get(), e.data.data(), e.data.size());
     archive_entry_free(entry);
   }
   REQUIRE(archive_write_close(a.get()) == ARCHIVE_OK);
@@ -96,8 +91,7 @@ inline std::string ustar_header(const std::string& name, std::uint64_t size) {
               8);
   std::memset(&h[148], ' ', 8);
   unsigned sum = 0;
-  for (unsigned char c : h)
-    sum += c;
+  for (unsigned char c : h) sum += c;
   std::snprintf(&h[148], 8, "%06o", sum);
   return h;
 }

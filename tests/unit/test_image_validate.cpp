@@ -23,7 +23,8 @@ namespace {
 const fs::path fixture = fs::path(WASME_FIXTURES) / "abi_0_2_1.wasm";
 const std::string good_config = R"({"type":"envoy_proxy","abiVersions":["v0.2.1"],"config":{"rootIds":["r"]}})";
 
-oci::Descriptor config_descriptor(const std::string& bytes, std::string_view media_type = oci::media_type::wasm_config) {
+oci::Descriptor config_descriptor(const std::string& bytes,
+                                  std::string_view media_type = oci::media_type::wasm_config) {
   return {std::string(media_type), oci::sha256_of(bytes), bytes.size(), {}};
 }
 
@@ -141,11 +142,15 @@ TEST_CASE("a config declared over 1 MiB is refused from its descriptor alone") {
 TEST_CASE("a compat image's config must still be a JSON object; a 2019 config must parse") {
   std::string junk = "\x89PNG not a config";
   auto plain = config_descriptor(junk, oci::media_type::oci_image_config);
-  CHECK(contains(refusal([&] { image::validate_artifact({compat_layout(), plain, junk, fixture, ""}); }),
+  CHECK(contains(refusal([&] {
+                   image::validate_artifact({compat_layout(), plain, junk, fixture, ""});
+                 }),
                  "not valid JSON"));
   std::string bad_roots = R"({"roots":"not a list"})";
   auto solo = config_descriptor(bad_roots, oci::media_type::solo_config);
-  CHECK(contains(refusal([&] { image::validate_artifact({solo_layout(solo), solo, bad_roots, fixture, ""}); }),
+  CHECK(contains(refusal([&] {
+                   image::validate_artifact({solo_layout(solo), solo, bad_roots, fixture, ""});
+                 }),
                  "roots"));
 }
 
@@ -162,8 +167,8 @@ TEST_CASE("package_module refuses the same inputs, before touching the store") {
     CHECK(contains(refusal([&] { image::package_module(store, request(file)); }), "not a wasm module"));
   }
   auto with_big_config = request(fixture);
-  with_big_config.config_file = write("big.json", R"({"type":"envoy_proxy","config":{"rootIds":[")" +
-                                                      std::string(2u << 20, 'r') + "\"]}}");
+  with_big_config.config_file =
+      write("big.json", R"({"type":"envoy_proxy","config":{"rootIds":[")" + std::string(2u << 20, 'r') + "\"]}}");
   CHECK(contains(refusal([&] { image::package_module(store, with_big_config); }), "larger than the limit"));
   auto with_bad_utf8 = request(fixture);
   with_bad_utf8.config_file = write("utf8.json", "{\"config\":{\"rootIds\":[\"\xff\"]}}");

@@ -44,12 +44,18 @@ TEST_CASE("cache_reports_module finds the wasm digest in any shape of /images") 
 TEST_CASE("apply waits with the injected clock and gives up after the timeout") {
   ScriptedRunner runner;
   Json pods = {{"items", Json::array({{{"metadata", {{"name", "p"}}}}})}};
-  runner.answers = {answer({{"items", Json::array({{{"kind", "Deployment"}, {"metadata", {{"name", "x"}}},
-                                                     {"spec", {{"template", {{"metadata", {{"labels", {{"app", "x"}}}}}}}}}}})}}),
-                    ProcessResult{},  // no configmap
-                    ProcessResult{},  // apply
-                    answer(pods), answer(Json::object()), answer(pods), answer(Json::object()),
-                    answer(pods), answer(Json::object())};
+  runner.answers = {
+      answer({{"items", Json::array({{{"kind", "Deployment"},
+                                      {"metadata", {{"name", "x"}}},
+                                      {"spec", {{"template", {{"metadata", {{"labels", {{"app", "x"}}}}}}}}}}})}}),
+      ProcessResult{},  // no configmap
+      ProcessResult{},  // apply
+      answer(pods),
+      answer(Json::object()),
+      answer(pods),
+      answer(Json::object()),
+      answer(pods),
+      answer(Json::object())};
   kube::Kubectl kubectl(runner, {"kubectl", "", ""});
   FakeClock clock;
   const auto start = clock.now();
@@ -58,15 +64,15 @@ TEST_CASE("apply waits with the injected clock and gives up after the timeout") 
   options.cache_timeout = std::chrono::seconds(3);
   options.poll_interval = std::chrono::seconds(2);
   try {
-    kube::apply_istio_deploy(request(), kubectl, options, [&](std::string_view l) { lines.emplace_back(l); },
-                             clock);
+    kube::apply_istio_deploy(
+        request(), kubectl, options, [&](std::string_view l) { lines.emplace_back(l); }, clock);
     FAIL("expected a timeout");
   } catch (const Error& e) {
     CHECK(std::string(e.what()).find("step 4 (waiting for the cache): the cache did not report example.com/f:v1 "
-                                      "in time: pod p does not have the module yet") == 0);
+                                     "in time: pod p does not have the module yet") == 0);
   }
   CHECK(clock.now() - start == std::chrono::seconds(4));  // two polls of 2 s: no real waiting
-  CHECK(runner.calls.size() == 9);  // 3 + 3 polls of (pods, images)
+  CHECK(runner.calls.size() == 9);                        // 3 + 3 polls of (pods, images)
   CHECK(lines == std::vector<std::string>{"applied namespace/wasme", "applied serviceaccount/wasme-cache",
                                           "applied configmap/wasme-cache", "applied daemonset/wasme-cache"});
 }

@@ -9,16 +9,15 @@ using wasme::render::Json;
 namespace {
 
 // An istiod Deployment as the Helm chart writes it (istio-discovery templates/deployment.yaml).
-Json istiod(const std::string& ns, const std::string& rev, const std::string& image, Json extra_labels = Json::object()) {
+Json istiod(const std::string& ns, const std::string& rev, const std::string& image,
+            Json extra_labels = Json::object()) {
   Json labels = {{"app", "istiod"}};
   if (!rev.empty()) labels["istio.io/rev"] = rev;
   for (auto& [k, v] : extra_labels.items()) labels[k] = v;
-  return {{"metadata", {{"name", rev.empty() || rev == "default" ? "istiod" : "istiod-" + rev},
-                        {"namespace", ns},
-                        {"labels", labels}}},
-          {"spec",
-           {{"template",
-             {{"spec", {{"containers", Json::array({{{"name", "discovery"}, {"image", image}}})}}}}}}}};
+  return {
+      {"metadata",
+       {{"name", rev.empty() || rev == "default" ? "istiod" : "istiod-" + rev}, {"namespace", ns}, {"labels", labels}}},
+      {"spec", {{"template", {{"spec", {{"containers", Json::array({{{"name", "discovery"}, {"image", image}}})}}}}}}}};
 }
 
 Json list(std::initializer_list<Json> items) {
@@ -48,8 +47,8 @@ TEST_CASE("one istiod: its image tag, or its version labels first") {
   CHECK(chosen.version.str() == "1.22");
   CHECK(chosen.description.find("istio-system/istiod") != std::string::npos);
   CHECK(chosen.description.find("revision default") != std::string::npos);
-  chosen = choose(list({istiod("istio-system", "", "my.registry:5000/pilot@sha256:abcd",
-                               {{"app.kubernetes.io/version", "1.26.1"}})}));
+  chosen = choose(list(
+      {istiod("istio-system", "", "my.registry:5000/pilot@sha256:abcd", {{"app.kubernetes.io/version", "1.26.1"}})}));
   CHECK(chosen.version.str() == "1.26");
   CHECK(chosen.description.find("app.kubernetes.io/version") != std::string::npos);
   chosen = choose(list({istiod("istio-system", "", "pilot:latest", {{"operator.istio.io/version", "1.12.9"}})}));
@@ -57,8 +56,8 @@ TEST_CASE("one istiod: its image tag, or its version labels first") {
 }
 
 TEST_CASE("two revisions that agree give their version; that disagree need --revision") {
-  Json same = list({istiod("istio-system", "1-22-1", "istio/pilot:1.22.1"),
-                    istiod("istio-system", "1-22-3", "istio/pilot:1.22.3")});
+  Json same = list(
+      {istiod("istio-system", "1-22-1", "istio/pilot:1.22.1"), istiod("istio-system", "1-22-3", "istio/pilot:1.22.3")});
   CHECK(choose(same).version.str() == "1.22");
 
   Json canary = list({istiod("istio-system", "default", "istio/pilot:1.21.0"),
@@ -85,7 +84,10 @@ TEST_CASE("no istiod, or none with a readable version, is an error naming what t
 }
 
 TEST_CASE("odd kubectl output is read without crashing: items that are not objects, null metadata") {
-  Json odd = {{"items", Json::array({"a string", nullptr, {{"metadata", nullptr}}, {{"metadata", {{"labels", 5}}}},
+  Json odd = {{"items", Json::array({"a string",
+                                     nullptr,
+                                     {{"metadata", nullptr}},
+                                     {{"metadata", {{"labels", 5}}}},
                                      {{"spec", {{"template", {{"spec", {{"containers", "none"}}}}}}}}})}};
   auto istiods = kube::read_istiods(odd);
   CHECK(istiods.size() == 5);

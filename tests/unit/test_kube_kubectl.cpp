@@ -18,7 +18,8 @@ TEST_CASE("kubectl argv carries --kubeconfig and --context first; failures name 
   failed.err = "Unauthorized\n";
   runner.answers = {failed};
   kube::Kubectl kubectl(runner, {"kubectl", "/k", "c"});
-  CHECK(kubectl.argv({"get", "pods"}) == std::vector<std::string>{"kubectl", "--kubeconfig=/k", "--context=c", "get", "pods"});
+  CHECK(kubectl.argv({"get", "pods"}) ==
+        std::vector<std::string>{"kubectl", "--kubeconfig=/k", "--context=c", "get", "pods"});
   try {
     kubectl.run({"get", "pods"}, "listing pods");
     FAIL("expected an error");
@@ -47,8 +48,9 @@ TEST_CASE("kubectl argv carries --kubeconfig and --context first; failures name 
   }
   CHECK(kube::resource_name(Json{{"apiVersion", "apps/v1"}, {"kind", "DaemonSet"}, {"metadata", {{"name", "d"}}}}) ==
         "daemonset/d");
-  CHECK(kube::resource_name(Json{{"apiVersion", "networking.istio.io/v1alpha3"}, {"kind", "EnvoyFilter"},
-                                   {"metadata", {{"name", "e"}}}}) == "envoyfilter.networking.istio.io/e");
+  CHECK(kube::resource_name(Json{
+            {"apiVersion", "networking.istio.io/v1alpha3"}, {"kind", "EnvoyFilter"}, {"metadata", {{"name", "e"}}}}) ==
+        "envoyfilter.networking.istio.io/e");
   // odd kubectl output is a wasme error naming the missing field, never a JSON exception
   for (const Json& odd : {Json("x"), Json(), Json{{"kind", "A"}, {"apiVersion", "v1"}},
                           Json{{"kind", "A"}, {"apiVersion", "v1"}, {"metadata", {{"name", 5}}}},

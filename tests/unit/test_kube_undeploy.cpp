@@ -40,9 +40,7 @@ void script(ScriptedRunner& runner, kube::DryRun dry_run) {
   if (writes) runner.answers.push_back({});
 }
 
-std::vector<std::string> argv_of(const ScriptedRunner& runner, std::size_t call) {
-  return runner.calls.at(call).argv;
-}
+std::vector<std::string> argv_of(const ScriptedRunner& runner, std::size_t call) { return runner.calls.at(call).argv; }
 
 }  // namespace
 

@@ -46,9 +46,9 @@ TEST_CASE("make_wasm_manifest is exactly the wasme artifact") {
   Manifest m = wasme::oci::make_wasm_manifest(config, wasm_digest, 1043056);
 
   const std::string config_desc =
-      R"({"annotations":{"org.opencontainers.image.title":"runtime-config.json"},"digest":")" +
-      config_digest.str() + R"(","mediaType":"application/vnd.module.wasm.config.v1+json","size":)" +
-      std::to_string(config_bytes.size()) + "}";
+      R"({"annotations":{"org.opencontainers.image.title":"runtime-config.json"},"digest":")" + config_digest.str() +
+      R"(","mediaType":"application/vnd.module.wasm.config.v1+json","size":)" + std::to_string(config_bytes.size()) +
+      "}";
   const std::string expected =
       R"({"annotations":{"module.wasm.runtime/abi_version":"v0-097b7f2e4cc1fb490cc1943d0d633655ac3c522f,v0.2.1","module.wasm.runtime/type":"envoy_proxy"},"config":)" +
       config_desc + R"(,"layers":[)" + config_desc +
@@ -92,8 +92,8 @@ TEST_CASE("classify finds the module layer") {
   CHECK(layout.has_config);
   CHECK(layout.config_layer == wasme_image.config);
 
-  Manifest solo = manifest_of(media_type::oci_manifest,
-                              {layer(media_type::solo_code, 'a'), layer(media_type::solo_proto, 'b')});
+  Manifest solo =
+      manifest_of(media_type::oci_manifest, {layer(media_type::solo_code, 'a'), layer(media_type::solo_proto, 'b')});
   solo.config = layer(media_type::solo_config, 'e');
   layout = wasme::oci::classify(solo);
   CHECK(layout.format == ArtifactFormat::solo_2019);
@@ -144,16 +144,16 @@ TEST_CASE("istio_rejection_reason follows Istio's fetcher") {
     std::string reason;  // "" = accepted, else a fragment of the reason
   };
   const Case cases[] = {
-      {"docker, tar last", manifest_of(media_type::docker_manifest,
-                                       {layer(media_type::wasm_layer), layer(media_type::docker_layer_tar_gzip)}),
+      {"docker, tar last",
+       manifest_of(media_type::docker_manifest,
+                   {layer(media_type::wasm_layer), layer(media_type::docker_layer_tar_gzip)}),
        ""},
       {"docker, oci tar last", manifest_of(media_type::docker_manifest, {layer(media_type::oci_layer_tar_gzip)}),
        "invalid media type application/vnd.oci.image.layer.v1.tar+gzip (expect "
        "application/vnd.docker.image.rootfs.diff.tar.gzip)"},
       {"docker, wasm", manifest_of(media_type::docker_manifest, {layer(media_type::wasm_layer), layer("x")}),
        "invalid media type x"},
-      {"docker, no layers", manifest_of(media_type::docker_manifest, {}),
-       "number of layers must be greater than zero"},
+      {"docker, no layers", manifest_of(media_type::docker_manifest, {}), "number of layers must be greater than zero"},
       {"oci compat", manifest_of(media_type::oci_manifest, {layer(media_type::oci_layer_tar_gzip)}), ""},
       {"oci compat, 3 layers",
        manifest_of(media_type::oci_manifest, {layer("a"), layer("b"), layer(media_type::oci_layer_tar_gzip)}), ""},

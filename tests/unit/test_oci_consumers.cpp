@@ -54,20 +54,23 @@ TEST_CASE("every layout against every consumer") {
        manifest(mt::oci_manifest, wasme_config, {wasme_config, blob(mt::wasm_layer, 'w', "filter.wasm")}),
        {},
        {true, true, true, false, false},
-       {"of the two", "of the two", "of the two", "Incompatible layer media type: " "application/vnd.module.wasm.config.v1+json",
+       {"of the two", "of the two", "of the two",
+        "Incompatible layer media type: "
+        "application/vnd.module.wasm.config.v1+json",
         "not a tar layer: containerd mounts nothing from it (CRI-O 1.33+ mounts it as the file runtime-config.json)"}},
       {"wasme 2019",
        manifest(mt::oci_manifest, blob(mt::solo_config, 'c'), {blob(mt::solo_code, 'w')}),
        {},
        {false, false, false, false, false},
-       {"invalid media type application/vnd.io.solo.wasm.code.v1+wasm", "invalid media type application/vnd.io.solo.wasm.code.v1+wasm",
-        "number of layers must be 2 but got 1", "Incompatible layer media type", "not a tar layer"}},
+       {"invalid media type application/vnd.io.solo.wasm.code.v1+wasm",
+        "invalid media type application/vnd.io.solo.wasm.code.v1+wasm", "number of layers must be 2 but got 1",
+        "Incompatible layer media type", "not a tar layer"}},
       {"compat, one layer",
        manifest(mt::oci_manifest, blob(mt::oci_image_config, 'c'), {blob(mt::oci_layer_tar_gzip, 'l')}),
        tar_with_plugin,
        {true, true, true, false, true},
-       {"only layer", "last layer", "last layer", "Incompatible layer media type: application/vnd.oci.image.layer.v1.tar+gzip",
-        "plugin.wasm in the volume"}},
+       {"only layer", "last layer", "last layer",
+        "Incompatible layer media type: application/vnd.oci.image.layer.v1.tar+gzip", "plugin.wasm in the volume"}},
       {"compat, two layers",
        manifest(mt::oci_manifest, blob(mt::oci_image_config, 'c'),
                 {blob(mt::oci_layer_tar_gzip, 'a'), blob(mt::oci_layer_tar_gzip, 'l')}),
@@ -89,14 +92,15 @@ TEST_CASE("every layout against every consumer") {
        manifest(mt::docker_manifest, blob(mt::docker_image_config, 'c'), {blob(mt::oci_layer_tar_gzip, 'l')}),
        tar_with_plugin,
        {false, false, false, false, true},
-       {"expect application/vnd.docker.image.rootfs.diff.tar.gzip", "expect application/vnd.docker", "expect application/vnd.docker",
-        "Incompatible", "plugin.wasm in the volume"}},
+       {"expect application/vnd.docker.image.rootfs.diff.tar.gzip", "expect application/vnd.docker",
+        "expect application/vnd.docker", "Incompatible", "plugin.wasm in the volume"}},
       {"CNCF",
        manifest(mt::oci_manifest, blob(mt::cncf_wasm_config, 'c'), {blob(mt::cncf_wasm_layer, 'w', "plugin.wasm")}),
        {},
        {false, false, false, true, false},
-       {"invalid media type application/wasm", "number of layers must be 2 but got 1", "number of layers must be 2 but got 1",
-        "the CNCF wasm layout", "CRI-O 1.33+ mounts it as the file plugin.wasm"}},
+       {"invalid media type application/wasm", "number of layers must be 2 but got 1",
+        "number of layers must be 2 but got 1", "the CNCF wasm layout",
+        "CRI-O 1.33+ mounts it as the file plugin.wasm"}},
       {"oras application/wasm without the v0 config",
        manifest(mt::oci_manifest, blob("application/vnd.oci.empty.v1+json", 'c'), {blob(mt::cncf_wasm_layer, 'w')}),
        {},
@@ -104,8 +108,9 @@ TEST_CASE("every layout against every consumer") {
        {"invalid media type", "number of layers must be 2", "number of layers must be 2",
         "must have a config of type application/vnd.wasm.config.v0+json", "not a tar layer"}},
       {"container image",
-       manifest(mt::oci_manifest, blob(mt::oci_image_config, 'c'),
-                {blob(mt::oci_layer_tar_gzip, 'a'), blob(mt::oci_layer_tar_gzip, 'b'), blob(mt::oci_layer_tar_gzip, 'l')}),
+       manifest(
+           mt::oci_manifest, blob(mt::oci_image_config, 'c'),
+           {blob(mt::oci_layer_tar_gzip, 'a'), blob(mt::oci_layer_tar_gzip, 'b'), blob(mt::oci_layer_tar_gzip, 'l')}),
        {false, 3},
        {false, false, false, false, false},
        {"number of layers must be 1 but got 3", "plugin.wasm not found", "plugin.wasm not found", "Incompatible",
@@ -139,8 +144,8 @@ TEST_CASE("--for targets name their consumers") {
 }
 
 TEST_CASE("classify finds the module of a CNCF image and of an oras application/wasm image") {
-  auto cncf = oci::classify(
-      manifest(mt::oci_manifest, blob(mt::cncf_wasm_config, 'c'), {blob(mt::cncf_wasm_layer, 'w')}));
+  auto cncf =
+      oci::classify(manifest(mt::oci_manifest, blob(mt::cncf_wasm_config, 'c'), {blob(mt::cncf_wasm_layer, 'w')}));
   CHECK(cncf.format == oci::ArtifactFormat::cncf);
   CHECK(cncf.has_config);
   CHECK(cncf.module_layer.digest == blob(mt::cncf_wasm_layer, 'w').digest);

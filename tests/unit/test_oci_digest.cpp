@@ -10,8 +10,7 @@ using wasme::Error;
 using wasme::oci::Digest;
 
 TEST_CASE("sha256 of known inputs") {
-  CHECK(wasme::oci::sha256_of("").hex() ==
-        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(wasme::oci::sha256_of("").hex() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   CHECK(wasme::oci::sha256_of("abc").str() ==
         "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }

@@ -24,9 +24,7 @@ std::string descriptor(const std::string& media, const std::string& digest, cons
 
 const std::string good_layers = "[" + descriptor("x/wasm", b, "10") + "]";
 
-std::string manifest_with(const std::string& fields) {
-  return R"({"schemaVersion":2,)" + fields + "}";
-}
+std::string manifest_with(const std::string& fields) { return R"({"schemaVersion":2,)" + fields + "}"; }
 
 struct Bad {
   std::string input;
@@ -54,12 +52,15 @@ TEST_CASE("parse an OCI manifest") {
   std::string text = R"({
     "schemaVersion": 2,
     "mediaType": "application/vnd.oci.image.manifest.v1+json",
-    "config": {"mediaType": "application/vnd.module.wasm.config.v1+json", "digest": ")" + a +
+    "config": {"mediaType": "application/vnd.module.wasm.config.v1+json", "digest": ")" +
+                     a +
                      R"(", "size": 125,
                "annotations": {"org.opencontainers.image.title": "runtime-config.json"}},
     "layers": [
-      {"mediaType": "application/vnd.module.wasm.config.v1+json", "digest": ")" + a + R"(", "size": 125},
-      {"mediaType": "application/vnd.module.wasm.content.layer.v1+wasm", "digest": ")" + b +
+      {"mediaType": "application/vnd.module.wasm.config.v1+json", "digest": ")" +
+                     a + R"(", "size": 125},
+      {"mediaType": "application/vnd.module.wasm.content.layer.v1+wasm", "digest": ")" +
+                     b +
                      R"(", "size": 1043056, "urls": ["ignored"]}
     ],
     "annotations": {"module.wasm.runtime/type": "envoy_proxy"}
@@ -79,15 +80,15 @@ TEST_CASE("parse an OCI manifest") {
 }
 
 TEST_CASE("parse a Docker schema 2 manifest and one without mediaType") {
-  Manifest docker = Manifest::parse(manifest_with(
-      R"("mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":)" +
-      descriptor("application/vnd.docker.container.image.v1+json", a, "7") + R"(,"layers":[)" +
-      descriptor("application/vnd.docker.image.rootfs.diff.tar.gzip", b, "0") + "]"));
+  Manifest docker = Manifest::parse(
+      manifest_with(R"("mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":)" +
+                    descriptor("application/vnd.docker.container.image.v1+json", a, "7") + R"(,"layers":[)" +
+                    descriptor("application/vnd.docker.image.rootfs.diff.tar.gzip", b, "0") + "]"));
   CHECK(docker.media_type == media_type::docker_manifest);
   CHECK(docker.layers.at(0).size == 0);
 
-  Manifest bare = Manifest::parse(manifest_with(R"("config":)" + descriptor("c", a, "1") +
-                                                R"(,"layers":[],"annotations":null)"));
+  Manifest bare =
+      Manifest::parse(manifest_with(R"("config":)" + descriptor("c", a, "1") + R"(,"layers":[],"annotations":null)"));
   CHECK(bare.media_type.empty());
   CHECK(bare.layers.empty());
   CHECK(bare.annotations.empty());
@@ -138,18 +139,16 @@ TEST_CASE("malformed manifests name the field") {
       {manifest_with(config + R"(,"layers":{})"), "manifest: layers: expected a list of descriptors"},
       {manifest_with(R"("config":[],"layers":[])"), "manifest: config: expected a descriptor object"},
       {manifest_with(config + R"(,"layers":[1])"), "manifest: layers[0]: expected a descriptor object"},
-      {manifest_with(config + R"(,"layers":[)" + descriptor("l", a, "1") + R"(,{"digest":")" + a +
-                     R"(","size":1}])"),
+      {manifest_with(config + R"(,"layers":[)" + descriptor("l", a, "1") + R"(,{"digest":")" + a + R"(","size":1}])"),
        "manifest: layers[1].mediaType: missing"},
       {manifest_with(config + R"(,"layers":[{"mediaType":"","digest":")" + a + R"(","size":1}])"),
        "manifest: layers[0].mediaType: must not be empty"},
       {manifest_with(config + R"(,"layers":[{"mediaType":7,"digest":")" + a + R"(","size":1}])"),
        "manifest: layers[0].mediaType: expected a string, got an integer"},
-      {manifest_with(config + R"(,"layers":[)" + descriptor("l", a, "1") + "," +
-                     descriptor("l", "sha256:abc", "1") + "]"),
+      {manifest_with(config + R"(,"layers":[)" + descriptor("l", a, "1") + "," + descriptor("l", "sha256:abc", "1") +
+                     "]"),
        "manifest: layers[1].digest: invalid digest \"sha256:abc\""},
-      {manifest_with(config + R"(,"layers":[{"mediaType":"l","size":1}])"),
-       "manifest: layers[0].digest: missing"},
+      {manifest_with(config + R"(,"layers":[{"mediaType":"l","size":1}])"), "manifest: layers[0].digest: missing"},
       {manifest_with(config + R"(,"layers":[)" + descriptor("l", a, "-1") + "]"),
        "manifest: layers[0].size: must not be negative, got -1"},
       {manifest_with(config + R"(,"layers":[)" + descriptor("l", a, "1.5") + "]"),
@@ -165,14 +164,11 @@ TEST_CASE("malformed manifests name the field") {
       {manifest_with(R"("config":{"mediaType":"c","digest":")" + a +
                      R"(","size":1,"annotations":{"t":null}},"layers":[])"),
        "manifest: config.annotations.t: expected a string, got a null"},
-      {manifest_with(R"("mediaType":"application/vnd.oci.image.index.v1+json",)" + config +
-                     R"(,"layers":[])"),
+      {manifest_with(R"("mediaType":"application/vnd.oci.image.index.v1+json",)" + config + R"(,"layers":[])"),
        "manifest: mediaType: \"application/vnd.oci.image.index.v1+json\" is an index"},
-      {manifest_with(R"("mediaType":"application/vnd.oci.artifact.manifest.v1+json",)" + config +
-                     R"(,"layers":[])"),
+      {manifest_with(R"("mediaType":"application/vnd.oci.artifact.manifest.v1+json",)" + config + R"(,"layers":[])"),
        "manifest: mediaType: unsupported \"application/vnd.oci.artifact.manifest.v1+json\""},
-      {manifest_with(R"("mediaType":5,)" + config + R"(,"layers":[])"),
-       "manifest: mediaType: expected a string"},
+      {manifest_with(R"("mediaType":5,)" + config + R"(,"layers":[])"), "manifest: mediaType: expected a string"},
       {std::string(wasme::oci::max_manifest_size + 1, ' '), "over the 4 MiB limit"},
   };
   for (const auto& c : cases) check_rejects(c, false);
@@ -187,17 +183,18 @@ TEST_CASE("indexes parse, serialize and reject bad input") {
   Index index = Index::parse(text);
   REQUIRE(index.manifests.size() == 1);
   CHECK(index.manifests[0].size == 500);
-  CHECK(index.manifests[0].annotations.at("org.opencontainers.image.ref.name") ==
-        "localhost:5000/x:v1");
-  CHECK(index.serialize() ==
-        R"({"manifests":[{"annotations":{"org.opencontainers.image.ref.name":"localhost:5000/x:v1"},"digest":")" +
-            a +
-            R"(","mediaType":"application/vnd.oci.image.manifest.v1+json","size":500}],"mediaType":"application/vnd.oci.image.index.v1+json","schemaVersion":2})");
+  CHECK(index.manifests[0].annotations.at("org.opencontainers.image.ref.name") == "localhost:5000/x:v1");
+  CHECK(
+      index.serialize() ==
+      R"({"manifests":[{"annotations":{"org.opencontainers.image.ref.name":"localhost:5000/x:v1"},"digest":")" + a +
+          R"(","mediaType":"application/vnd.oci.image.manifest.v1+json","size":500}],"mediaType":"application/vnd.oci.image.index.v1+json","schemaVersion":2})");
   Index empty;
   CHECK(empty.serialize() == R"({"manifests":[],"schemaVersion":2})");
   CHECK(Index::parse(empty.serialize()).manifests.empty());
-  CHECK(Index::parse(R"({"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[]})")
-            .media_type == media_type::docker_manifest_list);
+  CHECK(
+      Index::parse(
+          R"({"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[]})")
+          .media_type == media_type::docker_manifest_list);
 
   const Bad cases[] = {
       {"null", "index: expected a JSON object, got a null"},

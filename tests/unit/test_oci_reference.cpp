@@ -37,8 +37,7 @@ TEST_CASE("references normalize like docker") {
       {"Docker.IO/team/x", "docker.io/team/x:latest"},
       {"team/filter", "docker.io/team/filter:latest"},
       {"team/sub/filter:v2", "docker.io/team/sub/filter:v2"},
-      {"webassemblyhub.io/yuval-k/istio-example:1.4.2",
-       "webassemblyhub.io/yuval-k/istio-example:1.4.2"},
+      {"webassemblyhub.io/yuval-k/istio-example:1.4.2", "webassemblyhub.io/yuval-k/istio-example:1.4.2"},
       {"ghcr.io/team/filters/add-header:v1", "ghcr.io/team/filters/add-header:v1"},
       {"GHCR.io/team/x:V1", "ghcr.io/team/x:V1"},
       {"localhost/filter", "localhost/filter:latest"},
@@ -99,8 +98,7 @@ TEST_CASE("with_tag and with_digest") {
   Reference retagged = ref.with_tag("v2");
   CHECK(retagged.str() == "r.io/x:v2");
   CHECK_FALSE(retagged.digest);
-  CHECK(Reference::parse("r.io/x:v1").with_digest(Digest::parse(digest)).str() ==
-        "r.io/x:v1@" + digest);
+  CHECK(Reference::parse("r.io/x:v1").with_digest(Digest::parse(digest)).str() == "r.io/x:v1@" + digest);
   CHECK_THROWS_WITH_AS(ref.with_tag("bad tag"), doctest::Contains("invalid character ' '"), Error);
   CHECK_THROWS_WITH_AS(ref.with_tag(""), doctest::Contains("empty tag"), Error);
 }

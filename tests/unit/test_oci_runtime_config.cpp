@@ -26,8 +26,9 @@ TEST_CASE("runtime config serializes exactly like the original") {
   RuntimeConfig config;
   config.abi_versions = {"v0-097b7f2e4cc1fb490cc1943d0d633655ac3c522f"};
   config.root_ids = {"add_header_root_id"};
-  CHECK(config.serialize() ==
-        R"({"type":"envoy_proxy","abiVersions":["v0-097b7f2e4cc1fb490cc1943d0d633655ac3c522f"],"config":{"rootIds":["add_header_root_id"]}})");
+  CHECK(
+      config.serialize() ==
+      R"({"type":"envoy_proxy","abiVersions":["v0-097b7f2e4cc1fb490cc1943d0d633655ac3c522f"],"config":{"rootIds":["add_header_root_id"]}})");
   CHECK(RuntimeConfig{}.serialize() == R"({"type":"envoy_proxy","abiVersions":[],"config":{"rootIds":[]}})");
   CHECK(RuntimeConfig::parse(config.serialize()) == config);
 }
@@ -42,8 +43,7 @@ TEST_CASE("runtime config accepts both spellings") {
        R"({"type":"other","abiVersions":["x","y"],"config":{"rootIds":["a","b"]}})"},
       {R"({"abiVersions":null,"config":{"rootIds":null}})",
        R"({"type":"envoy_proxy","abiVersions":[],"config":{"rootIds":[]}})"},
-      {R"({"type":"envoy_proxy","config":null})",
-       R"({"type":"envoy_proxy","abiVersions":[],"config":{"rootIds":[]}})"},
+      {R"({"type":"envoy_proxy","config":null})", R"({"type":"envoy_proxy","abiVersions":[],"config":{"rootIds":[]}})"},
       {"{}", R"({"type":"envoy_proxy","abiVersions":[],"config":{"rootIds":[]}})"},
       {" { \"config\" : { } } \n", R"({"type":"envoy_proxy","abiVersions":[],"config":{"rootIds":[]}})"},
   };

@@ -25,9 +25,7 @@ struct Fixture {
     observer.log = [this](std::string_view line) { log.emplace_back(line); };
     client = std::make_unique<Client>(options, observer, ClientDeps{transport, &clock, nullptr});
   }
-  std::string auth_of(size_t i) const {
-    return transport->requests.at(i).headers.get("Authorization").value_or("");
-  }
+  std::string auth_of(size_t i) const { return transport->requests.at(i).headers.get("Authorization").value_or(""); }
   std::string url_of(size_t i) const { return transport->requests.at(i).url; }
 };
 
@@ -87,8 +85,11 @@ TEST_CASE("Basic without credentials, or with wrong ones, leaves the 401 to the 
   Fixture f([](const Request&) { return respond(401, "", {{"WWW-Authenticate", R"(Basic realm="t")"}}); });
   CHECK(f.client->send("r.example", get("/v2/"), "").status == 401);
   CHECK(f.transport->requests.size() == 1);
-  Fixture g([](const Request&) { return respond(401, "", {{"WWW-Authenticate", R"(Basic realm="t")"}}); },
-            with_user("u", "wrong"));
+  Fixture g(
+      [](const Request&) {
+        return respond(401, "", {{"WWW-Authenticate", R"(Basic realm="t")"}});
+      },
+      with_user("u", "wrong"));
   CHECK(g.client->send("r.example", get("/v2/"), "").status == 401);
   CHECK(g.transport->requests.size() == 2);
   CHECK_THROWS_AS(g.client->call("r.example", get("/v2/"), "", {200}, "checking"), RequestError);
@@ -102,8 +103,7 @@ TEST_CASE("Bearer: token per scope from the realm with Basic credentials, cached
           ++tokens_issued;
           CHECK(r.headers.get("Authorization") == basic_authorization("bob", "pw"));
           std::string scope = r.url.find("push") != std::string::npos ? "push" : "pull";
-          return respond(200, R"({"token":"tok-)" + scope + std::to_string(tokens_issued) +
-                                  R"(","expires_in":300})");
+          return respond(200, R"({"token":"tok-)" + scope + std::to_string(tokens_issued) + R"(","expires_in":300})");
         }
         auto auth = r.headers.get("Authorization");
         if (auth && auth->rfind("Bearer tok-", 0) == 0) return respond(200);
@@ -112,8 +112,7 @@ TEST_CASE("Bearer: token per scope from the realm with Basic credentials, cached
       with_user("bob", "pw"));
   CHECK(f.client->send("r.example", get("/v2/a/manifests/v1"), pull_scope("a")).status == 200);
   REQUIRE(f.transport->requests.size() == 3);
-  CHECK(f.url_of(1) ==
-        "https://auth.example/token?service=reg&scope=repository%3Aa%3Apull&account=bob");
+  CHECK(f.url_of(1) == "https://auth.example/token?service=reg&scope=repository%3Aa%3Apull&account=bob");
   CHECK(f.auth_of(2) == "Bearer tok-pull1");
 
   f.client->send("r.example", get("/v2/a/manifests/v2"), pull_scope("a"));
@@ -185,30 +184,31 @@ TEST_CASE("Bearer with an identity token: POST refresh_token, GET fallback on 40
     CAPTURE(post_status);
     std::vector<std::string> seen;
     RemoteOptions options;
-    Fixture f([&](const Request& r) {
-      if (r.url.rfind("https://auth.example/token", 0) == 0) {
-        seen.push_back(r.method);
-        if (r.method == "POST") {
-          CHECK(r.body->bytes.find("grant_type=refresh_token") != std::string::npos);
-          CHECK(r.body->bytes.find("refresh_token=rt-1") != std::string::npos);
-          CHECK(r.body->bytes.find("scope=repository%3Aa%3Apull") != std::string::npos);
-          CHECK(r.headers.get("content-type") == "application/x-www-form-urlencoded");
-          if (post_status != 200) return respond(post_status);
-        } else {
-          CHECK(r.headers.get("Authorization") == basic_authorization("", "rt-1"));
-        }
-        return respond(200, R"({"access_token":"from-refresh"})");
-      }
-      if (has_bearer(r, "from-refresh")) return respond(200);
-      return respond(401, "", {{"WWW-Authenticate", bearer_challenge}});
-    }, options);
+    Fixture f(
+        [&](const Request& r) {
+          if (r.url.rfind("https://auth.example/token", 0) == 0) {
+            seen.push_back(r.method);
+            if (r.method == "POST") {
+              CHECK(r.body->bytes.find("grant_type=refresh_token") != std::string::npos);
+              CHECK(r.body->bytes.find("refresh_token=rt-1") != std::string::npos);
+              CHECK(r.body->bytes.find("scope=repository%3Aa%3Apull") != std::string::npos);
+              CHECK(r.headers.get("content-type") == "application/x-www-form-urlencoded");
+              if (post_status != 200) return respond(post_status);
+            } else {
+              CHECK(r.headers.get("Authorization") == basic_authorization("", "rt-1"));
+            }
+            return respond(200, R"({"access_token":"from-refresh"})");
+          }
+          if (has_bearer(r, "from-refresh")) return respond(200);
+          return respond(401, "", {{"WWW-Authenticate", bearer_challenge}});
+        },
+        options);
     // The identity token comes from a credentials file.
     wasme::write_file_atomic("c.json", R"({"auths":{"r.example":{"identitytoken":"rt-1"}}})");
     options.credential_files = {"c.json"};
     f.client = std::make_unique<Client>(options, Observer{}, ClientDeps{f.transport, &f.clock, nullptr});
     CHECK(f.client->send("r.example", get("/v2/a/manifests/v1"), pull_scope("a")).status == 200);
-    CHECK(seen == (post_status == 200 ? std::vector<std::string>{"POST"}
-                                      : std::vector<std::string>{"POST", "GET"}));
+    CHECK(seen == (post_status == 200 ? std::vector<std::string>{"POST"} : std::vector<std::string>{"POST", "GET"}));
   }
 }
 

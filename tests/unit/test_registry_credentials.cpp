@@ -25,9 +25,7 @@ struct CleanEnv {
   ScopedEnv runtime{"XDG_RUNTIME_DIR", std::nullopt};
 };
 
-std::string auth(const std::string& user, const std::string& pass) {
-  return base64_encode(user + ":" + pass);
-}
+std::string auth(const std::string& user, const std::string& pass) { return base64_encode(user + ":" + pass); }
 
 void write_json(const fs::path& path, const json& doc) {
   if (path.has_parent_path()) fs::create_directories(path.parent_path());
@@ -55,7 +53,8 @@ case "$url" in
   says.example) echo 'keychain is locked'; exit 1 ;;
   *) echo "credentials not found in native keychain"; exit 1 ;;
 esac
-)", 0755);
+)",
+                             0755);
   }
   std::string calls() const { return wasme::read_file(bin / "calls.log"); }
 };
@@ -227,12 +226,13 @@ TEST_CASE("a failing or missing helper is an auth error, never silently anonymou
 TEST_CASE("a failing helper's message is shown, but never output that may hold its secret") {
   CleanEnv env;
   FakeHelper helper;
-  write_json("c.json", {{"credHelpers", {{"broken.example", "test"}, {"leaky.example", "test"}, {"says.example", "test"}}}});
+  write_json("c.json",
+             {{"credHelpers", {{"broken.example", "test"}, {"leaky.example", "test"}, {"says.example", "test"}}}});
   RemoteOptions options;
   options.credential_files = {"c.json"};
   auto message_for = [&](const char* host) { return error_of([&] { find_credential(host, options); }); };
   CHECK(message_for("broken.example").find("keychain exploded") != std::string::npos);  // stderr
-  CHECK(message_for("says.example").find("keychain is locked") != std::string::npos);    // stdout, plain text
+  CHECK(message_for("says.example").find("keychain is locked") != std::string::npos);   // stdout, plain text
   std::string leaky = message_for("leaky.example");
   CHECK(leaky.find("docker-credential-test get for leaky.example") != std::string::npos);
   CHECK(leaky.find("leaked-secret-42") == std::string::npos);
@@ -240,9 +240,11 @@ TEST_CASE("a failing helper's message is shown, but never output that may hold i
 
 TEST_CASE("save_login merges into credentials.json with mode 0600; remove_login edits it") {
   CleanEnv env;
-  write_json(login_file(), {{"auths", {{"keep.example", {{"auth", auth("k", "kp")}}},
-                                       {"https://r.example:5000/v2/", {{"auth", auth("old", "op")}}}}},
-                            {"HttpHeaders", {{"X-Keep", "1"}}}});
+  write_json(
+      login_file(),
+      {{"auths",
+        {{"keep.example", {{"auth", auth("k", "kp")}}}, {"https://r.example:5000/v2/", {{"auth", auth("old", "op")}}}}},
+       {"HttpHeaders", {{"X-Keep", "1"}}}});
   save_login("r.example:5000", "new", "np");
   json doc = json::parse(wasme::read_file(login_file()));
   CHECK(doc["auths"].size() == 2);
@@ -276,7 +278,8 @@ TEST_CASE("save_login creates the file and refuses to clobber a malformed one") 
 }
 
 TEST_CASE("base64 round trips and rejects garbage") {
-  for (const std::string& text : std::vector<std::string>{"", "a", "ab", "abc", "user:pass", std::string("\0\xff\x10", 3)}) {
+  for (const std::string& text :
+       std::vector<std::string>{"", "a", "ab", "abc", "user:pass", std::string("\0\xff\x10", 3)}) {
     CHECK(base64_decode(base64_encode(text)) == text);
   }
   CHECK(base64_encode("user:pass") == "dXNlcjpwYXNz");

@@ -14,8 +14,7 @@ namespace wasme::registry::testing {
 // Answers each request with responder(request) and records every request it saw.
 class FakeTransport : public Transport {
  public:
-  explicit FakeTransport(std::function<Response(const Request&)> responder)
-      : responder_(std::move(responder)) {}
+  explicit FakeTransport(std::function<Response(const Request&)> responder) : responder_(std::move(responder)) {}
   Response send(const Request& request) override {
     requests.push_back(request);
     Response response = responder_(request);

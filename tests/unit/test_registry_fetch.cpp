@@ -30,7 +30,7 @@ namespace {
 // A valid module: the header, then a custom section "pad" holding payload.
 std::string wasm_module(const std::string& payload) {
   std::string bytes("\0asm\x01\0\0\0", 8);
-  bytes += '\0';  // custom section id
+  bytes += '\0';                         // custom section id
   size_t size = 1 + 3 + payload.size();  // name length, "pad", payload
   do {
     unsigned char b = size & 0x7f;
@@ -82,7 +82,8 @@ struct Fixture {
     oci::RuntimeConfig config;
     registry.add_blob(config.serialize());
     registry.add_blob(module_bytes);
-    registry.add_manifest(tag, oci::make_wasm_manifest(config, oci::sha256_of(module_bytes), module_bytes.size()).serialize());
+    registry.add_manifest(
+        tag, oci::make_wasm_manifest(config, oci::sha256_of(module_bytes), module_bytes.size()).serialize());
   }
 };
 
@@ -140,7 +141,8 @@ TEST_CASE("fetch_module: compat images give plugin.wasm under its own digest") {
   f.registry.tamper = compat.manifest.layers.back().digest.str();
   fs::remove_all("cache");
   fs::create_directories("cache");
-  CHECK_THROWS_AS(fetch_module(*f.client, oci::Reference::parse("r.example/team/filter:compat"), "cache"), wasme::Error);
+  CHECK_THROWS_AS(fetch_module(*f.client, oci::Reference::parse("r.example/team/filter:compat"), "cache"),
+                  wasme::Error);
   CHECK(names_in("cache").empty());
 }
 
@@ -354,7 +356,8 @@ TEST_CASE("pull refuses what build refuses, and leaves the store as it was") {
   for (const Hostile& h : hostile_images()) {
     CAPTURE(h.what);
     h.add(f.registry, "bad");
-    const wasme::Error e = expect_error([&] { pull(*f.client, store, oci::Reference::parse("r.example/team/filter:bad")); });
+    const wasme::Error e =
+        expect_error([&] { pull(*f.client, store, oci::Reference::parse("r.example/team/filter:bad")); });
     CHECK(e.kind() == wasme::ErrorKind::invalid_input);
     CHECK(contains(e.what(), h.fragment));
     CHECK(contains(e.what(), "pulling \"r.example/team/filter:bad\""));

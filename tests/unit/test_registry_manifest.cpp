@@ -52,8 +52,8 @@ TEST_CASE("resolve_manifest verifies digests: the reference's, and the registry'
   std::string other = oci::sha256_of("other").str();
   Fixture by_digest([&](const Request&) { return respond(200, bytes); });
   CHECK_THROWS_AS(resolve_manifest(*by_digest.client, oci::Reference::parse("r.example/a@" + other)), wasme::Error);
-  CHECK_NOTHROW(resolve_manifest(*by_digest.client,
-                                 oci::Reference::parse("r.example/a@" + oci::sha256_of(bytes).str())));
+  CHECK_NOTHROW(
+      resolve_manifest(*by_digest.client, oci::Reference::parse("r.example/a@" + oci::sha256_of(bytes).str())));
   Fixture lying([&](const Request&) { return respond(200, bytes, {{"Docker-Content-Digest", other}}); });
   try {
     resolve_manifest(*lying.client, oci::Reference::parse("r.example/a:v1"));
@@ -107,16 +107,19 @@ TEST_CASE("download_blob verifies size and digest while streaming") {
     std::string served;
     bool ok;
   };
-  for (const Case& c : {Case{content, true}, Case{"module bytez", false}, Case{"module", false},
-                        Case{content + "!", false}}) {
+  for (const Case& c :
+       {Case{content, true}, Case{"module bytez", false}, Case{"module", false}, Case{content + "!", false}}) {
     CAPTURE(c.served);
     Fixture f([&](const Request&) { return respond(200, c.served); });
     std::string sunk;
     auto run = [&] {
-      download_blob(*f.client, "r.example", "a", d, 1000, [&]() -> BlobSink {
-        sunk.clear();
-        return [&](std::string_view b) { sunk.append(b); };
-      }, "module");
+      download_blob(
+          *f.client, "r.example", "a", d, 1000,
+          [&]() -> BlobSink {
+            sunk.clear();
+            return [&](std::string_view b) { sunk.append(b); };
+          },
+          "module");
     };
     if (c.ok) {
       CHECK_NOTHROW(run());
@@ -174,7 +177,8 @@ TEST_CASE("list_tags follows pagination, treats null as empty, sorts") {
 }
 
 TEST_CASE("a tag list whose next link loops back stops at once, whichever page it points to") {
-  for (const char* target : {"/v2/a/tags/list?n=1000", "/v2/a/tags/list?n=2&last=b", "https://r.example/v2/a/tags/list?n=2&last=b"}) {
+  for (const char* target :
+       {"/v2/a/tags/list?n=1000", "/v2/a/tags/list?n=2&last=b", "https://r.example/v2/a/tags/list?n=2&last=b"}) {
     CAPTURE(target);
     std::string link = std::string("<") + target + R"(>; rel="next")";
     Fixture loop([link](const Request& r) {

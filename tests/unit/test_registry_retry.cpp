@@ -14,9 +14,7 @@ namespace {
 RequestError status_error(long status, std::optional<milliseconds> after = {}) {
   return RequestError(wasme::ErrorKind::registry, "x", "", Failure::status, status, after);
 }
-RequestError network_error(Failure failure) {
-  return RequestError(wasme::ErrorKind::network, "x", "", failure);
-}
+RequestError network_error(Failure failure) { return RequestError(wasme::ErrorKind::network, "x", "", failure); }
 
 }  // namespace
 
@@ -41,9 +39,9 @@ TEST_CASE("which failures are retried") {
     long status;
     bool retried;
   };
-  for (Case c : {Case{500, true}, Case{502, true}, Case{503, true}, Case{504, true}, Case{408, true},
-                 Case{429, true}, Case{501, false}, Case{505, false}, Case{400, false},
-                 Case{401, false}, Case{403, false}, Case{404, false}, Case{409, false}}) {
+  for (Case c : {Case{500, true}, Case{502, true}, Case{503, true}, Case{504, true}, Case{408, true}, Case{429, true},
+                 Case{501, false}, Case{505, false}, Case{400, false}, Case{401, false}, Case{403, false},
+                 Case{404, false}, Case{409, false}}) {
     CAPTURE(c.status);
     CHECK(status_error(c.status).retryable() == c.retried);
   }
@@ -146,22 +144,27 @@ TEST_CASE("Retrier does not retry what a retry cannot fix") {
   testing::FakeClock clock;
   Retrier retrier(RetryPolicy{}, clock);
   int calls = 0;
-  CHECK_THROWS_AS(retrier.run("x", [&]() -> int {
-    ++calls;
-    throw status_error(404);
-  }), RequestError);
+  CHECK_THROWS_AS(retrier.run("x",
+                              [&]() -> int {
+                                ++calls;
+                                throw status_error(404);
+                              }),
+                  RequestError);
   CHECK(calls == 1);
   CHECK(clock.sleeps.empty());
   calls = 0;
-  CHECK_THROWS_AS(retrier.run("x", [&]() -> int {
-    ++calls;
-    throw wasme::Error(wasme::ErrorKind::integrity, "digest mismatch");
-  }), wasme::Error);
+  CHECK_THROWS_AS(retrier.run("x",
+                              [&]() -> int {
+                                ++calls;
+                                throw wasme::Error(wasme::ErrorKind::integrity, "digest mismatch");
+                              }),
+                  wasme::Error);
   CHECK(calls == 1);
 }
 
 TEST_CASE("registry error bodies become typed messages") {
-  CHECK(describe_error_body(R"({"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"v9"}}]})") ==
+  CHECK(describe_error_body(
+            R"({"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"v9"}}]})") ==
         "MANIFEST_UNKNOWN: manifest unknown");
   CHECK(describe_error_body(R"({"errors":[{"code":"DENIED"},{"message":"m"}]})") == "DENIED; m");
   CHECK(describe_error_body("<html>502 Bad Gateway</html>").empty());

@@ -40,7 +40,8 @@ TEST_CASE("Range headers give the bytes the registry holds") {
   CHECK(parse_range_received("0-1023") == 1024u);
   CHECK(parse_range_received("bytes=0-0") == 1u);
   CHECK(parse_range_received("0-5000000009") == 5000000010ull);
-  for (const char* bad : {"", "0-", "-5", "5-10", "0-x", "a-b", "0-99999999999999999999999", "0-18446744073709551615"}) {
+  for (const char* bad :
+       {"", "0-", "-5", "5-10", "0-x", "a-b", "0-99999999999999999999999", "0-18446744073709551615"}) {
     CAPTURE(bad);
     CHECK_FALSE(parse_range_received(bad));
   }
@@ -68,8 +69,9 @@ struct UploadServer {
       }
       received += r.body->bytes.empty() ? wasme::read_file(*r.body->file).substr(r.body->offset, r.body->length)
                                         : r.body->bytes;
-      return respond(202, "", {{"Location", "/v2/a/blobs/uploads/u" + std::to_string(posts) + "?_state=t"},
-                               {"Range", "0-" + std::to_string(received.size() - 1)}});
+      return respond(202, "",
+                     {{"Location", "/v2/a/blobs/uploads/u" + std::to_string(posts) + "?_state=t"},
+                      {"Range", "0-" + std::to_string(received.size() - 1)}});
     }
     if (r.method == "PUT") {
       if (r.body) received += wasme::read_file(*r.body->file).substr(r.body->offset, r.body->length);

@@ -51,16 +51,15 @@ TEST_CASE("a refused URL is named in the error without its user info or query") 
 }
 
 TEST_CASE("Url::parse refuses what is not an absolute http(s) URL") {
-  for (const char* text : {"", "/v2/", "ftp://h/x", "file:///etc/passwd", "https://", "https://u:p@h/",
-                           "javascript://x"}) {
+  for (const char* text :
+       {"", "/v2/", "ftp://h/x", "file:///etc/passwd", "https://", "https://u:p@h/", "javascript://x"}) {
     CAPTURE(text);
     CHECK_THROWS_AS(Url::parse(text), wasme::Error);
   }
 }
 
 TEST_CASE("redacted URLs never show the query") {
-  CHECK(Url::parse("https://s3.example/blob?X-Amz-Signature=secret").redacted() ==
-        "https://s3.example/blob?…");
+  CHECK(Url::parse("https://s3.example/blob?X-Amz-Signature=secret").redacted() == "https://s3.example/blob?…");
   CHECK(Url::parse("https://h/v2/").redacted() == "https://h/v2/");
 }
 

@@ -22,8 +22,7 @@ TEST_CASE("cache_objects renders namespace, service account, config map and daem
   const Json& cm = objects[2];
   CHECK(cm["kind"] == "ConfigMap");
   CHECK(cm["metadata"]["name"] == "wasme-cache");
-  CHECK(cm["data"]["images"] ==
-        "webassemblyhub.io/yuval-k/istio-example:1.4.2\nlocalhost:5000/a/b:v1\n");
+  CHECK(cm["data"]["images"] == "webassemblyhub.io/yuval-k/istio-example:1.4.2\nlocalhost:5000/a/b:v1\n");
 
   const Json& ds = objects[3];
   CHECK(ds["apiVersion"] == "apps/v1");
@@ -35,10 +34,10 @@ TEST_CASE("cache_objects renders namespace, service account, config map and daem
   REQUIRE(pod["containers"].size() == 1);
   const Json& c = pod["containers"][0];
   CHECK(c["image"] == "example.com/wasme:1.0");
-  CHECK(c["args"] == Json::array({"cache", "--directory", "/var/local/lib/wasme-cache",
-                                  "--ref-file", "/etc/wasme-cache/images.txt"}));
-  CHECK(c["resources"] == Json{{"requests", {{"memory", "128Mi"}, {"cpu", "50m"}}},
-                               {"limits", {{"memory", "256Mi"}, {"cpu", "500m"}}}});
+  CHECK(c["args"] == Json::array({"cache", "--directory", "/var/local/lib/wasme-cache", "--ref-file",
+                                  "/etc/wasme-cache/images.txt"}));
+  CHECK(c["resources"] ==
+        Json{{"requests", {{"memory", "128Mi"}, {"cpu", "50m"}}}, {"limits", {{"memory", "256Mi"}, {"cpu", "500m"}}}});
   CHECK(c["readinessProbe"]["httpGet"] == Json{{"path", "/ready"}, {"port", 9979}});
   CHECK(c["ports"][0]["containerPort"] == 9979);
 
@@ -49,10 +48,8 @@ TEST_CASE("cache_objects renders namespace, service account, config map and daem
     if (v["name"] == "cache-dir") cache_volume = v;
   }
   CHECK(config_volume["configMap"]["name"] == "wasme-cache");
-  CHECK(config_volume["configMap"]["items"] ==
-        Json::array({{{"key", "images"}, {"path", "images.txt"}}}));
-  CHECK(cache_volume["hostPath"] ==
-        Json{{"path", "/var/local/lib/wasme-cache"}, {"type", "DirectoryOrCreate"}});
+  CHECK(config_volume["configMap"]["items"] == Json::array({{{"key", "images"}, {"path", "images.txt"}}}));
+  CHECK(cache_volume["hostPath"] == Json{{"path", "/var/local/lib/wasme-cache"}, {"type", "DirectoryOrCreate"}});
   bool config_mounted = false, cache_mounted = false;
   for (const auto& m : c["volumeMounts"]) {
     if (m["name"] == "config" && m["mountPath"] == "/etc/wasme-cache") config_mounted = true;
@@ -78,8 +75,7 @@ TEST_CASE("names, namespace and pull secret are configurable") {
   const Json& args = pod["containers"][0]["args"];
   CHECK(args[args.size() - 2] == "-c");
   CHECK(args.back() == "/etc/wasme-cache-credentials/.dockerconfigjson");
-  CHECK(pod["volumes"].back() ==
-        Json{{"name", "credentials"}, {"secret", {{"secretName", "regcred"}}}});
+  CHECK(pod["volumes"].back() == Json{{"name", "credentials"}, {"secret", {{"secretName", "regcred"}}}});
   CHECK(render::cache_pod_selector(options) == "app=my-cache");
 }
 
@@ -92,7 +88,6 @@ TEST_CASE("the cache image is pinned to this binary's version, never :latest") {
 TEST_CASE("images value round trip ignores blanks and comments") {
   CHECK(render::images_value({}) == "");
   CHECK(render::images_value({"a:1", "b:2"}) == "a:1\nb:2\n");
-  CHECK(render::parse_images_value("a:1\n\n  # comment\n b:2 \r\n") ==
-        std::vector<std::string>{"a:1", "b:2"});
+  CHECK(render::parse_images_value("a:1\n\n  # comment\n b:2 \r\n") == std::vector<std::string>{"a:1", "b:2"});
   CHECK(render::parse_images_value("").empty());
 }

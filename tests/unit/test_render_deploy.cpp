@@ -46,16 +46,19 @@ TEST_CASE("plan without -f: cache objects, one filter named wasme-<id>, a patch 
 TEST_CASE("plan with -f: every document kept, workloads patched, one filter per workload") {
   std::ofstream("w.yaml") << "apiVersion: v1\nkind: Service\nmetadata: {name: s}\n---\n"
                              "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a, namespace: team}\n"
-                             "spec: {template: {metadata: {labels: {app: a}}, spec: {containers: [{name: c, ports: [{containerPort: 80}]}]}}}\n"
+                             "spec: {template: {metadata: {labels: {app: a}}, spec: {containers: [{name: c, ports: "
+                             "[{containerPort: 80}]}]}}}\n"
                              "---\napiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: b}\n"
-                             "spec: {template: {metadata: {labels: {app: b}}, spec: {containers: [{name: c, ports: [{containerPort: 81}]}]}}}\n";
+                             "spec: {template: {metadata: {labels: {app: b}}, spec: {containers: [{name: c, ports: "
+                             "[{containerPort: 81}]}]}}}\n";
   auto r = request("1.4");
   r.labels.clear();
   r.workload_files = {"w.yaml"};
   auto plan = render::plan_istio_deploy(r);
   REQUIRE(plan.manifests.size() == 3);
   CHECK(plan.manifests[0]["kind"] == "Service");
-  CHECK(plan.manifests[1]["spec"]["template"]["metadata"]["annotations"]["traffic.sidecar.istio.io/includeInboundPorts"] == "80");
+  CHECK(plan.manifests[1]["spec"]["template"]["metadata"]["annotations"]
+                      ["traffic.sidecar.istio.io/includeInboundPorts"] == "80");
   REQUIRE(plan.filters.size() == 2);
   CHECK(plan.filters[0]["metadata"]["name"] == "a-f");
   CHECK(plan.filters[1]["metadata"]["name"] == "b-f");
@@ -171,17 +174,14 @@ TEST_CASE("ABI warnings at every boundary of the table: 0.1.0 from 1.5, 0.2.0 fr
     bool runs;
   };
   const Case cases[] = {
-      {ProxyAbi::istio_1_4, "1.4", true},   {ProxyAbi::istio_1_4, "1.5", false},
-      {ProxyAbi::istio_1_4, "1.30", false}, {ProxyAbi::pre_0_1_0, "1.4", false},
-      {ProxyAbi::pre_0_1_0, "1.5", false},  {ProxyAbi::pre_0_1_0, "1.30", false},
-      {ProxyAbi::v0_1_0, "1.4", false},     {ProxyAbi::v0_1_0, "1.5", true},
-      {ProxyAbi::v0_1_0, "1.6", true},      {ProxyAbi::v0_1_0, "1.12", true},
-      {ProxyAbi::v0_1_0, "1.30", true},     {ProxyAbi::v0_2_0, "1.6", false},
-      {ProxyAbi::v0_2_0, "1.7", true},      {ProxyAbi::v0_2_0, "1.22", true},
-      {ProxyAbi::v0_2_1, "1.7", false},     {ProxyAbi::v0_2_1, "1.8", true},
-      {ProxyAbi::v0_2_1, "1.15", true},     {ProxyAbi::v0_2_1, "1.16", true},
-      {ProxyAbi::v0_2_1, "1.19", true},     {ProxyAbi::v0_2_1, "1.30", true},
-      {ProxyAbi::v0_2_1, "1.31", true},     {ProxyAbi::none, "1.30", false},
+      {ProxyAbi::istio_1_4, "1.4", true},  {ProxyAbi::istio_1_4, "1.5", false}, {ProxyAbi::istio_1_4, "1.30", false},
+      {ProxyAbi::pre_0_1_0, "1.4", false}, {ProxyAbi::pre_0_1_0, "1.5", false}, {ProxyAbi::pre_0_1_0, "1.30", false},
+      {ProxyAbi::v0_1_0, "1.4", false},    {ProxyAbi::v0_1_0, "1.5", true},     {ProxyAbi::v0_1_0, "1.6", true},
+      {ProxyAbi::v0_1_0, "1.12", true},    {ProxyAbi::v0_1_0, "1.30", true},    {ProxyAbi::v0_2_0, "1.6", false},
+      {ProxyAbi::v0_2_0, "1.7", true},     {ProxyAbi::v0_2_0, "1.22", true},    {ProxyAbi::v0_2_1, "1.7", false},
+      {ProxyAbi::v0_2_1, "1.8", true},     {ProxyAbi::v0_2_1, "1.15", true},    {ProxyAbi::v0_2_1, "1.16", true},
+      {ProxyAbi::v0_2_1, "1.19", true},    {ProxyAbi::v0_2_1, "1.30", true},    {ProxyAbi::v0_2_1, "1.31", true},
+      {ProxyAbi::none, "1.30", false},
   };
   for (const Case& c : cases) {
     CAPTURE(wasm::to_string(c.abi));
@@ -208,7 +208,8 @@ TEST_CASE("envoy bootstrap: wasm filter before the router, static or DNS upstrea
   o.root_id = "root";
   o.module_path = "/store/blobs/sha256/aa";
   Json b = render::envoy_bootstrap(o);
-  const Json& filters = b["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]["http_filters"];
+  const Json& filters =
+      b["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]["http_filters"];
   REQUIRE(filters.size() == 2);
   CHECK(filters[0]["name"] == "envoy.filters.http.wasm");
   CHECK(filters[0]["typed_config"]["config"]["vm_config"]["code"]["local"]["filename"] == "/store/blobs/sha256/aa");
@@ -234,7 +235,8 @@ TEST_CASE("HostPort parses host:port and bracketed IPv6; rejects the rest") {
     CHECK(hp.host == c.host);
     CHECK(hp.port == c.port);
   }
-  for (const char* bad : {"", "host", ":80", "h:", "h:0", "h:65536", "h:8o", "::1:80", "[::1]", "[::1]80", "h:123456"}) {
+  for (const char* bad :
+       {"", "host", ":80", "h:", "h:0", "h:65536", "h:8o", "::1:80", "[::1]", "[::1]80", "h:123456"}) {
     CAPTURE(bad);
     CHECK_THROWS_AS(render::HostPort::parse(bad), Error);
   }

@@ -31,14 +31,16 @@ TEST_CASE("EnvoyExtensionPolicy: targetRefs and one wasm Image entry pinned by t
   CHECK(p["metadata"]["name"] == "wasme-add-header");
   CHECK(p["metadata"]["namespace"] == "default");
   CHECK(p["metadata"]["labels"]["wasme.io/id"] == "add-header");
-  CHECK(p["spec"]["targetRefs"] == Json::array({{{"group", "gateway.networking.k8s.io"}, {"kind", "Gateway"}, {"name", "eg"}}}));
+  CHECK(p["spec"]["targetRefs"] ==
+        Json::array({{{"group", "gateway.networking.k8s.io"}, {"kind", "Gateway"}, {"name", "eg"}}}));
   const Json& wasm = p["spec"]["wasm"][0];
   CHECK(wasm["name"] == "add-header");
   CHECK(wasm["rootID"] == "add_header_root_id");
   CHECK(wasm["code"] == Json{{"type", "Image"},
-                             {"image", {{"url", "registry.example/filters/add-header:v1"},
-                                        {"sha256", std::string(64, 'c')},
-                                        {"pullSecretRef", {{"name", "regcred"}}}}}});
+                             {"image",
+                              {{"url", "registry.example/filters/add-header:v1"},
+                               {"sha256", std::string(64, 'c')},
+                               {"pullSecretRef", {{"name", "regcred"}}}}}});
   CHECK(wasm["config"] == Json{{"value", "hi"}});
   CHECK(wasm["failOpen"] == false);
   r.fail_open = true;

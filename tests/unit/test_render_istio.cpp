@@ -19,7 +19,8 @@ std::string fixture_sha256() {
 // read too), with the seed's module hash replaced by the fixture's.
 std::string seed_filter(const std::string& sha) {
   std::string text = read_file(std::string(WASME_FIXTURES) + "/seed_envoy_filter.yaml");
-  const std::string seed_file = "/var/local/lib/wasme-cache/bbfdf674f5cf2e413a4b701ae865dd4569502f60af5647f2f47ca4f38e2b40af";
+  const std::string seed_file =
+      "/var/local/lib/wasme-cache/bbfdf674f5cf2e413a4b701ae865dd4569502f60af5647f2f47ca4f38e2b40af";
   const auto at = text.find(seed_file);
   REQUIRE(at != std::string::npos);
   return text.replace(at, seed_file.size(), "/var/local/lib/wasme-cache/" + sha);
@@ -107,8 +108,7 @@ TEST_CASE("Istio 1.5 and 1.6: config.config with rootId and code.local.filename"
     CHECK(config["configuration"] == R"({"value":"hi-from-wasme"})");
     CHECK(config["vmConfig"]["vmId"] == "test");
     CHECK(config["vmConfig"]["runtime"] == "envoy.wasm.runtime.v8");
-    CHECK(config["vmConfig"]["code"]["local"]["filename"] ==
-          "/var/local/lib/wasme-cache/" + spec.module.wasm_sha256);
+    CHECK(config["vmConfig"]["code"]["local"]["filename"] == "/var/local/lib/wasme-cache/" + spec.module.wasm_sha256);
     CHECK(config.size() == 4);
   }
 }
@@ -141,9 +141,8 @@ TEST_CASE("Istio 1.7: canonical names, typedConfig TypedStruct around the v3 Was
     const Json& config = istio_1_7 ? typed["value"]["config"] : typed["config"];
     CHECK(config["name"] == "test");
     CHECK(config["rootId"] == "add_header_root_id");
-    CHECK(config["configuration"] ==
-          Json{{"@type", "type.googleapis.com/google.protobuf.StringValue"},
-               {"value", R"({"value":"hi-from-wasme"})"}});
+    CHECK(config["configuration"] == Json{{"@type", "type.googleapis.com/google.protobuf.StringValue"},
+                                          {"value", R"({"value":"hi-from-wasme"})"}});
     CHECK(config["vmConfig"] ==
           Json{{"vmId", "test"},
                {"runtime", "envoy.wasm.runtime.v8"},
@@ -161,8 +160,7 @@ TEST_CASE("patch context, empty selector and empty config") {
   };
   for (const Case& c : {Case{render::PatchContext::inbound, "SIDECAR_INBOUND"},
                         Case{render::PatchContext::outbound, "SIDECAR_OUTBOUND"},
-                        Case{render::PatchContext::gateway, "GATEWAY"},
-                        Case{render::PatchContext::any, "ANY"}}) {
+                        Case{render::PatchContext::gateway, "GATEWAY"}, Case{render::PatchContext::any, "ANY"}}) {
     spec.context = c.context;
     Json f = render::envoy_filter(spec);
     CHECK(f["spec"]["configPatches"][0]["match"]["context"] == c.expected);
@@ -242,8 +240,8 @@ TEST_CASE("Istio versions parse; bad ones are usage errors") {
     const char* text;
     int major, minor;
   };
-  for (const Case& c : {Case{"1.4", 1, 4}, Case{"1.4.2", 1, 4}, Case{"v1.12", 1, 12},
-                        Case{"1.20.0-beta.1", 1, 20}, Case{"2.0", 2, 0}}) {
+  for (const Case& c : {Case{"1.4", 1, 4}, Case{"1.4.2", 1, 4}, Case{"v1.12", 1, 12}, Case{"1.20.0-beta.1", 1, 20},
+                        Case{"2.0", 2, 0}}) {
     CAPTURE(c.text);
     auto v = render::IstioVersion::parse(c.text);
     CHECK(v.major == c.major);
@@ -257,8 +255,7 @@ TEST_CASE("Istio versions parse; bad ones are usage errors") {
 
 TEST_CASE("labels parse like kubectl -l and render back") {
   CHECK(render::parse_labels("app=details") == render::Labels{{"app", "details"}});
-  CHECK(render::parse_labels("app=details,version=v1") ==
-        render::Labels{{"app", "details"}, {"version", "v1"}});
+  CHECK(render::parse_labels("app=details,version=v1") == render::Labels{{"app", "details"}, {"version", "v1"}});
   CHECK(render::parse_labels("app.kubernetes.io/name=x,empty=") ==
         render::Labels{{"app.kubernetes.io/name", "x"}, {"empty", ""}});
   CHECK(render::label_selector({{"b", "2"}, {"a", "1"}}) == "a=1,b=2");

@@ -44,7 +44,8 @@ TEST_CASE("WasmPlugin match: only from 1.16; before, --port and the contexts the
   // 1.12–1.13 run a plugin on sidecar inbound and gateways only.
   spec.istio = render::IstioVersion::parse("1.12");
   spec.context = render::PatchContext::outbound;
-  CHECK(usage_error(spec, {}) == "--patch-context outbound (WasmPlugin match.mode) needs Istio 1.16 or later, not 1.12");
+  CHECK(usage_error(spec, {}) ==
+        "--patch-context outbound (WasmPlugin match.mode) needs Istio 1.16 or later, not 1.12");
   spec.context = render::PatchContext::any;
   CHECK_FALSE(usage_error(spec, {}).empty());
   spec.context = render::PatchContext::gateway;
@@ -122,7 +123,8 @@ TEST_CASE("WasmPlugin targets: targetRef on 1.20–1.21, targetRefs from 1.22, n
   auto spec = plugin_spec("1.20");
   spec.selector.clear();
   Json p = render::wasm_plugin(spec, one);
-  CHECK(p["spec"]["targetRef"] == Json{{"group", "gateway.networking.k8s.io"}, {"kind", "Gateway"}, {"name", "waypoint"}});
+  CHECK(p["spec"]["targetRef"] ==
+        Json{{"group", "gateway.networking.k8s.io"}, {"kind", "Gateway"}, {"name", "waypoint"}});
   CHECK_FALSE(p["spec"].contains("targetRefs"));
   CHECK_FALSE(p["spec"].contains("match"));  // a targeted plugin runs on what it targets
   spec.istio = render::IstioVersion::parse("1.19");
@@ -134,8 +136,9 @@ TEST_CASE("WasmPlugin targets: targetRef on 1.20–1.21, targetRefs from 1.22, n
   CHECK(usage_error(spec, two).find("more than one --target-ref needs Istio 1.22") == 0);
   spec.istio = render::IstioVersion::parse("1.22");
   p = render::wasm_plugin(spec, two);
-  CHECK(p["spec"]["targetRefs"] == Json::array({{{"group", "gateway.networking.k8s.io"}, {"kind", "Gateway"}, {"name", "waypoint"}},
-                                                {{"group", "gateway.networking.k8s.io"}, {"kind", "Gateway"}, {"name", "ingress"}}}));
+  CHECK(p["spec"]["targetRefs"] ==
+        Json::array({{{"group", "gateway.networking.k8s.io"}, {"kind", "Gateway"}, {"name", "waypoint"}},
+                     {{"group", "gateway.networking.k8s.io"}, {"kind", "Gateway"}, {"name", "ingress"}}}));
   CHECK_FALSE(p["spec"].contains("targetRef"));
 
   render::WasmPluginOptions service;

@@ -38,7 +38,8 @@ spec:
         imagePullPolicy: IfNotPresent
         ports:
         - containerPort: 9080
-)", "details.yaml")[0];
+)",
+                                   "details.yaml")[0];
 }
 
 render::IstioVersion v(const char* text) { return render::IstioVersion::parse(text); }
@@ -93,7 +94,8 @@ TEST_CASE("read_workload refuses what the API server would: ports out of range, 
   CHECK_THROWS_WITH_AS(render::read_workload(with("spec: {template: {metadata: {labels: {'a b': c}}}}")),
                        doctest::Contains("label key"), Error);
   // Invalid UTF-8 never gets as far as a workload.
-  CHECK_THROWS_WITH_AS(render::parse_yaml_stream("a: b\xff\n", "bad.yaml"), doctest::Contains("line 1: not valid UTF-8"), Error);
+  CHECK_THROWS_WITH_AS(render::parse_yaml_stream("a: b\xff\n", "bad.yaml"),
+                       doctest::Contains("line 1: not valid UTF-8"), Error);
 }
 
 TEST_CASE("workload kinds parse with kubectl's short names") {
@@ -113,14 +115,17 @@ TEST_CASE("on a workload without annotations the changes are exactly the require
 }
 
 TEST_CASE("existing user volumes are merged by name and the old value is backed up") {
-  std::string theirs =
-      R"([{"name":"certs","secret":{"secretName":"tls"}},{"name":"cache-dir","emptyDir":{}}])";
-  Json existing = {{volume_key, theirs}, {mount_key, R"([{"mountPath":"/certs","name":"certs"}])"},
-                   {ports_key, "8080, 9080"}, {mode_key, "REDIRECT"}, {"unrelated", "x"}};
+  std::string theirs = R"([{"name":"certs","secret":{"secretName":"tls"}},{"name":"cache-dir","emptyDir":{}}])";
+  Json existing = {{volume_key, theirs},
+                   {mount_key, R"([{"mountPath":"/certs","name":"certs"}])"},
+                   {ports_key, "8080, 9080"},
+                   {mode_key, "REDIRECT"},
+                   {"unrelated", "x"}};
   Json required = render::required_annotations(v("1.4"), {9080, 9443});
   Json changes = render::annotation_changes(existing, required);
-  CHECK(changes[volume_key] ==
-        R"([{"name":"certs","secret":{"secretName":"tls"}},{"name":"cache-dir","hostPath":{"path":"/var/local/lib/wasme-cache","type":"Directory"}}])");
+  CHECK(
+      changes[volume_key] ==
+      R"([{"name":"certs","secret":{"secretName":"tls"}},{"name":"cache-dir","hostPath":{"path":"/var/local/lib/wasme-cache","type":"Directory"}}])");
   CHECK(changes[mount_key] ==
         R"([{"mountPath":"/certs","name":"certs"},{"mountPath":"/var/local/lib/wasme-cache","name":"cache-dir"}])");
   CHECK(changes[ports_key] == "8080,9080,9443");
@@ -140,8 +145,8 @@ TEST_CASE("existing user volumes are merged by name and the old value is backed 
 }
 
 TEST_CASE("a second deploy over a changed value never overwrites the first backup") {
-  Json existing = {{mode_key, "TPROXY"}, {"wasme-backup.sidecar.istio.io/interceptionMode", "REDIRECT"},
-                   {ports_key, "*"}};
+  Json existing = {
+      {mode_key, "TPROXY"}, {"wasme-backup.sidecar.istio.io/interceptionMode", "REDIRECT"}, {ports_key, "*"}};
   Json changes = render::annotation_changes(existing, render::required_annotations(v("1.4"), {9080}));
   CHECK_FALSE(changes.contains(mode_key));
   CHECK(changes[ports_key] == "9080");  // "*" is not a port list: replaced, backed up

@@ -84,10 +84,10 @@ std::vector<unsigned> odd_code_points() {
 
 // Plain, these would read as bool, null, number, date, merge key or document marker in
 // YAML 1.1 (go-yaml, kubectl) or 1.2.
-const char* const special_words[] = {
-    "yes", "no", "on", "off", "y", "n", "Y", "N", "~", "null", "NULL", "true", "False", "1e3", "0x1f",
-    "0o17", ".inf", "-.Inf", ".nan", "<<", "=", "", "-_1", "+_.5", "---", "...", "1:20", "2001-12-14",
-    "0777", "+1", "-.5"};
+const char* const special_words[] = {"yes",  "no",    "on",   "off",        "y",     "n",   "Y",    "N",
+                                     "~",    "null",  "NULL", "true",       "False", "1e3", "0x1f", "0o17",
+                                     ".inf", "-.Inf", ".nan", "<<",         "=",     "",    "-_1",  "+_.5",
+                                     "---",  "...",   "1:20", "2001-12-14", "0777",  "+1",  "-.5"};
 
 std::vector<std::string> odd_strings() {
   std::vector<std::string> out;
@@ -101,8 +101,8 @@ std::vector<std::string> odd_strings() {
   out.push_back("yes" + all);
   for (const char* w : special_words) out.push_back(w);
   // indicators and spaces, which yaml-cpp quotes itself
-  for (const char* s : {" lead", "trail ", "a: b", "a #b", "- x", "? x", "#x", "&a", "*a", "!t", "|", ">",
-                        "%", "@", "`", "'q'", "\"q\"", "[x]", "{x}", "a:", "\\", "-", "?", ":"}) {
+  for (const char* s : {" lead", "trail ", "a: b", "a #b", "- x",   "? x", "#x",  "&a", "*a", "!t", "|", ">",
+                        "%",     "@",      "`",    "'q'",  "\"q\"", "[x]", "{x}", "a:", "\\", "-",  "?", ":"}) {
     out.push_back(s);
   }
   return out;
@@ -173,9 +173,9 @@ void check_error(const std::function<void()>& f, ErrorKind kind, const std::stri
 }  // namespace
 
 TEST_CASE("strings that look like other types stay strings through YAML") {
-  const char* tricky[] = {"9080", "true", "False", "yes", "no", "on", "OFF", "y", "N", "null", "~",
-                          "", "1.4", "1e3", "0x1F", "0o17", "-1", "+1", ".5", ".inf", "-.inf",
-                          ".nan", "2001-12-14", "1:20", "<<", "=", "0777", "12:30:00"};
+  const char* tricky[] = {"9080",  "true", "False",      "yes",  "no",   "on",   "OFF",  "y",       "N",  "null",
+                          "~",     "",     "1.4",        "1e3",  "0x1F", "0o17", "-1",   "+1",      ".5", ".inf",
+                          "-.inf", ".nan", "2001-12-14", "1:20", "<<",   "=",    "0777", "12:30:00"};
   for (const char* s : tricky) {
     CAPTURE(s);
     Json doc = {{"key", s}, {s, "value"}};
@@ -212,8 +212,14 @@ TEST_CASE("a config with quotes, newlines, #, ': ' and unicode survives unchange
 }
 
 TEST_CASE("numbers, bools, null, empty containers and key order survive") {
-  Json doc = {{"z", 1}, {"a", -2}, {"m", 1.5}, {"t", true}, {"f", false}, {"n", nullptr},
-              {"empty_map", Json::object()}, {"empty_list", Json::array()},
+  Json doc = {{"z", 1},
+              {"a", -2},
+              {"m", 1.5},
+              {"t", true},
+              {"f", false},
+              {"n", nullptr},
+              {"empty_map", Json::object()},
+              {"empty_list", Json::array()},
               {"list", Json::array({1, "1", Json::array({"x"})})}};
   Json back = round_trip(doc);
   CHECK(back == doc);
@@ -234,9 +240,8 @@ TEST_CASE("parse_yaml_stream types plain scalars and keeps quoted ones as string
       "i: 0x10\nj: [1, two]\n---\n",
       "f.yaml");
   REQUIRE(docs.size() == 1);
-  Json expected = {{"a", 9080}, {"b", "9080"}, {"c", true}, {"d", "true"}, {"e", nullptr},
-                   {"f", 1.25}, {"g", "12"}, {"h", "plain text"}, {"i", 16},
-                   {"j", Json::array({1, "two"})}};
+  Json expected = {{"a", 9080}, {"b", "9080"}, {"c", true},         {"d", "true"}, {"e", nullptr},
+                   {"f", 1.25}, {"g", "12"},   {"h", "plain text"}, {"i", 16},     {"j", Json::array({1, "two"})}};
   CHECK(docs[0] == expected);
 }
 
@@ -335,20 +340,24 @@ TEST_CASE("the rule pinned: ordinary values as before, odd characters as YAML es
         "text: \"a: b\"\n"
         "lines: \"one\\ntwo\"\n"
         "tab: \"a\\tb\"\n"
-        "unicode: h" + utf8(0xE9) + "llo " + utf8(0x1F600) + "\n"
-        "nbsp: a" + utf8(0xA0) + "b\n"
-        "ls: \"a\\u2028b\\u2029\"\n"
-        "nel: \"\\x85c\\x9f\"\n"
-        "del: \"x\\x7f\"\n"
-        "nul: \"\\x00\\x1b\"\n"
-        "bom: \"\\ufeffx\"\n"
-        "nonchar: \"\\uffff\\U0001fffe\"\n"
-        "under: \"-_1\"\n"
-        "list:\n"
-        "  - x\n"
-        "  - \"yes\"\n"
-        "empty: {}\n"
-        "\"y\\u2028\": 1\n");
+        "unicode: h" +
+            utf8(0xE9) + "llo " + utf8(0x1F600) +
+            "\n"
+            "nbsp: a" +
+            utf8(0xA0) +
+            "b\n"
+            "ls: \"a\\u2028b\\u2029\"\n"
+            "nel: \"\\x85c\\x9f\"\n"
+            "del: \"x\\x7f\"\n"
+            "nul: \"\\x00\\x1b\"\n"
+            "bom: \"\\ufeffx\"\n"
+            "nonchar: \"\\uffff\\U0001fffe\"\n"
+            "under: \"-_1\"\n"
+            "list:\n"
+            "  - x\n"
+            "  - \"yes\"\n"
+            "empty: {}\n"
+            "\"y\\u2028\": 1\n");
 }
 
 TEST_CASE("a key too long for an implicit key is written as an explicit one and reads back") {
@@ -365,10 +374,16 @@ TEST_CASE("a string that is not UTF-8 is refused, naming where it is") {
   const std::string bad[] = {"ab\xff", "\xc0\xaf", "\xed\xa0\x80", "\xe2\x80", "\xf4\x90\x80\x80", "\x80"};
   for (const auto& b : bad) {
     CAPTURE(b.size());
-    check_error([&] { render::to_yaml(Json{{"spec", {{"pluginName", b}}}}); }, ErrorKind::invalid_input,
-                "value at spec.pluginName as YAML: not valid UTF-8");
-    check_error([&] { render::to_yaml_stream({Json{{"spec", {{"labels", {{b, "v"}}}}}}}); },
-                ErrorKind::invalid_input, "key at spec.labels.");
+    check_error(
+        [&] {
+          render::to_yaml(Json{{"spec", {{"pluginName", b}}}});
+        },
+        ErrorKind::invalid_input, "value at spec.pluginName as YAML: not valid UTF-8");
+    check_error(
+        [&] {
+          render::to_yaml_stream({Json{{"spec", {{"labels", {{b, "v"}}}}}}});
+        },
+        ErrorKind::invalid_input, "key at spec.labels.");
   }
 }
 
@@ -432,7 +447,8 @@ TEST_CASE("the workload reader bounds what aliases expand to, refuses non-string
   alias += "]\nc: [";
   for (int i = 0; i < 30; ++i) alias += std::string(i ? "," : "") + "*b";
   alias += "]\n";
-  CHECK_THROWS_WITH_AS(parse_yaml_stream(alias, "w.yaml"), doctest::Contains("over 64 MiB once aliases expand"), wasme::Error);
+  CHECK_THROWS_WITH_AS(parse_yaml_stream(alias, "w.yaml"), doctest::Contains("over 64 MiB once aliases expand"),
+                       wasme::Error);
   CHECK_THROWS_WITH_AS(parse_yaml_stream("? [a, b]\n: 1\n", "w.yaml"),
                        doctest::Contains("line 1: a mapping key must be a plain value"), wasme::Error);
   for (int depth : {600, 10'000, 100'000}) {

@@ -16,8 +16,8 @@ TEST_CASE("placeholders are replaced; text that only looks similar is left alone
   CHECK(render_text("{{NAME}}/{{ROOT_ID}}", values, "f") == "demo/rid");
   CHECK(render_text("x{{NAME}}{{NAME}}y", values, "f") == "xdemodemoy");
   // C++ brace initialisers, lowercase and incomplete markers are not placeholders.
-  const std::string untouched[] = {"int a[1][1] = {{0}};", "{{name}}", "{{NAME", "{{ NAME }}",
-                                   "{{}}", "{NAME}", "{{{NAME}}}x"};
+  const std::string untouched[] = {"int a[1][1] = {{0}};", "{{name}}", "{{NAME", "{{ NAME }}", "{{}}", "{NAME}",
+                                   "{{{NAME}}}x"};
   for (const auto& text : untouched) {
     CAPTURE(text);
     if (text == "{{{NAME}}}x") {

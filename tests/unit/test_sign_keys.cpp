@@ -58,7 +58,8 @@ TEST_CASE("a wrong password, a truncated key and tampered parameters are refused
     CHECK(e.kind() == ErrorKind::auth);
   }
   std::string truncated = pair.private_pem.substr(0, pair.private_pem.size() / 2);
-  CHECK_THROWS_WITH_AS(load_private_key(truncated, password("right"), "k.key"), doctest::Contains("k.key: not a PEM"), Error);
+  CHECK_THROWS_WITH_AS(load_private_key(truncated, password("right"), "k.key"), doctest::Contains("k.key: not a PEM"),
+                       Error);
   // The JSON inside, with a scrypt N no cosign writes (a memory bomb if obeyed).
   std::string body = R"({"kdf":{"name":"scrypt","params":{"N":1073741824,"r":8,"p":1},"salt":"AAAA"},)"
                      R"("cipher":{"name":"nacl/secretbox","nonce":"AAAA"},"ciphertext":"AAAA"})";
@@ -90,15 +91,18 @@ TEST_CASE("unencrypted PEM keys: PKCS#8 and SEC1 P-256, RSA, Ed25519; other curv
   }
   CHECK_THROWS_WITH_AS(load_private_key(pem_of(EVP_EC_gen("P-384"), false), nullptr, "p384.pem"),
                        doctest::Contains("p384.pem: an ECDSA key on curve secp384r1"), Error);
-  CHECK_THROWS_WITH_AS(load_private_key("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", nullptr, "c.pem"),
-                       doctest::Contains("is not a private key"), Error);
+  CHECK_THROWS_WITH_AS(
+      load_private_key("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", nullptr, "c.pem"),
+      doctest::Contains("is not a private key"), Error);
   CHECK_THROWS_WITH_AS(load_public_key("garbage", "g.pub"), doctest::Contains("g.pub: not a PEM public key"), Error);
 }
 
 TEST_CASE("the simple-signing payload is byte for byte what cosign signs, and parses back") {
   const std::string payload = simple_signing_payload("localhost:5000/team/f", kDigest);
-  CHECK(payload == R"({"critical":{"identity":{"docker-reference":"localhost:5000/team/f"},"image":{"docker-manifest-digest":"sha256:)" +
-                       std::string(64, 'a') + R"("},"type":"cosign container image signature"},"optional":null})");
+  CHECK(
+      payload ==
+      R"({"critical":{"identity":{"docker-reference":"localhost:5000/team/f"},"image":{"docker-manifest-digest":"sha256:)" +
+          std::string(64, 'a') + R"("},"type":"cosign container image signature"},"optional":null})");
   auto claims = parse_payload(payload);
   REQUIRE(claims);
   CHECK(claims->manifest_digest == kDigest.str());

@@ -12,8 +12,7 @@ namespace store_test {
 namespace fs = std::filesystem;
 namespace oci = wasme::oci;
 
-inline oci::Descriptor put(wasme::store::Store& store, const std::string& bytes,
-                           std::string_view media_type) {
+inline oci::Descriptor put(wasme::store::Store& store, const std::string& bytes, std::string_view media_type) {
   oci::Descriptor d;
   d.media_type = std::string(media_type);
   d.digest = oci::sha256_of(bytes);

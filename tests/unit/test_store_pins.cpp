@@ -73,7 +73,7 @@ TEST_CASE("a pinned blob survives the removal of the last image using it") {
 
   BlobPin pin = store.pin_blobs(digests_of(image));
   CHECK(files_in("s/pins") == 1);
-  put_image(store, "module");                              // present: nothing written
+  put_image(store, "module");                                     // present: nothing written
   Store("s").remove(parse_ref("localhost:5000/team/filter:v1"));  // another "process"
   CHECK(all_present(store, image));
   store.add_image(parse_ref("localhost:5000/team/filter:v2"), image.manifest);
@@ -150,7 +150,7 @@ TEST_CASE("a pin held by a live process is respected; once it is SIGKILLed, its 
   store.add_image(parse_ref("localhost:5000/team/filter:v1"), image.manifest);
   store.remove(parse_ref("localhost:5000/team/filter:v1"));
   for (const auto& d : digests_of(image)) CHECK_FALSE(store.has_blob(d));  // not blocked forever
-  CHECK(files_in("s/pins") == 0);  // and the stale pin is gone
+  CHECK(files_in("s/pins") == 0);                                          // and the stale pin is gone
 }
 
 TEST_CASE("the next command's sweep deletes the pin of a process that died; a live one stays") {

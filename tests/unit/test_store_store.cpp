@@ -43,9 +43,7 @@ std::string run(const std::string& command) {
 
 }  // namespace
 
-TEST_CASE("the default root is $WASME_HOME/store") {
-  CHECK(Store::default_root() == wasme::wasme_home() / "store");
-}
+TEST_CASE("the default root is $WASME_HOME/store") { CHECK(Store::default_root() == wasme::wasme_home() / "store"); }
 
 TEST_CASE("a missing store reads as empty and is not created by reads") {
   Store store("nowhere");
@@ -65,16 +63,15 @@ TEST_CASE("layout files have their exact content") {
   Store store("s");
   auto image = put_image(store, "module");
   auto before = wasme::read_file("s/index.json");
-  CHECK(before ==
-        R"({"manifests":[],"mediaType":"application/vnd.oci.image.index.v1+json","schemaVersion":2})");
+  CHECK(before == R"({"manifests":[],"mediaType":"application/vnd.oci.image.index.v1+json","schemaVersion":2})");
   store.add_image(parse_ref("localhost:5000/team/filter:v1"), image.manifest);
   CHECK(wasme::read_file("s/oci-layout") == R"({"imageLayoutVersion":"1.0.0"})");
-  CHECK(wasme::read_file("s/index.json") ==
-        R"({"manifests":[{"annotations":{"org.opencontainers.image.ref.name":"localhost:5000/team/filter:v1"},"digest":")" +
-            image.manifest.digest.str() +
-            R"(","mediaType":"application/vnd.oci.image.manifest.v1+json","size":)" +
-            std::to_string(image.manifest.size) +
-            R"(}],"mediaType":"application/vnd.oci.image.index.v1+json","schemaVersion":2})");
+  CHECK(
+      wasme::read_file("s/index.json") ==
+      R"({"manifests":[{"annotations":{"org.opencontainers.image.ref.name":"localhost:5000/team/filter:v1"},"digest":")" +
+          image.manifest.digest.str() + R"(","mediaType":"application/vnd.oci.image.manifest.v1+json","size":)" +
+          std::to_string(image.manifest.size) +
+          R"(}],"mediaType":"application/vnd.oci.image.index.v1+json","schemaVersion":2})");
   std::set<std::string> names;
   for (const auto& e : fs::directory_iterator("s")) names.insert(e.path().filename().string());
   CHECK(names == std::set<std::string>{"blobs", "index.json", "index.json.lock", "oci-layout"});
@@ -90,8 +87,7 @@ TEST_CASE("add_image, images, find and get round trip") {
   CHECK(images[0].reference.str() == "docker.io/team/filter:latest");
   CHECK(images[0].manifest.digest == image.manifest.digest);
   CHECK(images[0].manifest.size == image.manifest.size);
-  CHECK(images[0].manifest.annotations.at("org.opencontainers.image.ref.name") ==
-        "docker.io/team/filter:latest");
+  CHECK(images[0].manifest.annotations.at("org.opencontainers.image.ref.name") == "docker.io/team/filter:latest");
   CHECK(store.find(parse_ref("docker.io/team/filter:latest")));
   CHECK(store.get(parse_ref("team/filter:latest")).manifest.digest == image.manifest.digest);
   CHECK_FALSE(store.find(parse_ref("team/filter:v2")));
@@ -188,8 +184,7 @@ TEST_CASE("tag points a second reference at the same blobs") {
   REQUIRE(images.size() == 2);
   CHECK(images[0].reference.str() == "ghcr.io/me/filter:stable");
   CHECK(images[0].manifest.digest == images[1].manifest.digest);
-  CHECK(images[0].manifest.annotations.at("org.opencontainers.image.ref.name") ==
-        "ghcr.io/me/filter:stable");
+  CHECK(images[0].manifest.annotations.at("org.opencontainers.image.ref.name") == "ghcr.io/me/filter:stable");
   auto e = expect_error([&] { store.tag(parse_ref("localhost:5000/none:v1"), parse_ref("x/y:z")); });
   CHECK(e.kind() == ErrorKind::not_found);
   CHECK(contains(e.what(), "tagging \"localhost:5000/none:v1\" as \"docker.io/x/y:z\""));
@@ -263,16 +258,13 @@ TEST_CASE("skopeo reads the store as an OCI layout") {
 
   auto raw = run("skopeo inspect --raw oci:s:localhost:5000/team/filter:v1");
   CHECK(raw == store.read_blob(image.manifest.digest));
-  auto by_digest =
-      run("skopeo inspect --raw oci:s:ghcr.io/org/filter@" + image.manifest.digest.str());
+  auto by_digest = run("skopeo inspect --raw oci:s:ghcr.io/org/filter@" + image.manifest.digest.str());
   CHECK(by_digest == raw);
 
   run("skopeo copy --quiet oci:s:localhost:5000/team/filter:v1 dir:copied");
   CHECK(wasme::read_file("copied/manifest.json") == raw);
-  CHECK(wasme::read_file(fs::path("copied") / image.layer.digest.hex()) ==
-        store.read_blob(image.layer.digest));
-  CHECK(wasme::read_file(fs::path("copied") / image.config.digest.hex()) ==
-        store.read_blob(image.config.digest));
+  CHECK(wasme::read_file(fs::path("copied") / image.layer.digest.hex()) == store.read_blob(image.layer.digest));
+  CHECK(wasme::read_file(fs::path("copied") / image.config.digest.hex()) == store.read_blob(image.config.digest));
   CHECK(manifest.layers.size() == 2);
 
   // And the other way round: a layout skopeo wrote is a store wasme reads and extends.

@@ -50,9 +50,7 @@ inline wasme::Error expect_error(const std::function<void()>& f) {
   return wasme::Error(wasme::ErrorKind::io, "unreachable");
 }
 
-inline bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+inline bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 // Sets an environment variable (or unsets it: std::nullopt) for the life of the object, then
 // restores what it was, set or unset.

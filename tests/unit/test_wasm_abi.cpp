@@ -30,8 +30,7 @@ TEST_CASE("classify_abi") {
       {"0.2.0", functions({"proxy_on_configure", "proxy_abi_version_0_2_0"}), ProxyAbi::v0_2_0},
       {"0.1.0", functions({"proxy_abi_version_0_1_0"}), ProxyAbi::v0_1_0},
       {"several: the highest wins",
-       functions({"proxy_abi_version_0_1_0", "proxy_abi_version_0_2_1", "proxy_abi_version_0_2_0"}),
-       ProxyAbi::v0_2_1},
+       functions({"proxy_abi_version_0_1_0", "proxy_abi_version_0_2_1", "proxy_abi_version_0_2_0"}), ProxyAbi::v0_2_1},
       {"istio 1.4: camelCase", functions({"proxy_onStart", "proxy_onConfigure", "proxy_onCreate"}),
        ProxyAbi::istio_1_4},
       {"one camelCase callback is enough", functions({"proxy_onRequestHeaders"}), ProxyAbi::istio_1_4},
@@ -40,16 +39,12 @@ TEST_CASE("classify_abi") {
       {"one snake_case callback is enough", functions({"proxy_on_context_create"}), ProxyAbi::pre_0_1_0},
       {"camelCase wins over snake_case", functions({"proxy_on_start", "proxy_onStart"}), ProxyAbi::istio_1_4},
       {"lowercase after proxy_on is not camelCase", functions({"proxy_onstart"}), ProxyAbi::none},
-      {"camelCase next to a version export", functions({"proxy_onStart", "proxy_abi_version_0_1_0"}),
-       ProxyAbi::v0_1_0},
-      {"version export that is a global", {{"proxy_abi_version_0_2_1", ExternalKind::global}},
-       ProxyAbi::none},
-      {"callbacks that are not functions", {{"proxy_on_start", ExternalKind::memory}},
-       ProxyAbi::none},
-      {"unknown version is not istio 1.4",
-       functions({"proxy_abi_version_0_3_0", "proxy_on_vm_start"}), ProxyAbi::none},
-      {"unknown version next to a known one",
-       functions({"proxy_abi_version_0_3_0", "proxy_abi_version_0_2_1"}), ProxyAbi::v0_2_1},
+      {"camelCase next to a version export", functions({"proxy_onStart", "proxy_abi_version_0_1_0"}), ProxyAbi::v0_1_0},
+      {"version export that is a global", {{"proxy_abi_version_0_2_1", ExternalKind::global}}, ProxyAbi::none},
+      {"callbacks that are not functions", {{"proxy_on_start", ExternalKind::memory}}, ProxyAbi::none},
+      {"unknown version is not istio 1.4", functions({"proxy_abi_version_0_3_0", "proxy_on_vm_start"}), ProxyAbi::none},
+      {"unknown version next to a known one", functions({"proxy_abi_version_0_3_0", "proxy_abi_version_0_2_1"}),
+       ProxyAbi::v0_2_1},
       {"prefix only", functions({"proxy_on", "proxy_abi_version"}), ProxyAbi::none},
   };
   for (const auto& c : cases) {
@@ -85,16 +80,14 @@ TEST_CASE("read_module lists proxy_abi_version_* exports and WASI modules") {
   // exports proxy_abi_version_0_3_0 and proxy_abi_version_0_2_0 (functions 0 and 1);
   // imports wasi_unstable twice and wasi_snapshot_preview1 once.
   auto name = [](const std::string& s) { return std::string(1, static_cast<char>(s.size())) + s; };
-  std::string imports = "\x03"s + name("wasi_unstable") + name("a") + "\x00\x00"s +
-                        name("wasi_snapshot_preview1") + name("b") + "\x00\x00"s +
-                        name("wasi_unstable") + name("c") + "\x00\x00"s;
-  std::string exports = "\x02"s + name("proxy_abi_version_0_3_0") + "\x00\x00"s +
-                        name("proxy_abi_version_0_2_0") + "\x00\x01"s;
-  std::string m = "\0asm\x01\0\0\0"s + "\x02"s + static_cast<char>(imports.size()) + imports +
-                  "\x07"s + static_cast<char>(exports.size()) + exports;
+  std::string imports = "\x03"s + name("wasi_unstable") + name("a") + "\x00\x00"s + name("wasi_snapshot_preview1") +
+                        name("b") + "\x00\x00"s + name("wasi_unstable") + name("c") + "\x00\x00"s;
+  std::string exports =
+      "\x02"s + name("proxy_abi_version_0_3_0") + "\x00\x00"s + name("proxy_abi_version_0_2_0") + "\x00\x01"s;
+  std::string m = "\0asm\x01\0\0\0"s + "\x02"s + static_cast<char>(imports.size()) + imports + "\x07"s +
+                  static_cast<char>(exports.size()) + exports;
   const auto info = read_module(m);
   CHECK(info.abi == ProxyAbi::v0_2_0);
-  CHECK(info.abi_version_exports ==
-        std::vector<std::string>{"proxy_abi_version_0_3_0", "proxy_abi_version_0_2_0"});
+  CHECK(info.abi_version_exports == std::vector<std::string>{"proxy_abi_version_0_3_0", "proxy_abi_version_0_2_0"});
   CHECK(info.wasi_modules == std::vector<std::string>{"wasi_snapshot_preview1", "wasi_unstable"});
 }

@@ -26,18 +26,18 @@ std::string import_entry(const std::string& kind_and_descriptor) {
 
 const Hostile hostile_cases[] = {
     {"empty", "", "not a wasm module: the input is empty"},
-    {"3 bytes of magic", std::string("\0as", 3),
-     "not a wasm module: truncated header (3 of 8 bytes)"},
+    {"3 bytes of magic", std::string("\0as", 3), "not a wasm module: truncated header (3 of 8 bytes)"},
     {"magic without version", std::string("\0asm", 4), "truncated header (4 of 8 bytes)"},
-    {"3 bytes of text", "abc",
-     "not a wasm module: bad magic (first bytes 61 62 63, looks like text)"},
+    {"3 bytes of text", "abc", "not a wasm module: bad magic (first bytes 61 62 63, looks like text)"},
     {"JSON", "{\"layers\": []}", "bad magic (first bytes 7b 22 6c 61 …, looks like JSON)"},
     {"wat", "(module)\n", "looks like WebAssembly text; compile it with wat2wasm"},
     {"gzip", bytes({0x1f, 0x8b, 8, 0, 0, 0, 0, 0}), "looks like gzip data"},
-    {"ELF", "\x7f" "ELF\x02\x01\x01", "looks like a native ELF executable"},
+    {"ELF",
+     "\x7f"
+     "ELF\x02\x01\x01",
+     "looks like a native ELF executable"},
     {"binary junk", bytes({1, 2, 3, 4, 5}), "bad magic (first bytes 01 02 03 04 …)"},
-    {"version 2", std::string("\0asm\x02\0\0\0", 8),
-     "unsupported wasm version 2 (only version 1 exists)"},
+    {"version 2", std::string("\0asm\x02\0\0\0", 8), "unsupported wasm version 2 (only version 1 exists)"},
     {"component", std::string("\0asm\x0d\0\x01\0", 8),
      "unsupported wasm version 65549 (a WebAssembly component; proxy-wasm runs core modules)"},
     {"section size past end", header + bytes({1, 5, 0}),
@@ -73,38 +73,30 @@ const Hostile hostile_cases[] = {
      "order"},
     {"trailing bytes in import section", module({section(2, leb(0) + bytes({0}))}),
      "import section at offset 0xb: 1 byte of trailing data after the last import"},
-    {"trailing bytes in export section",
-     module({section(7, leb(1) + name("e") + bytes({0, 0, 9, 9}))}),
+    {"trailing bytes in export section", module({section(7, leb(1) + name("e") + bytes({0, 0, 9, 9}))}),
      "export section at offset 0xf: 2 bytes of trailing data after the last export"},
     {"name not UTF-8", module({section(7, leb(1) + name("\xff") + bytes({0, 0}))}),
      "export section at offset 0xc: export name is not valid UTF-8"},
-    {"name is a UTF-16 surrogate",
-     module({section(7, leb(1) + name("\xed\xa0\x80") + bytes({0, 0}))}),
+    {"name is a UTF-16 surrogate", module({section(7, leb(1) + name("\xed\xa0\x80") + bytes({0, 0}))}),
      "export name is not valid UTF-8"},
     {"table element type", module({import_entry(bytes({1, 0x40, 0, 1}))}),
      "import section at offset 0x12: unknown table element type 0x40"},
     {"shared table", module({import_entry(bytes({1, 0x70, 2, 1, 1}))}),
      "import section at offset 0x13: unknown table limits flags 0x02"},
-    {"memory limits flags", module({import_entry(bytes({2, 8, 1}))}),
-     "unknown memory limits flags 0x08"},
+    {"memory limits flags", module({import_entry(bytes({2, 8, 1}))}), "unknown memory limits flags 0x08"},
     {"memory maximum cut short", module({import_entry(bytes({2, 1, 1}))}),
      "import section at offset 0x14: limits maximum runs past section end"},
-    {"memory64 LEB128 of 11 bytes",
-     module({import_entry(bytes({2, 4}) + std::string(10, '\x80') + bytes({0}))}),
+    {"memory64 LEB128 of 11 bytes", module({import_entry(bytes({2, 4}) + std::string(10, '\x80') + bytes({0}))}),
      "limits minimum: LEB128 encoding longer than 10 bytes"},
-    {"global value type", module({import_entry(bytes({3, 0x40, 0}))}),
-     "unknown global value type 0x40"},
+    {"global value type", module({import_entry(bytes({3, 0x40, 0}))}), "unknown global value type 0x40"},
     {"global mutability", module({import_entry(bytes({3, 0x7f, 2}))}),
      "import section at offset 0x13: global mutability must be 0 or 1, got 0x02"},
-    {"tag attribute", module({import_entry(bytes({4, 1, 0}))}),
-     "tag attribute must be 0, got 0x01"},
-    {"type index LEB128 of 6 bytes",
-     module({import_entry(bytes({0, 0x80, 0x80, 0x80, 0x80, 0x80, 0}))}),
+    {"tag attribute", module({import_entry(bytes({4, 1, 0}))}), "tag attribute must be 0, got 0x01"},
+    {"type index LEB128 of 6 bytes", module({import_entry(bytes({0, 0x80, 0x80, 0x80, 0x80, 0x80, 0}))}),
      "import section at offset 0x12: import type index: LEB128 encoding longer than 5 bytes"},
     {"unknown export kind", module({section(7, leb(1) + name("e") + bytes({5, 0}))}),
      "export section at offset 0xd: unknown export \"e\" kind 0x05"},
-    {"duplicate export name",
-     module({section(7, leb(2) + name("e") + bytes({0, 0}) + name("e") + bytes({0, 1}))}),
+    {"duplicate export name", module({section(7, leb(2) + name("e") + bytes({0, 0}) + name("e") + bytes({0, 1}))}),
      "export section at offset 0xf: duplicate export name \"e\""},
     {"name bounded by its section, not the module",
      module({section(7, leb(1) + leb(10) + "ab"), section(0, name("pad") + std::string(20, 'p'))}),
@@ -150,16 +142,14 @@ const Hostile framing_cases[] = {
      "custom section at offset 0xa: custom section name length 3 exceeds section end"},
     {"custom section name not UTF-8", module({section(0, name("\xc0\xaf") + "payload")}),
      "custom section at offset 0xb: custom section name is not valid UTF-8"},
-    {"custom section name length LEB128 of 6 bytes",
-     module({section(0, bytes({0x80, 0x80, 0x80, 0x80, 0x80, 0}))}),
+    {"custom section name length LEB128 of 6 bytes", module({section(0, bytes({0x80, 0x80, 0x80, 0x80, 0x80, 0}))}),
      "custom section at offset 0xa: custom section name length: LEB128 encoding longer than 5 "
      "bytes"},
     {"duplicate type section", module({section(1, leb(0)), section(1, leb(0))}),
      "section header at offset 0xb: duplicate type section (the first is at offset 0x8)"},
     {"duplicate data count section", module({section(12, leb(0)), section(12, leb(0))}),
      "section header at offset 0xb: duplicate data count section (the first is at offset 0x8)"},
-    {"duplicate start section", module({section(8, leb(0)), section(8, leb(0))}),
-     "duplicate start section"},
+    {"duplicate start section", module({section(8, leb(0)), section(8, leb(0))}), "duplicate start section"},
     {"data count after code", module({section(10, leb(0)), section(12, leb(0))}),
      "section header at offset 0xb: data count section after code section: sections are out of "
      "order"},
@@ -167,8 +157,7 @@ const Hostile framing_cases[] = {
      "code section after data section: sections are out of order"},
     {"tag after global", module({section(6, leb(0)), section(13, leb(0))}),
      "tag section after global section: sections are out of order"},
-    {"order kept across custom sections",
-     module({section(7, leb(0)), section(0, name("c")), section(3, leb(0))}),
+    {"order kept across custom sections", module({section(7, leb(0)), section(0, name("c")), section(3, leb(0))}),
      "function section after export section: sections are out of order"},
 };
 
@@ -198,23 +187,19 @@ const Hostile count_cases[] = {
      "code section at offset 0xa: function body count 1000 exceeds section end (needs at least "
      "3000 bytes, 3 left)"},
     // 151 bytes of body: the size takes two bytes, and only the count is read of the body.
-    {"data segment count beyond a section read in part",
-     module({section(11, leb(100) + std::string(150, 'd'))}),
+    {"data segment count beyond a section read in part", module({section(11, leb(100) + std::string(150, 'd'))}),
      "data section at offset 0xb: data segment count 100 exceeds section end (needs at least "
      "200 bytes, 150 left)"},
-    {"parameter count beyond the type section",
-     module({section(1, leb(1) + bytes({0x60}) + leb(0xffffffff))}),
+    {"parameter count beyond the type section", module({section(1, leb(1) + bytes({0x60}) + leb(0xffffffff))}),
      "type section at offset 0xc: parameter type count 4294967295 exceeds section end"},
-    {"result count beyond the type section",
-     module({section(1, leb(1) + bytes({0x60, 0}) + leb(9) + bytes({0x7f}))}),
+    {"result count beyond the type section", module({section(1, leb(1) + bytes({0x60, 0}) + leb(9) + bytes({0x7f}))}),
      "type section at offset 0xd: result type count 9 exceeds section end (needs at least 9 "
      "bytes, 1 left)"},
     {"struct field count beyond the type section",
      module({section(1, leb(1) + bytes({0x5f}) + leb(100) + bytes({0x7f, 0}))}),
      "type section at offset 0xc: struct field count 100 exceeds section end (needs at least "
      "200 bytes, 2 left)"},
-    {"recursion group size beyond the type section",
-     module({section(1, leb(1) + bytes({0x4e}) + leb(50))}),
+    {"recursion group size beyond the type section", module({section(1, leb(1) + bytes({0x4e}) + leb(50))}),
      "type section at offset 0xc: recursion group size 50 exceeds section end"},
     {"supertype count beyond the type section",
      module({section(1, leb(1) + bytes({0x50}) + leb(5) + bytes({0, 0x5f, 0}))}),
@@ -222,13 +207,11 @@ const Hostile count_cases[] = {
 };
 
 const Hostile leb_cases[] = {
-    {"type count LEB128 of 6 bytes",
-     module({section(1, bytes({0x80, 0x80, 0x80, 0x80, 0x80, 0}))}),
+    {"type count LEB128 of 6 bytes", module({section(1, bytes({0x80, 0x80, 0x80, 0x80, 0x80, 0}))}),
      "type section at offset 0xa: type count: LEB128 encoding longer than 5 bytes"},
     {"function count LEB128 above u32", module({section(3, bytes({0xff, 0xff, 0xff, 0xff, 0x7f}))}),
      "function section at offset 0xa: function count: LEB128 value exceeds 32 bits"},
-    {"function type index LEB128 above u32",
-     module({section(3, leb(1) + bytes({0x80, 0x80, 0x80, 0x80, 0x10}))}),
+    {"function type index LEB128 above u32", module({section(3, leb(1) + bytes({0x80, 0x80, 0x80, 0x80, 0x10}))}),
      "function section at offset 0xb: function type index: LEB128 value exceeds 32 bits"},
     {"code count LEB128 of 6 bytes in a section read in part",
      module({section(10, bytes({0x80, 0x80, 0x80, 0x80, 0x80, 0}) + std::string(9, 'c'))}),
@@ -237,14 +220,12 @@ const Hostile leb_cases[] = {
      "data count section at offset 0xa: data count: LEB128 value exceeds 32 bits"},
     {"start index LEB128 cut short", module({section(8, bytes({0x80, 0x80}))}),
      "start section at offset 0xa: start function index runs past section end"},
-    {"export count LEB128 of 6 bytes",
-     module({section(7, bytes({0x80, 0x80, 0x80, 0x80, 0x80, 0}))}),
+    {"export count LEB128 of 6 bytes", module({section(7, bytes({0x80, 0x80, 0x80, 0x80, 0x80, 0}))}),
      "export section at offset 0xa: export count: LEB128 encoding longer than 5 bytes"},
     // Heap types are s33: a fifth byte may only carry the sign in its unused bits.
     {"heap type s33 above 33 bits", global_import(bytes({0x64, 0x80, 0x80, 0x80, 0x80, 0x10, 0})),
      "import section at offset 0x13: heap type: LEB128 value exceeds 33 bits (signed)"},
-    {"heap type LEB128 of 6 bytes",
-     global_import(bytes({0x64, 0x80, 0x80, 0x80, 0x80, 0x80, 0, 0})),
+    {"heap type LEB128 of 6 bytes", global_import(bytes({0x64, 0x80, 0x80, 0x80, 0x80, 0x80, 0, 0})),
      "import section at offset 0x13: heap type: LEB128 encoding longer than 5 bytes"},
     // -16 is funcref's byte, but an abstract heap type is that single byte, not a number.
     {"heap type padded negative", global_import(bytes({0x63, 0xf0, 0x7f, 0})),
@@ -256,8 +237,7 @@ const Hostile leb_cases[] = {
 // A section's size must equal what its contents take, and a present section is never empty:
 // even an empty vector needs its count byte.
 const Hostile consumed_cases[] = {
-    {"empty type section", module({section(1, "")}),
-     "type section at offset 0xa: type count runs past section end"},
+    {"empty type section", module({section(1, "")}), "type section at offset 0xa: type count runs past section end"},
     {"empty start section", module({section(8, "")}),
      "start section at offset 0xa: start function index runs past section end"},
     {"empty data count section", module({section(12, "")}),
@@ -299,8 +279,7 @@ const Hostile paired_count_cases[] = {
     {"data count without data section", module({section(12, leb(2))}),
      "end of module at offset 0xb: the data count section says 2 segments but there is no data "
      "section"},
-    {"data count disagrees with data section",
-     module({section(12, leb(2)), section(11, leb(1) + bytes({1, 0}))}),
+    {"data count disagrees with data section", module({section(12, leb(2)), section(11, leb(1) + bytes({1, 0}))}),
      "data section at offset 0xd: data section has 1 segment but the data count section says 2"},
 };
 
@@ -325,11 +304,9 @@ const Hostile strict_section_cases[] = {
      "memory section at offset 0xd: limits maximum runs past section end"},
     {"tag section attribute", module({section(13, leb(1) + bytes({1, 0}))}),
      "tag section at offset 0xb: tag attribute must be 0, got 0x01"},
-    {"import module name not UTF-8",
-     module({section(2, leb(1) + name("\xed\xa0\x80") + name("x") + bytes({0, 0}))}),
+    {"import module name not UTF-8", module({section(2, leb(1) + name("\xed\xa0\x80") + name("x") + bytes({0, 0}))}),
      "import section at offset 0xc: import module name is not valid UTF-8"},
-    {"import name not UTF-8",
-     module({section(2, leb(1) + name("env") + name("\xf5") + bytes({0, 0}))}),
+    {"import name not UTF-8", module({section(2, leb(1) + name("env") + name("\xf5") + bytes({0, 0}))}),
      "import section at offset 0x10: import name is not valid UTF-8"},
     {"import kind far out of range", module({import_entry(bytes({0x80, 0}))}),
      "import section at offset 0x11: unknown import \"env\".\"x\" kind 0x80"},
@@ -341,33 +318,19 @@ const Hostile strict_section_cases[] = {
 
 }  // namespace
 
-TEST_CASE("hostile inputs fail with located invalid_input errors") {
-  check_rejected(hostile_cases);
-}
+TEST_CASE("hostile inputs fail with located invalid_input errors") { check_rejected(hostile_cases); }
 
-TEST_CASE("section framing: unknown ids, order, duplicates and custom section names") {
-  check_rejected(framing_cases);
-}
+TEST_CASE("section framing: unknown ids, order, duplicates and custom section names") { check_rejected(framing_cases); }
 
-TEST_CASE("counts a section cannot hold are rejected, nested ones included") {
-  check_rejected(count_cases);
-}
+TEST_CASE("counts a section cannot hold are rejected, nested ones included") { check_rejected(count_cases); }
 
-TEST_CASE("LEB128: overlong, overflowing and truncated encodings in every section") {
-  check_rejected(leb_cases);
-}
+TEST_CASE("LEB128: overlong, overflowing and truncated encodings in every section") { check_rejected(leb_cases); }
 
-TEST_CASE("sections are consumed exactly: no empty bodies, no trailing bytes") {
-  check_rejected(consumed_cases);
-}
+TEST_CASE("sections are consumed exactly: no empty bodies, no trailing bytes") { check_rejected(consumed_cases); }
 
-TEST_CASE("function and code, data count and data lengths must agree") {
-  check_rejected(paired_count_cases);
-}
+TEST_CASE("function and code, data count and data lengths must agree") { check_rejected(paired_count_cases); }
 
-TEST_CASE("type, memory, tag, import and export sections are parsed strictly") {
-  check_rejected(strict_section_cases);
-}
+TEST_CASE("type, memory, tag, import and export sections are parsed strictly") { check_rejected(strict_section_cases); }
 
 TEST_CASE("a header followed by megabytes of zeros fails at the first section") {
   // Zeros read as a custom section (id 0) of size 0, which has no room for its name.
@@ -393,10 +356,9 @@ TEST_CASE("a module using every section is accepted") {
   // Types: a func type with a (ref null 0) parameter padded to two bytes and a funcref result,
   // a struct of a mutable i8 and a (ref 0), an array of i16, and a recursion group of a
   // struct with supertype 0 and a final func type.
-  const std::string types =
-      leb(4) + bytes({0x60, 2, 0x7f, 0x63, 0x80, 0x00, 1, 0x70}) +
-      bytes({0x5f, 2, 0x78, 1, 0x64, 0x00, 0}) + bytes({0x5e, 0x77, 1}) +
-      bytes({0x4e, 2, 0x50, 1, 0, 0x5f, 0, 0x4f, 0, 0x60, 0, 0});
+  const std::string types = leb(4) + bytes({0x60, 2, 0x7f, 0x63, 0x80, 0x00, 1, 0x70}) +
+                            bytes({0x5f, 2, 0x78, 1, 0x64, 0x00, 0}) + bytes({0x5e, 0x77, 1}) +
+                            bytes({0x4e, 2, 0x50, 1, 0, 0x5f, 0, 0x4f, 0, 0x60, 0, 0});
   const auto input = module({
       section(0, name("first")),
       section(1, types),
@@ -438,14 +400,12 @@ TEST_CASE("control characters in names are escaped in messages") {
 TEST_CASE("valid edge cases are accepted") {
   // Custom sections anywhere (one with an empty name), padded LEB128, memory64 limits above
   // 2^32, shared memory.
-  const auto input =
-      header + section(0, name("first") + "data") + section(2, leb(0)) + section(0, name("")) +
-      bytes({7, 0x81, 0x80, 0x80, 0x80, 0}) + leb(0) + section(0, name("last"));
+  const auto input = header + section(0, name("first") + "data") + section(2, leb(0)) + section(0, name("")) +
+                     bytes({7, 0x81, 0x80, 0x80, 0x80, 0}) + leb(0) + section(0, name("last"));
   CHECK(read_module(input).exports.empty());
 
-  const auto memories = module({section(
-      2, leb(2) + name("env") + name("big") + bytes({2, 5}) + leb(1ull << 40) + leb(1ull << 48) +
-             name("env") + name("shared") + bytes({2, 3, 1, 2}))});
+  const auto memories = module({section(2, leb(2) + name("env") + name("big") + bytes({2, 5}) + leb(1ull << 40) +
+                                               leb(1ull << 48) + name("env") + name("shared") + bytes({2, 3, 1, 2}))});
   const auto info = read_module(memories);
   REQUIRE(info.imports.size() == 2);
   CHECK(info.imports[1].name == "shared");
@@ -491,8 +451,7 @@ std::set<std::size_t> section_ends(const std::string& m) {
 }  // namespace
 
 TEST_CASE("every truncation of a valid module throws Error unless it ends on a section") {
-  for (const char* file : {"abi_0_2_1.wasm", "istio_1_4.wasm", "all_import_kinds.wasm",
-                           "clang_filter.wasm"}) {
+  for (const char* file : {"abi_0_2_1.wasm", "istio_1_4.wasm", "all_import_kinds.wasm", "clang_filter.wasm"}) {
     const std::string bytes = wasme::read_file(fixture(file));
     const auto ends = section_ends(bytes);
     CHECK(*ends.rbegin() == bytes.size());

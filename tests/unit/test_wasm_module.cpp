@@ -19,9 +19,9 @@
 using wasme::Error;
 using wasme::ErrorKind;
 using namespace wasme::wasm;
-using wasm_test::fixture;
 using test_support::error_of;
 using test_support::expect_error;
+using wasm_test::fixture;
 
 namespace {
 
@@ -50,64 +50,55 @@ struct FixtureCase {
 
 const FixtureCase fixture_cases[] = {
     {"abi_0_2_1.wasm",
-     {"env.proxy_log:function", "env.proxy_get_buffer_bytes:function",
-      "wasi_snapshot_preview1.fd_write:function"},
-     {"memory:memory", "malloc:function", "proxy_abi_version_0_2_1:function",
-      "proxy_on_vm_start:function", "proxy_on_configure:function",
-      "proxy_on_context_create:function", "proxy_on_response_headers:function"},
+     {"env.proxy_log:function", "env.proxy_get_buffer_bytes:function", "wasi_snapshot_preview1.fd_write:function"},
+     {"memory:memory", "malloc:function", "proxy_abi_version_0_2_1:function", "proxy_on_vm_start:function",
+      "proxy_on_configure:function", "proxy_on_context_create:function", "proxy_on_response_headers:function"},
      ProxyAbi::v0_2_1,
      {"wasi_snapshot_preview1"},
      "v0.2.1"},
     {"abi_0_2_0.wasm",
      {"env.proxy_log:function", "env.proxy_get_header_map_value:function"},
-     {"memory:memory", "malloc:function", "proxy_abi_version_0_2_0:function",
-      "proxy_on_vm_start:function", "proxy_on_configure:function",
-      "proxy_on_context_create:function", "proxy_on_request_headers:function"},
+     {"memory:memory", "malloc:function", "proxy_abi_version_0_2_0:function", "proxy_on_vm_start:function",
+      "proxy_on_configure:function", "proxy_on_context_create:function", "proxy_on_request_headers:function"},
      ProxyAbi::v0_2_0,
      {},
      "v0.2.0"},
     {"abi_0_1_0.wasm",
-     {"env.proxy_log:function", "wasi_unstable.fd_write:function",
-      "wasi_unstable.proc_exit:function"},
-     {"memory:memory", "malloc:function", "proxy_abi_version_0_1_0:function",
-      "proxy_on_vm_start:function", "proxy_on_configure:function",
-      "proxy_on_context_create:function", "proxy_on_request_headers:function"},
+     {"env.proxy_log:function", "wasi_unstable.fd_write:function", "wasi_unstable.proc_exit:function"},
+     {"memory:memory", "malloc:function", "proxy_abi_version_0_1_0:function", "proxy_on_vm_start:function",
+      "proxy_on_configure:function", "proxy_on_context_create:function", "proxy_on_request_headers:function"},
      ProxyAbi::v0_1_0,
      {"wasi_unstable"},
      "v0.1.0"},
     {"istio_1_4.wasm",
-     {"env.proxy_log:function", "env.proxy_getHeaderMapValue:function",
-      "env.proxy_addHeaderMapValue:function"},
-     {"memory:memory", "malloc:function", "free:function", "proxy_onStart:function",
-      "proxy_onConfigure:function", "proxy_onCreate:function", "proxy_onRequestHeaders:function",
-      "proxy_onResponseHeaders:function", "proxy_onDone:function", "proxy_onDelete:function"},
+     {"env.proxy_log:function", "env.proxy_getHeaderMapValue:function", "env.proxy_addHeaderMapValue:function"},
+     {"memory:memory", "malloc:function", "free:function", "proxy_onStart:function", "proxy_onConfigure:function",
+      "proxy_onCreate:function", "proxy_onRequestHeaders:function", "proxy_onResponseHeaders:function",
+      "proxy_onDone:function", "proxy_onDelete:function"},
      ProxyAbi::istio_1_4,
      {},
      ""},
     {"pre_0_1_0.wasm",
      {"env.proxy_log:function", "env.proxy_get_configuration:function"},
-     {"memory:memory", "malloc:function", "proxy_on_start:function",
-      "proxy_on_configure:function", "proxy_on_create:function",
-      "proxy_on_request_headers:function", "proxy_on_done:function", "proxy_on_delete:function"},
+     {"memory:memory", "malloc:function", "proxy_on_start:function", "proxy_on_configure:function",
+      "proxy_on_create:function", "proxy_on_request_headers:function", "proxy_on_done:function",
+      "proxy_on_delete:function"},
      ProxyAbi::pre_0_1_0,
      {},
      ""},
     {"plain.wasm", {}, {"add:function"}, ProxyAbi::none, {}, ""},
     {"all_import_kinds.wasm",
-     {"env.f:function", "env.table:table", "env.table_max:table", "env.shared_memory:memory",
-      "env.memory64:memory", "env.const_i32:global", "env.mut_i64:global", "env.v128:global",
-      "env.error:tag", "wasi_snapshot_preview1.random_get:function",
-      "wasi_snapshot_preview1.clock_time_get:function"},
-     {"counter:global", "own_error:tag", "f_again:function", "table:table", "memory:memory",
-      "run:function"},
+     {"env.f:function", "env.table:table", "env.table_max:table", "env.shared_memory:memory", "env.memory64:memory",
+      "env.const_i32:global", "env.mut_i64:global", "env.v128:global", "env.error:tag",
+      "wasi_snapshot_preview1.random_get:function", "wasi_snapshot_preview1.clock_time_get:function"},
+     {"counter:global", "own_error:tag", "f_again:function", "table:table", "memory:memory", "run:function"},
      ProxyAbi::none,
      {"wasi_snapshot_preview1"},
      ""},
     {"clang_filter.wasm",
      {"env.proxy_log:function"},
-     {"memory:memory", "malloc:function", "proxy_abi_version_0_2_1:function",
-      "proxy_on_vm_start:function", "proxy_on_configure:function",
-      "proxy_on_context_create:function", "proxy_on_request_headers:function"},
+     {"memory:memory", "malloc:function", "proxy_abi_version_0_2_1:function", "proxy_on_vm_start:function",
+      "proxy_on_configure:function", "proxy_on_context_create:function", "proxy_on_request_headers:function"},
      ProxyAbi::v0_2_1,
      {},
      "v0.2.1"},
@@ -157,8 +148,7 @@ TEST_CASE("a refused file leaves no descriptor open, even when refused while bei
   std::filesystem::create_directory("dir.wasm");
   std::ofstream("empty.wasm").close();
   auto open_descriptors = [] {
-    return std::distance(std::filesystem::directory_iterator("/proc/self/fd"),
-                         std::filesystem::directory_iterator());
+    return std::distance(std::filesystem::directory_iterator("/proc/self/fd"), std::filesystem::directory_iterator());
   };
   const auto before = open_descriptors();
   for (int i = 0; i < 50; ++i) {
@@ -169,8 +159,7 @@ TEST_CASE("a refused file leaves no descriptor open, even when refused while bei
 }
 
 TEST_CASE("pipes and devices are read whole") {
-  CHECK(error_of([] { read_module_file("/dev/null"); }) ==
-        "reading /dev/null: not a wasm module: the input is empty");
+  CHECK(error_of([] { read_module_file("/dev/null"); }) == "reading /dev/null: not a wasm module: the input is empty");
   const std::string bytes = wasme::read_file(fixture("abi_0_2_1.wasm"));
   REQUIRE(::mkfifo("pipe.wasm", 0600) == 0);
   std::thread writer([&] {
@@ -216,8 +205,7 @@ TEST_CASE("a huge skipped section is seeked past, not read") {
     REQUIRE(fd >= 0);
     CHECK(::pwrite(fd, head.data(), head.size(), 0) == static_cast<ssize_t>(head.size()));
     const off_t tail = static_cast<off_t>(head.size()) + big;
-    CHECK(::pwrite(fd, exports.data(), exports.size(), tail) ==
-          static_cast<ssize_t>(exports.size()));
+    CHECK(::pwrite(fd, exports.data(), exports.size(), tail) == static_cast<ssize_t>(exports.size()));
     ::close(fd);
   }
   const ModuleInfo info = read_module_file("big.wasm");
@@ -228,7 +216,8 @@ TEST_CASE("a huge skipped section is seeked past, not read") {
   CHECK(::truncate("big.wasm", 4096) == 0);
   CHECK(error_of([] { read_module_file("big.wasm"); }) ==
         "reading big.wasm: wasm module: section header at offset 0x8: custom section size "
-        "1073741824 exceeds end of module (" + std::to_string(4096 - head.size()) + " bytes left)");
+        "1073741824 exceeds end of module (" +
+            std::to_string(4096 - head.size()) + " bytes left)");
 }
 
 TEST_CASE("has_wasm_magic") {

@@ -10,10 +10,10 @@
 #include "wasme/core/error.hpp"
 #include "wasme/wasm/reader.hpp"
 
+using wasm_test::bytes;
 using wasme::Error;
 using wasme::wasm::Bound;
 using wasme::wasm::Reader;
-using wasm_test::bytes;
 
 namespace {
 
@@ -37,12 +37,11 @@ TEST_CASE("u32 LEB128: shortest, padded, overlong, overflow, truncated") {
       {bytes({0x7f}), 127, "", 1},
       {bytes({0x80, 0x01}), 128, "", 2},
       {bytes({0xe5, 0x8e, 0x26}), 624485, "", 3},
-      {bytes({0x80, 0x80, 0x80, 0x80, 0x00}), 0, "", 5},             // padded to 5 bytes: allowed
-      {bytes({0xff, 0xff, 0xff, 0xff, 0x0f}), 0xffffffffu, "", 5},   // u32 max
-      {bytes({0x01, 0x99}), 1, "", 1},                               // stops at the first byte
+      {bytes({0x80, 0x80, 0x80, 0x80, 0x00}), 0, "", 5},            // padded to 5 bytes: allowed
+      {bytes({0xff, 0xff, 0xff, 0xff, 0x0f}), 0xffffffffu, "", 5},  // u32 max
+      {bytes({0x01, 0x99}), 1, "", 1},                              // stops at the first byte
       {bytes({0xff, 0xff, 0xff, 0xff, 0x10}), std::nullopt, "x: LEB128 value exceeds 32 bits"},
-      {bytes({0x80, 0x80, 0x80, 0x80, 0x80, 0x00}), std::nullopt,
-       "x: LEB128 encoding longer than 5 bytes"},
+      {bytes({0x80, 0x80, 0x80, 0x80, 0x80, 0x00}), std::nullopt, "x: LEB128 encoding longer than 5 bytes"},
       {bytes({0x80, 0x80}), std::nullopt, "x runs past section end"},
       {"", std::nullopt, "x runs past section end"},
   };
@@ -53,8 +52,7 @@ TEST_CASE("u32 LEB128: shortest, padded, overlong, overflow, truncated") {
       CHECK(r.u32("x") == *c.value);
       CHECK(r.offset() == 0x20 + c.consumed);
     } else {
-      CHECK(reader_error([&] { r.u32("x"); }) ==
-            "wasm module: test section at offset 0x20: " + c.error);
+      CHECK(reader_error([&] { r.u32("x"); }) == "wasm module: test section at offset 0x20: " + c.error);
     }
   }
 }
@@ -116,20 +114,20 @@ TEST_CASE("UTF-8 validation") {
   const Case cases[] = {
       {"", true},
       {"proxy_on_vm_start", true},
-      {"\xc3\xa9", true},                // é
-      {"\xe2\x82\xac", true},            // €
-      {"\xf0\x9f\x98\x80", true},        // 😀
-      {"\xf4\x8f\xbf\xbf", true},        // U+10FFFF
-      {std::string("a\0b", 3), true},    // NUL is a valid code point
-      {"\x80", false},                   // lone continuation
-      {"\xc3", false},                   // truncated
-      {"\xc0\xaf", false},               // overlong '/'
-      {"\xe0\x80\xaf", false},           // overlong 3-byte
-      {"\xed\xa0\x80", false},           // surrogate U+D800
-      {"\xf0\x80\x80\xaf", false},       // overlong 4-byte
-      {"\xf4\x90\x80\x80", false},       // above U+10FFFF
-      {"\xf5\x80\x80\x80", false},       // invalid lead
-      {"\xe2\x28\xa1", false},           // bad continuation
+      {"\xc3\xa9", true},              // é
+      {"\xe2\x82\xac", true},          // €
+      {"\xf0\x9f\x98\x80", true},      // 😀
+      {"\xf4\x8f\xbf\xbf", true},      // U+10FFFF
+      {std::string("a\0b", 3), true},  // NUL is a valid code point
+      {"\x80", false},                 // lone continuation
+      {"\xc3", false},                 // truncated
+      {"\xc0\xaf", false},             // overlong '/'
+      {"\xe0\x80\xaf", false},         // overlong 3-byte
+      {"\xed\xa0\x80", false},         // surrogate U+D800
+      {"\xf0\x80\x80\xaf", false},     // overlong 4-byte
+      {"\xf4\x90\x80\x80", false},     // above U+10FFFF
+      {"\xf5\x80\x80\x80", false},     // invalid lead
+      {"\xe2\x28\xa1", false},         // bad continuation
       {"\xff", false},
   };
   for (const auto& c : cases) {
@@ -143,7 +141,8 @@ TEST_CASE("quote_name escapes controls and cuts long names on a character bounda
   CHECK(quote_name("env") == "\"env\"");
   CHECK(quote_name("a\"b\\c") == "\"a\\x22b\\x5cc\"");
   CHECK(quote_name("\x1b[31m\x7f") == "\"\\x1b[31m\\x7f\"");
-  CHECK(quote_name("\xc2\x9b" "2J") == "\"\\u009b2J\"");
+  CHECK(quote_name("\xc2\x9b"
+                   "2J") == "\"\\u009b2J\"");
   CHECK(quote_name("é") == "\"é\"");
   const std::string long_name = std::string(79, 'a') + "é" + std::string(20, 'b');
   CHECK(quote_name(long_name) == "\"" + std::string(79, 'a') + "\"… (101 bytes)");

@@ -44,7 +44,8 @@ ProcessResult run_tool(ProcessRunner& runner, const std::vector<std::string>& ar
   try {
     return runner.run(run);
   } catch (const Error& e) {
-    if (e.kind() == ErrorKind::not_found) throw Error(ErrorKind::not_found, argv[0] + " is not installed", kInstallNode);
+    if (e.kind() == ErrorKind::not_found)
+      throw Error(ErrorKind::not_found, argv[0] + " is not installed", kInstallNode);
     throw;
   }
 }
@@ -69,7 +70,8 @@ bool is_assemblyscript_project(const fs::path& dir) {
   std::error_code ec;
   fs::path manifest = dir / "package.json";
   if (!fs::is_regular_file(manifest, ec)) return false;
-  nlohmann::json j = parse_json_limited<nlohmann::json>(read_file(manifest, 1u << 20), manifest.string(), {64, 1u << 20});
+  nlohmann::json j =
+      parse_json_limited<nlohmann::json>(read_file(manifest, 1u << 20), manifest.string(), {64, 1u << 20});
   if (!j.is_object()) return false;
   for (const char* section : {"dependencies", "devDependencies"}) {
     if (j.contains(section) && j[section].is_object() && j[section].contains("assemblyscript")) return true;
@@ -104,8 +106,8 @@ AsBuildResult build_assemblyscript(store::Store& store, const AsBuildRequest& re
     std::error_code ec;
     fs::remove(output, ec);  // a failed compile must not leave the previous module to be stored
     // Run through node explicitly: asc is a node script, and a missing node says so.
-    result.command = {"node", fs::absolute(asc).string(), request.entry, "-b", request.output,
-                      "--use", "abort=abort_proc_exit", "--optimize"};
+    result.command = {"node",  fs::absolute(asc).string(), request.entry, "-b", request.output,
+                      "--use", "abort=abort_proc_exit",    "--optimize"};
     result.command.insert(result.command.end(), request.asc_options.begin(), request.asc_options.end());
     log("running: " + shell_quote(result.command) + " (in " + request.source_dir.string() + ")");
     ProcessResult compiled = run_tool(runner, result.command, request.source_dir);

@@ -16,7 +16,7 @@ namespace wasme::build {
 struct AsBuildRequest {
   std::filesystem::path source_dir;
   oci::Reference reference;
-  std::string entry = "assembly/index.ts";  // relative to source_dir
+  std::string entry = "assembly/index.ts";   // relative to source_dir
   std::string output = "build/filter.wasm";  // relative to source_dir
   std::vector<std::string> asc_options;      // after --use abort=abort_proc_exit --optimize
   // runtime-config.json; default: the one in source_dir, when there is one.

@@ -20,8 +20,7 @@ std::filesystem::path resolve(const std::string& value, const std::string& setti
   if (value.find('/') != std::string::npos) {
     std::error_code ec;
     if (std::filesystem::is_regular_file(value, ec) && ::access(value.c_str(), X_OK) == 0) return value;
-    throw Error(ErrorKind::not_found, setting + " names " + value + ", which is not an executable file",
-                install_hint);
+    throw Error(ErrorKind::not_found, setting + " names " + value + ", which is not an executable file", install_hint);
   }
   if (auto found = find_executable(value)) return *found;
   throw Error(ErrorKind::not_found, setting + " names " + value + ", which is not on PATH", install_hint);
@@ -39,8 +38,7 @@ BazelTool find_bazel(const std::optional<std::filesystem::path>& explicit_path) 
   for (const char* name : {"bazelisk", "bazel"}) {
     if (auto found = find_executable(name)) return {*found, std::string(name) + " on PATH"};
   }
-  throw Error(ErrorKind::not_found, "Bazel is not installed: neither bazelisk nor bazel is on PATH",
-              install_hint);
+  throw Error(ErrorKind::not_found, "Bazel is not installed: neither bazelisk nor bazel is on PATH", install_hint);
 }
 
 std::vector<std::string> startup_options_from_env() {
@@ -54,8 +52,7 @@ std::vector<std::string> startup_options_from_env() {
 }
 
 std::vector<std::string> bazel_command(const BazelTool& tool, const std::vector<std::string>& startup,
-                                       const std::string& command,
-                                       const std::vector<std::string>& arguments) {
+                                       const std::string& command, const std::vector<std::string>& arguments) {
   std::vector<std::string> argv{tool.path.string()};
   argv.insert(argv.end(), startup.begin(), startup.end());
   argv.push_back(command);

@@ -24,7 +24,6 @@ std::vector<std::string> startup_options_from_env();
 // bazel [startup options] <command> [arguments], e.g. command "build" with {":filter.wasm",
 // "--spawn_strategy=local"}.
 std::vector<std::string> bazel_command(const BazelTool& tool, const std::vector<std::string>& startup,
-                                       const std::string& command,
-                                       const std::vector<std::string>& arguments);
+                                       const std::string& command, const std::vector<std::string>& arguments);
 
 }  // namespace wasme::build

@@ -28,8 +28,8 @@ std::string trim(std::string s) {
 
 // bazel-bin/<output> through the workspace's convenience symlink, else where `bazel info
 // bazel-bin` says (the symlink can be disabled or renamed).
-fs::path locate_output(const CppBuildRequest& request, const BazelTool& tool,
-                       const std::vector<std::string>& startup, ProcessRunner& runner) {
+fs::path locate_output(const CppBuildRequest& request, const BazelTool& tool, const std::vector<std::string>& startup,
+                       ProcessRunner& runner) {
   fs::path linked = request.source_dir / "bazel-bin" / request.output;
   if (fs::is_regular_file(linked)) return linked;
   std::vector<std::string> args = request.bazel_options;
@@ -44,14 +44,13 @@ fs::path locate_output(const CppBuildRequest& request, const BazelTool& tool,
   }
   throw Error(ErrorKind::not_found,
               "Bazel built " + request.target + " but bazel-bin/" + request.output + " does not exist",
-              "name the file the target writes with --bazel-output (`bazel cquery --output=files " +
-                  request.target + "` lists them)");
+              "name the file the target writes with --bazel-output (`bazel cquery --output=files " + request.target +
+                  "` lists them)");
 }
 
 }  // namespace
 
-CppBuildResult build_cpp(store::Store& store, const CppBuildRequest& request, ProcessRunner& runner,
-                         const Log& log) {
+CppBuildResult build_cpp(store::Store& store, const CppBuildRequest& request, ProcessRunner& runner, const Log& log) {
   return with_context("building " + request.source_dir.string(), [&] {
     check_workspace(request.source_dir);
     check_relative_path(request.output, "--bazel-output", "bazel-bin/");

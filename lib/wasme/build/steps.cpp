@@ -34,13 +34,13 @@ int exit_status_of(const ProcessResult& result) {
 }
 
 void check_proxy_wasm(const fs::path& module_file, const std::string& built_by, const std::string& hint) {
-  wasm::ModuleInfo info = with_context("checking what " + built_by + " built", [&] {
-    return wasm::read_module_file(module_file);
-  });
+  wasm::ModuleInfo info =
+      with_context("checking what " + built_by + " built", [&] { return wasm::read_module_file(module_file); });
   if (info.abi == wasm::ProxyAbi::none) {
     throw Error(ErrorKind::invalid_input,
-                module_file.string() + " is a wasm module but not a proxy-wasm filter: it exports "
-                                       "no proxy_on_* callbacks",
+                module_file.string() +
+                    " is a wasm module but not a proxy-wasm filter: it exports "
+                    "no proxy_on_* callbacks",
                 hint);
   }
 }

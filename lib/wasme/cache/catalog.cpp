@@ -65,8 +65,7 @@ bool Catalog::request(const std::string& ref, std::size_t limit) {
     bool stale = requested_only(it->second) && it->second.state == RefState::failed;
     it = stale ? refs_.erase(it) : std::next(it);
   }
-  auto count = std::count_if(refs_.begin(), refs_.end(),
-                             [&](const auto& e) { return requested_only(e.second); });
+  auto count = std::count_if(refs_.begin(), refs_.end(), [&](const auto& e) { return requested_only(e.second); });
   if (static_cast<std::size_t>(count) >= limit) return false;
   RefStatus& s = refs_[ref];
   s.ref = ref;
@@ -224,8 +223,7 @@ std::vector<std::string> Catalog::module_lost(const oci::Digest& digest) {
 
 void Catalog::module_removed(const oci::Digest& digest) {
   for (auto it = refs_.begin(); it != refs_.end();) {
-    bool gone = it->second.state == RefState::cached && it->second.digest == digest &&
-                !it->second.listed;
+    bool gone = it->second.state == RefState::cached && it->second.digest == digest && !it->second.listed;
     it = gone ? refs_.erase(it) : std::next(it);
   }
   module_lost(digest);  // a listed ref cannot point at a pruned module, but stay consistent

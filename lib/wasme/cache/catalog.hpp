@@ -26,8 +26,8 @@ struct RefStatus {
   std::uint64_t size = 0;
   std::string last_error;  // of the latest failed attempt
   ErrorKind last_error_kind = ErrorKind::network;
-  int failures = 0;        // consecutive failed attempts
-  std::uint64_t attempts = 0;   // finished attempts, so a waiter can recognise its own
+  int failures = 0;            // consecutive failed attempts
+  std::uint64_t attempts = 0;  // finished attempts, so a waiter can recognise its own
   Clock::time_point next_attempt{};
   Clock::time_point pull_started{};  // of the pull under way (state pulling)
 };

@@ -16,8 +16,7 @@ struct Unit {
 constexpr Unit units[] = {{"ms", 1}, {"h", 3600000}, {"m", 60000}, {"s", 1000}};
 
 [[noreturn]] void bad_duration(std::string_view text, std::string_view flag, const std::string& why) {
-  throw Error(ErrorKind::usage,
-              std::string(flag) + ": invalid duration \"" + std::string(text) + "\": " + why,
+  throw Error(ErrorKind::usage, std::string(flag) + ": invalid duration \"" + std::string(text) + "\": " + why,
               "write a duration like 2s, 500ms, 1m30s or 1h");
 }
 

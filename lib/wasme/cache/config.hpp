@@ -57,7 +57,7 @@ struct DaemonConfig {
   std::optional<std::filesystem::path> ref_file;  // re-read every interval
   std::vector<std::string> refs;                  // listed on the command line
   std::string address = "0.0.0.0";                // HTTP listen address
-  std::optional<int> port = 9979;  // no value: no HTTP server; 0: any free port
+  std::optional<int> port = 9979;                 // no value: no HTTP server; 0: any free port
   Millis interval{2000};                          // how often the ref file is checked
   int concurrency = 4;                            // pulls at the same time
   // A pull running longer than this no longer holds one of the `concurrency` slots, so up to
@@ -66,8 +66,8 @@ struct DaemonConfig {
   Prune prune = Prune::keep;
   Millis prune_grace{std::chrono::minutes(10)};  // unlisted this long before removal
   Backoff backoff;
-  Millis shutdown_grace{10000};      // how long a stop waits for pulls in flight
-  Millis request_timeout{120000};    // how long GET /<ref> waits for its pull
+  Millis shutdown_grace{10000};         // how long a stop waits for pulls in flight
+  Millis request_timeout{120000};       // how long GET /<ref> waits for its pull
   std::size_t max_requested_refs = 64;  // refs pulled on demand over HTTP, at most
   // GET /<ref> requests waiting for a pull at once; the rest of the HTTP threads stay free
   // for /ready probes and module reads.

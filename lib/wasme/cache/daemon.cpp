@@ -34,8 +34,7 @@ Daemon::Daemon(DaemonConfig config, Fetcher fetcher, Log log, Clock& clock)
       catalog_(config_.backoff, pull_slots(config_)),
       pruner_(config_.prune_grace) {
   if (config_.concurrency < 1) {
-    throw Error(ErrorKind::usage, "--concurrency must be at least 1, got " +
-                                      std::to_string(config_.concurrency));
+    throw Error(ErrorKind::usage, "--concurrency must be at least 1, got " + std::to_string(config_.concurrency));
   }
   if (config_.ref_file) ref_file_.emplace(*config_.ref_file);
 }
@@ -65,8 +64,8 @@ void Daemon::start() {
   dir_.lock();
   auto stale = dir_.remove_temp_files();
   if (!stale.empty()) {
-    log_("removed " + std::to_string(stale.size()) + " unfinished download(s) left in " +
-         dir_.path().string() + " by an earlier run");
+    log_("removed " + std::to_string(stale.size()) + " unfinished download(s) left in " + dir_.path().string() +
+         " by an earlier run");
   }
   load_existing_modules();
   std::vector<std::string> from_file;
@@ -77,8 +76,8 @@ void Daemon::start() {
     catalog_.set_listed(refs);
   }
   std::string source = ref_file_ ? " from " + ref_file_->path().string() : "";
-  log_(std::to_string(refs.size()) + " ref(s) listed" + source + "; " +
-       std::to_string(missing(nullptr).size()) + " to pull into " + dir_.path().string());
+  log_(std::to_string(refs.size()) + " ref(s) listed" + source + "; " + std::to_string(missing(nullptr).size()) +
+       " to pull into " + dir_.path().string());
   if (config_.port) {
     http_ = std::make_unique<HttpServer>(*this, config_.http);
     http_->start(config_.address, *config_.port);
@@ -133,8 +132,7 @@ StopResult Daemon::shut_down() {
   if (http_) http_->stop();
   std::unique_lock lock(mutex_);
   if (busy_ > 0) log_("stopping: discarding " + std::to_string(busy_) + " pull(s) in progress");
-  bool idle = wait_until(clock_, wake_, lock, clock_.now() + config_.shutdown_grace,
-                         [&] { return busy_ == 0; });
+  bool idle = wait_until(clock_, wake_, lock, clock_.now() + config_.shutdown_grace, [&] { return busy_ == 0; });
   StopResult result{busy_};
   lock.unlock();
   if (idle) {
@@ -193,22 +191,20 @@ FetchedModule Daemon::fetch_verified(const std::string& ref) {
   FetchedModule module = fetcher_(ref, dir_.path(), cancel_);
   auto expected = dir_.module_path(module.digest);
   if (module.path.filename() != expected.filename() ||
-      std::filesystem::absolute(module.path).parent_path() !=
-          std::filesystem::absolute(expected).parent_path()) {
-    throw Error(ErrorKind::integrity, "the module was written to " + module.path.string() +
-                                          ", not " + expected.string());
+      std::filesystem::absolute(module.path).parent_path() != std::filesystem::absolute(expected).parent_path()) {
+    throw Error(ErrorKind::integrity,
+                "the module was written to " + module.path.string() + ", not " + expected.string());
   }
   if (!dir_.verify(module.digest, module.size)) {
     dir_.remove_module(module.digest);
-    throw Error(ErrorKind::integrity, expected.string() + " does not match " +
-                                          module.digest.str() + " (" +
+    throw Error(ErrorKind::integrity, expected.string() + " does not match " + module.digest.str() + " (" +
                                           std::to_string(module.size) + " bytes); removed it");
   }
   // Envoy runs as another user and reads the file from the shared directory: a module it
   // cannot read is a failed pull (retried), not a cached one.
   if (::chmod(expected.c_str(), 0644) != 0) {
-    throw Error(ErrorKind::io, "making " + expected.string() + " readable by Envoy (mode 0644): " +
-                                   std::strerror(errno));
+    throw Error(ErrorKind::io,
+                "making " + expected.string() + " readable by Envoy (mode 0644): " + std::strerror(errno));
   }
   return module;
 }
@@ -222,8 +218,7 @@ void Daemon::record_success(const std::string& ref, const FetchedModule& module)
     pruner_.forget(module.digest);
   }
   std::string after = failures ? " after " + std::to_string(failures) + " failed attempt(s)" : "";
-  log_("cached " + in_quotes(ref) + " as " + module.digest.hex() + " (" + format_size(module.size) +
-       ")" + after);
+  log_("cached " + in_quotes(ref) + " as " + module.digest.hex() + " (" + format_size(module.size) + ")" + after);
   save_index();
 }
 

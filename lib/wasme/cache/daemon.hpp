@@ -81,7 +81,7 @@ class Daemon : public ModuleSource {
   std::optional<RefFile> ref_file_;
   std::unique_ptr<HttpServer> http_;
 
-  std::string last_watch_error_;  // the watch loop's last error, logged once (watch thread only)
+  std::string last_watch_error_;            // the watch loop's last error, logged once (watch thread only)
   std::set<std::string> reported_invalid_;  // listed refs that do not parse, logged once each
   // The listed refs that parse; the others are logged (once) and never pulled: no retry can
   // make a malformed reference valid.

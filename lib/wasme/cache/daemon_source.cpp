@@ -104,8 +104,8 @@ std::shared_ptr<OpenModule> Daemon::pull_and_open(const std::string& requested) 
   --waiting_requests_;
   if (stopping_) throw stopping();
   if (!done) {
-    throw Error(ErrorKind::network, "pulling \"" + ref + "\": still not done after " +
-                                        format_duration(config_.request_timeout));
+    throw Error(ErrorKind::network,
+                "pulling \"" + ref + "\": still not done after " + format_duration(config_.request_timeout));
   }
   if (!s) throw Error(ErrorKind::not_found, "pulling \"" + ref + "\": the ref was dropped");
   if (s->state != RefState::cached) throw Error(s->last_error_kind, s->last_error);

@@ -50,8 +50,7 @@ void Daemon::poll_ref_file() {
   if (change.empty()) return;
   std::string what = join(change.added, "+");
   std::string gone = join(change.removed, "-");
-  log_("ref list changed (" + poll.target.string() + "): " + what +
-       (what.empty() || gone.empty() ? "" : ", ") + gone);
+  log_("ref list changed (" + poll.target.string() + "): " + what + (what.empty() || gone.empty() ? "" : ", ") + gone);
 }
 
 // A module file deleted behind our back (by a person or a node cleanup) is pulled again.
@@ -97,8 +96,7 @@ void Daemon::prune(Clock::time_point now) {
     }
   }
   for (const auto& digest : removed) {
-    log_("pruned " + digest.hex() + ": no listed ref has needed it for " +
-         format_duration(config_.prune_grace));
+    log_("pruned " + digest.hex() + ": no listed ref has needed it for " + format_duration(config_.prune_grace));
   }
   if (!removed.empty()) save_index();
 }

@@ -182,9 +182,7 @@ class ConnectionStream final : public httplib::Stream {
     if (ready == 0) expired_ = true;
     return ready > 0;
   }
-  bool is_writable() const override {
-    return wait(POLLOUT, SocketClock::now() + limits_.write_timeout, false) > 0;
-  }
+  bool is_writable() const override { return wait(POLLOUT, SocketClock::now() + limits_.write_timeout, false) > 0; }
 
   ssize_t read(char* ptr, size_t size) override {
     if (read_ >= limits_.max_request_bytes) {
@@ -257,8 +255,8 @@ class ConnectionStream final : public httplib::Stream {
 // A whole small response, for requests httplib never got to answer.
 void answer(ConnectionStream& stream, int status, const char* reason, const std::string& body) {
   std::string text = "HTTP/1.1 " + std::to_string(status) + " " + reason +
-                     "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
-                     std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+                     "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " + std::to_string(body.size()) +
+                     "\r\nConnection: close\r\n\r\n" + body;
   size_t done = 0;
   while (done < text.size()) {
     ssize_t n = stream.write(text.data() + done, text.size() - done);
@@ -349,11 +347,11 @@ void GuardedServer::release(const std::string& client) {
 // a reset.
 void GuardedServer::refuse(socket_t sock, const std::string& client) const {
   std::string body = "too many connections from " + (client.empty() ? std::string("this client") : client) +
-                     ": at most " + std::to_string(limits_.max_connections_per_client) +
-                     " at once; try again later\n";
-  std::string text = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                     "Content-Length: " + std::to_string(body.size()) +
-                     "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" + body;
+                     ": at most " + std::to_string(limits_.max_connections_per_client) + " at once; try again later\n";
+  std::string text =
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" + body;
   (void)::send(sock, text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   std::array<char, 4096> scratch{};
   for (int i = 0; i < 16 && ::recv(sock, scratch.data(), scratch.size(), MSG_DONTWAIT) > 0; ++i) {

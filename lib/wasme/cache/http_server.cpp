@@ -57,8 +57,7 @@ int status_for(ErrorKind kind) {
   return 500;
 }
 
-void serve_module(const httplib::Request& req, httplib::Response& res,
-                  std::shared_ptr<OpenModule> module) {
+void serve_module(const httplib::Request& req, httplib::Response& res, std::shared_ptr<OpenModule> module) {
   std::string etag = "\"" + module->digest().str() + "\"";
   res.set_header("ETag", etag);
   res.set_header("Docker-Content-Digest", module->digest().str());
@@ -95,8 +94,8 @@ void serve_ready(const ModuleSource& source, httplib::Response& res) {
     res.set_content("ready: " + std::to_string(listed) + " listed refs cached\n", text_plain);
     return;
   }
-  std::string body = "not ready: " + std::to_string(missing.size()) + " of " +
-                     std::to_string(listed) + " listed refs missing:\n";
+  std::string body =
+      "not ready: " + std::to_string(missing.size()) + " of " + std::to_string(listed) + " listed refs missing:\n";
   for (const auto& ref : missing) body += "  " + ref + "\n";
   res.status = 503;
   res.set_content(body, text_plain);
@@ -108,8 +107,7 @@ std::string with_hint(const Error& e) {
   return text;
 }
 
-void serve_ref(ModuleSource& source, const httplib::Request& req, httplib::Response& res,
-               const std::string& ref) {
+void serve_ref(ModuleSource& source, const httplib::Request& req, httplib::Response& res, const std::string& ref) {
   try {
     serve_module(req, res, source.pull_and_open(ref));
   } catch (const Refused& e) {
@@ -132,8 +130,9 @@ void route(ModuleSource& source, const httplib::Request& req, httplib::Response&
     if (!source.serves_module(digest)) {
       // The same answer whether or not the file is on disk: nothing to learn about DIR.
       res.status = 404;
-      return res.set_content("sha256:" + name + " is not the module of a listed ref; this cache serves only "
-                             "its listed refs (--serve-unlisted serves every module it holds)\n",
+      return res.set_content("sha256:" + name +
+                                 " is not the module of a listed ref; this cache serves only "
+                                 "its listed refs (--serve-unlisted serves every module it holds)\n",
                              text_plain);
     }
     if (auto module = source.open_module(digest)) {
@@ -203,9 +202,10 @@ void HttpServer::start(const std::string& address, int port) {
   auto& server = impl_->server;
   int bound = port == 0 ? server.bind_to_any_port(address) : (server.bind_to_port(address, port) ? port : -1);
   if (bound < 0) {
-    throw Error(ErrorKind::io, "listening on " + address + ":" + std::to_string(port) + ": " +
-                                   "cannot bind (address in use or not local)",
-                "choose another --port, or --port 0 to serve no HTTP");
+    throw Error(
+        ErrorKind::io,
+        "listening on " + address + ":" + std::to_string(port) + ": " + "cannot bind (address in use or not local)",
+        "choose another --port, or --port 0 to serve no HTTP");
   }
   impl_->port = bound;
   Impl* impl = impl_.get();

@@ -35,8 +35,7 @@ class OpenModule {
 // What a ModuleSource throws for a request it will not serve by policy (answered 403).
 class Refused : public Error {
  public:
-  Refused(const std::string& message, std::string hint)
-      : Error(ErrorKind::not_found, message, std::move(hint)) {}
+  Refused(const std::string& message, std::string hint) : Error(ErrorKind::not_found, message, std::move(hint)) {}
 };
 
 // What the HTTP server asks the daemon. Kept abstract so the server has no idea how pulls,

@@ -35,17 +35,16 @@ std::vector<std::string> names_in(const stdfs::path& dir) {
 }  // namespace
 
 bool is_module_name(std::string_view name) {
-  return name.size() == 64 && std::all_of(name.begin(), name.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
+  return name.size() == 64 &&
+         std::all_of(name.begin(), name.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 ModuleDir::ModuleDir(stdfs::path dir) : dir_(std::move(dir)) {
   std::error_code ec;
   stdfs::create_directories(dir_, ec);
   if (ec || !stdfs::is_directory(dir_)) {
-    throw Error(ErrorKind::io, "creating the cache directory " + dir_.string() + ": " +
-                                   (ec ? ec.message() : "not a directory"));
+    throw Error(ErrorKind::io,
+                "creating the cache directory " + dir_.string() + ": " + (ec ? ec.message() : "not a directory"));
   }
 }
 
@@ -64,8 +63,7 @@ void ModuleDir::lock() {
     ::close(lock_fd_);
     lock_fd_ = -1;
     if (saved == EWOULDBLOCK) {
-      throw Error(ErrorKind::io, "the cache directory " + dir_.string() +
-                                     " is used by another wasme cache process",
+      throw Error(ErrorKind::io, "the cache directory " + dir_.string() + " is used by another wasme cache process",
                   "run one cache per directory, or stop the other one");
     }
     throw Error(ErrorKind::io, "locking " + path.string() + ": " + std::strerror(saved));
@@ -125,8 +123,8 @@ std::vector<IndexEntry> ModuleDir::load_index() const {
     auto json = parse_json_limited<nlohmann::json>(read_file(dir_ / index_name, 16u << 20), index_name, {8, 16u << 20});
     if (json.is_discarded()) throw nlohmann::json::parse_error::create(101, 0, "not JSON", nullptr);
     for (const auto& [ref, value] : json.at("refs").items()) {
-      out.push_back({ref, oci::Digest::parse(value.at("digest").get<std::string>()),
-                     value.at("size").get<std::uint64_t>()});
+      out.push_back(
+          {ref, oci::Digest::parse(value.at("digest").get<std::string>()), value.at("size").get<std::uint64_t>()});
     }
   } catch (const std::exception&) {
     out.clear();  // a damaged index only costs a pull

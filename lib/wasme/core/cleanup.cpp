@@ -44,7 +44,10 @@ void remove_tree(const char* dir, int depth) {
           std::strcpy(path, "/proc/self/fd/");
           int v = sub, len = 0;
           char digits[12];
-          do { digits[len++] = static_cast<char>('0' + v % 10); v /= 10; } while (v);
+          do {
+            digits[len++] = static_cast<char>('0' + v % 10);
+            v /= 10;
+          } while (v);
           for (int i = 0; i < len; ++i) path[14 + i] = digits[len - 1 - i];
           path[14 + len] = '\0';
           remove_tree(path, depth + 1);

@@ -10,8 +10,7 @@ class SystemClock : public Clock {
  public:
   time_point now() override { return std::chrono::steady_clock::now(); }
   void sleep_for(std::chrono::milliseconds duration) override { std::this_thread::sleep_for(duration); }
-  void wait_until(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
-                  time_point deadline) override {
+  void wait_until(std::condition_variable& cv, std::unique_lock<std::mutex>& lock, time_point deadline) override {
     // max() would overflow on its way into the kernel's timeout.
     if (deadline == time_point::max()) {
       cv.wait(lock);
@@ -35,8 +34,7 @@ FakeClock::time_point FakeClock::now() {
 
 void FakeClock::sleep_for(std::chrono::milliseconds duration) { advance(duration); }
 
-void FakeClock::wait_until(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
-                           time_point deadline) {
+void FakeClock::wait_until(std::condition_variable& cv, std::unique_lock<std::mutex>& lock, time_point deadline) {
   std::function<void()> hook;
   {
     std::lock_guard guard(mutex_);

@@ -22,8 +22,7 @@ class Clock {
   // Blocks on cv (lock is held, and released while blocked) until cv is notified or this
   // clock reaches deadline (time_point::max(): no deadline). May return early for no
   // reason, like the standard waits: callers re-check what they wait for.
-  virtual void wait_until(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
-                          time_point deadline) = 0;
+  virtual void wait_until(std::condition_variable& cv, std::unique_lock<std::mutex>& lock, time_point deadline) = 0;
 };
 
 // The process-wide real clock: std::chrono::steady_clock and real sleeps.
@@ -50,8 +49,7 @@ class FakeClock : public Clock {
  public:
   time_point now() override;
   void sleep_for(std::chrono::milliseconds duration) override;
-  void wait_until(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
-                  time_point deadline) override;
+  void wait_until(std::condition_variable& cv, std::unique_lock<std::mutex>& lock, time_point deadline) override;
 
   void advance(std::chrono::steady_clock::duration by);
   // How many threads wait on this clock right now.

@@ -28,8 +28,7 @@ std::string errno_text() { return std::strerror(errno); }
 std::string random_suffix() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%d-%016llx", static_cast<int>(::getpid()),
-                static_cast<unsigned long long>(rng()));
+  std::snprintf(buf, sizeof buf, "%d-%016llx", static_cast<int>(::getpid()), static_cast<unsigned long long>(rng()));
   return buf;
 }
 
@@ -63,17 +62,15 @@ std::string read_file(const fs::path& path, std::uint64_t max_size) {
   std::error_code ec;
   auto size = fs::file_size(path, ec);
   if (!ec && size > max_size) {
-    throw Error(ErrorKind::invalid_input, "reading " + path.string() + ": file is " +
-                                              format_size(size) + ", larger than the limit of " +
-                                              format_size(max_size));
+    throw Error(ErrorKind::invalid_input, "reading " + path.string() + ": file is " + format_size(size) +
+                                              ", larger than the limit of " + format_size(max_size));
   }
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
 }
 
-void write_file_atomic(const fs::path& path, std::string_view content, unsigned mode,
-                       Durability durability) {
+void write_file_atomic(const fs::path& path, std::string_view content, unsigned mode, Durability durability) {
   AtomicFile file(path, mode);
   file.write(content);
   file.commit(durability);
@@ -87,14 +84,13 @@ AtomicFile::AtomicFile(const fs::path& final_path, unsigned mode) : final_path_(
                 "give the path of a file");
   }
   fs::path dir = final_path.parent_path().empty() ? fs::path(".") : final_path.parent_path();
-  temp_path_ = dir / (std::string(temp_file_prefix) + final_path.filename().string() + "-" +
-                      random_suffix());
+  temp_path_ = dir / (std::string(temp_file_prefix) + final_path.filename().string() + "-" + random_suffix());
   fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd_ < 0) {
     int saved = errno;
     if (saved == ENOENT) {
-      throw Error(ErrorKind::io, "writing " + final_path.string() + ": the directory " + dir.string() +
-                                     " does not exist");
+      throw Error(ErrorKind::io,
+                  "writing " + final_path.string() + ": the directory " + dir.string() + " does not exist");
     }
     throw Error(ErrorKind::io, "writing " + final_path.string() + ": " + std::strerror(saved));
   }
@@ -105,8 +101,8 @@ AtomicFile::AtomicFile(const fs::path& final_path, unsigned mode) : final_path_(
     const int saved = errno;
     ::close(fd_);  // no destructor runs for a constructor that throws
     ::unlink(temp_path_.c_str());
-    throw Error(ErrorKind::io, "writing " + final_path.string() + ": setting mode " + octal_mode(mode) +
-                                   ": " + std::strerror(saved));
+    throw Error(ErrorKind::io,
+                "writing " + final_path.string() + ": setting mode " + octal_mode(mode) + ": " + std::strerror(saved));
   }
   cleanup_slot_ = register_temp_path(temp_path_, false);
 }
@@ -161,8 +157,7 @@ void AtomicFile::commit(Durability durability) {
     throw Error(ErrorKind::invalid_input, final_path_.string() + " exists and is not a regular file; not replacing it");
   }
   if (::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
-    throw Error(ErrorKind::io, "renaming " + temp_path_.string() + " to " + final_path_.string() +
-                                   ": " + errno_text());
+    throw Error(ErrorKind::io, "renaming " + temp_path_.string() + " to " + final_path_.string() + ": " + errno_text());
   }
   committed_ = true;
   unregister_temp_path(cleanup_slot_);
@@ -266,8 +261,7 @@ TempDir::TempDir(std::string_view prefix) {
   fs::path tmpl = fs::temp_directory_path() / (std::string(prefix) + std::to_string(::getpid()) + "-XXXXXX");
   std::string buf = tmpl.string();
   if (::mkdtemp(buf.data()) == nullptr) {
-    throw Error(ErrorKind::io, "creating a temp dir in " + tmpl.parent_path().string() + ": " +
-                                   errno_text());
+    throw Error(ErrorKind::io, "creating a temp dir in " + tmpl.parent_path().string() + ": " + errno_text());
   }
   path_ = buf;
   cleanup_slot_ = register_temp_path(path_, true);

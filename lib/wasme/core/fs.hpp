@@ -73,8 +73,8 @@ class AtomicFile {
   fs::path temp_path_;
   int fd_ = -1;
   bool committed_ = false;
-  int cleanup_slot_ = -1;  // removed by a signal handler until committed (core/cleanup)
-  std::uint64_t written_ = 0;          // bytes written so far
+  int cleanup_slot_ = -1;                // removed by a signal handler until committed (core/cleanup)
+  std::uint64_t written_ = 0;            // bytes written so far
   std::uint64_t writeback_started_ = 0;  // bytes already handed to the disk (start_writeback)
 };
 

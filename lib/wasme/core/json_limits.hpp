@@ -30,8 +30,7 @@ std::string json_syntax_error(std::string_view text);
 
 extern template nlohmann::json parse_json_limited<nlohmann::json>(std::string_view, std::string_view,
                                                                   const JsonLimits&);
-extern template nlohmann::ordered_json parse_json_limited<nlohmann::ordered_json>(std::string_view,
-                                                                                  std::string_view,
+extern template nlohmann::ordered_json parse_json_limited<nlohmann::ordered_json>(std::string_view, std::string_view,
                                                                                   const JsonLimits&);
 
 }  // namespace wasme

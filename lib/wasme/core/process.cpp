@@ -84,9 +84,7 @@ class SpawnSetup {
 // Sets up one of the child's fds 0/1/2 according to mode.
 void route(SpawnSetup& s, int child_fd, OutputMode mode, Pipe* pipe) {
   switch (mode) {
-    case OutputMode::capture:
-      ::posix_spawn_file_actions_adddup2(&s.actions_, pipe->write.get(), child_fd);
-      break;
+    case OutputMode::capture: ::posix_spawn_file_actions_adddup2(&s.actions_, pipe->write.get(), child_fd); break;
     case OutputMode::inherit: break;
     case OutputMode::to_stderr: ::posix_spawn_file_actions_adddup2(&s.actions_, 2, child_fd); break;
     case OutputMode::discard:
@@ -137,8 +135,8 @@ ssize_t write_no_sigpipe(int fd, const char* data, size_t size) {
 
 // Moves data between us and the child until its pipes close or the deadline passes.
 // Returns false on timeout.
-bool pump(Pipe* in, std::string_view input, Pipe* out, std::string& out_text, Pipe* err,
-          std::string& err_text, std::optional<Clock::time_point> deadline) {
+bool pump(Pipe* in, std::string_view input, Pipe* out, std::string& out_text, Pipe* err, std::string& err_text,
+          std::optional<Clock::time_point> deadline) {
   size_t written = 0;
   if (in) ::fcntl(in->write.get(), F_SETFL, O_NONBLOCK);
   for (;;) {
@@ -235,8 +233,8 @@ ProcessResult SystemProcessRunner::run(const ProcessRequest& request) {
   ProcessResult result;
   std::optional<Clock::time_point> deadline;
   if (request.timeout) deadline = Clock::now() + *request.timeout;
-  bool finished = pump(in ? &*in : nullptr, request.input.value_or(""), out ? &*out : nullptr,
-                       result.out, err ? &*err : nullptr, result.err, deadline);
+  bool finished = pump(in ? &*in : nullptr, request.input.value_or(""), out ? &*out : nullptr, result.out,
+                       err ? &*err : nullptr, result.err, deadline);
   if (!finished) {
     child.kill();
     result.timed_out = true;
@@ -274,8 +272,7 @@ std::optional<std::filesystem::path> find_executable(std::string_view name) {
   }
 }
 
-void check_process(const ProcessResult& result, const ProcessRequest& request,
-                   const std::string& what) {
+void check_process(const ProcessResult& result, const ProcessRequest& request, const std::string& what) {
   if (result.ok()) return;
   std::string message = what + ": `" + shell_quote(request.argv) + "` failed: " + result.describe();
   if (!result.err.empty()) message += ": " + tail(result.err, 2000);

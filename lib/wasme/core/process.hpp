@@ -31,11 +31,11 @@ struct ProcessRequest {
 };
 
 struct ProcessResult {
-  int exit_code = 0;   // valid when signal == 0
-  int signal = 0;      // the signal that ended the child, 0 when it exited
+  int exit_code = 0;  // valid when signal == 0
+  int signal = 0;     // the signal that ended the child, 0 when it exited
   bool timed_out = false;
-  std::string out;     // captured stdout (OutputMode::capture)
-  std::string err;     // captured stderr (OutputMode::capture)
+  std::string out;  // captured stdout (OutputMode::capture)
+  std::string err;  // captured stderr (OutputMode::capture)
 
   bool ok() const { return signal == 0 && exit_code == 0 && !timed_out; }
   // "exit status 3", "killed by signal 9", "timed out".
@@ -65,8 +65,7 @@ ProcessRunner& system_process_runner();
 std::optional<std::filesystem::path> find_executable(std::string_view name);
 
 // Throws Error(external) "<what>: `argv…` failed: exit status N: <stderr tail>" unless ok().
-void check_process(const ProcessResult& result, const ProcessRequest& request,
-                   const std::string& what);
+void check_process(const ProcessResult& result, const ProcessRequest& request, const std::string& what);
 
 // argv as a shell-safe command line, for logs and "run this yourself" hints.
 std::string shell_quote(const std::vector<std::string>& argv);

@@ -51,8 +51,8 @@ std::string format_progress_line(std::string_view what, std::uint64_t done, std:
   return fit(what, width - stats.size()) + stats;
 }
 
-std::string ProgressLine::update(std::string_view what, std::uint64_t done, std::uint64_t total,
-                                 Clock::time_point now, std::size_t width) {
+std::string ProgressLine::update(std::string_view what, std::uint64_t done, std::uint64_t total, Clock::time_point now,
+                                 std::size_t width) {
   std::string out;
   if (what != what_) {
     out = finish();

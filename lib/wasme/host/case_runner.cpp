@@ -22,7 +22,8 @@ void check_headers(const std::vector<ExpectedHeader>& expected, const Headers& a
                    std::vector<std::string>& failures) {
   for (const auto& e : expected) {
     auto got = header_value(actual, e.name);
-    if (got != e.value) failures.push_back(what + " " + e.name + ": expected " + shown(e.value) + ", got " + shown(got));
+    if (got != e.value)
+      failures.push_back(what + " " + e.name + ": expected " + shown(e.value) + ", got " + shown(got));
   }
 }
 
@@ -40,8 +41,8 @@ class CallAnswers {
     }
     const auto& answer = answers_[n];
     if (answer.cluster && *answer.cluster != call.cluster) {
-      failures_.push_back("HTTP call " + std::to_string(n + 1) + ": expected cluster " + shown(*answer.cluster) + ", got " +
-                          shown(call.cluster));
+      failures_.push_back("HTTP call " + std::to_string(n + 1) + ": expected cluster " + shown(*answer.cluster) +
+                          ", got " + shown(call.cluster));
     }
     return HttpCallResponse{answer.status, answer.headers, answer.body, {}};
   }
@@ -66,11 +67,13 @@ void check_expectation(const Expectation& e, const std::optional<ExchangeOutcome
   if (out) {
     const uint32_t status = status_of(out->response);
     if (e.status && *e.status != status) {
-      std::string why = out->vm_failure.empty() ? (out->stuck.empty() ? "" : " (" + out->stuck + ")") : " (" + out->vm_failure + ")";
+      std::string why =
+          out->vm_failure.empty() ? (out->stuck.empty() ? "" : " (" + out->stuck + ")") : " (" + out->vm_failure + ")";
       failures.push_back("status: expected " + std::to_string(*e.status) + ", got " + std::to_string(status) + why);
     }
     check_headers(e.headers, out->response.headers, "header", failures);
-    if (e.body && *e.body != out->response.body) failures.push_back("body: expected " + shown(e.body) + ", got " + shown(out->response.body));
+    if (e.body && *e.body != out->response.body)
+      failures.push_back("body: expected " + shown(e.body) + ", got " + shown(out->response.body));
     if (!e.upstream_headers.empty() || e.upstream_body) {
       if (!out->upstream_request) {
         failures.push_back("the request never reached the upstream (" +
@@ -78,7 +81,8 @@ void check_expectation(const Expectation& e, const std::optional<ExchangeOutcome
       } else {
         check_headers(e.upstream_headers, out->upstream_request->headers, "upstream header", failures);
         if (e.upstream_body && *e.upstream_body != out->upstream_request->body) {
-          failures.push_back("upstream body: expected " + shown(e.upstream_body) + ", got " + shown(out->upstream_request->body));
+          failures.push_back("upstream body: expected " + shown(e.upstream_body) + ", got " +
+                             shown(out->upstream_request->body));
         }
       }
     }
@@ -104,7 +108,9 @@ void check_expectation(const Expectation& e, const std::optional<ExchangeOutcome
       if (candidate.name == name) m = &candidate;
     }
     if (!m) failures.push_back("metric " + name + ": expected " + std::to_string(value) + ", it was never defined");
-    else if (m->value != value) failures.push_back("metric " + name + ": expected " + std::to_string(value) + ", got " + std::to_string(m->value));
+    else if (m->value != value)
+      failures.push_back("metric " + name + ": expected " + std::to_string(value) + ", got " +
+                         std::to_string(m->value));
   }
 }
 
@@ -174,7 +180,8 @@ FileResult run_cases(const Engine& engine, std::string_view wasm, const CasesFil
         connection.destination_port = 10000;
         connection.request_id = "wasme-test-" + std::to_string(port);
         HttpMessage upstream_response = c.upstream;
-        outcome = run_exchange(vm, *c.request, connection, [&](const HttpMessage&) { return upstream_response; }, caller);
+        outcome = run_exchange(
+            vm, *c.request, connection, [&](const HttpMessage&) { return upstream_response; }, caller);
         vm_failure = outcome->vm_failure;
       }
       answers.finish(r.failures);

@@ -127,7 +127,8 @@ class Parser {
       if (n["cluster"]) answer.cluster = scalar(n["cluster"], f + ".cluster");
       if (n["fail"]) {
         // The call fails (refused, reset, timed out): the filter sees a response without headers.
-        if (!n["fail"].IsScalar() || n["fail"].as<std::string>() != "true") fail(n["fail"], f + ".fail", "must be true");
+        if (!n["fail"].IsScalar() || n["fail"].as<std::string>() != "true")
+          fail(n["fail"], f + ".fail", "must be true");
         if (n["status"] || n["headers"] || n["body"]) fail(n, f, "a failed call has no status, headers or body");
         answer.status = 0;
       }
@@ -146,12 +147,14 @@ class Parser {
     if (node["status"]) e.status = status(node["status"], field + ".status");
     if (node["headers"]) e.headers = expected_headers(node["headers"], field + ".headers");
     if (node["body"]) e.body = scalar(node["body"], field + ".body");
-    if (node["upstreamHeaders"]) e.upstream_headers = expected_headers(node["upstreamHeaders"], field + ".upstreamHeaders");
+    if (node["upstreamHeaders"])
+      e.upstream_headers = expected_headers(node["upstreamHeaders"], field + ".upstreamHeaders");
     if (node["upstreamBody"]) e.upstream_body = scalar(node["upstreamBody"], field + ".upstreamBody");
     if (node["vmFailure"]) e.vm_failure = scalar(node["vmFailure"], field + ".vmFailure");
     if (const auto& logs = node["logs"]) {
       if (!logs.IsSequence()) fail(logs, field + ".logs", "must be a list of strings");
-      for (size_t i = 0; i < logs.size(); ++i) e.logs.push_back(scalar(logs[i], field + ".logs[" + std::to_string(i) + "]"));
+      for (size_t i = 0; i < logs.size(); ++i)
+        e.logs.push_back(scalar(logs[i], field + ".logs[" + std::to_string(i) + "]"));
     }
     if (const auto& metrics = node["metrics"]) {
       if (!metrics.IsMap()) fail(metrics, field + ".metrics", "must be a mapping of metric names to numbers");
@@ -221,11 +224,13 @@ class Parser {
       }
     }
     const auto& cases = root["cases"];
-    if (!cases || !cases.IsSequence() || cases.size() == 0) fail(root, "cases", "missing or empty: list at least one case");
+    if (!cases || !cases.IsSequence() || cases.size() == 0)
+      fail(root, "cases", "missing or empty: list at least one case");
     std::set<std::string> names;
     for (size_t i = 0; i < cases.size(); ++i) {
       TestCase c = test_case(cases[i], i);
-      if (!names.insert(c.name).second) fail(cases[i], "cases[" + std::to_string(i) + "].name", "\"" + c.name + "\" is used twice");
+      if (!names.insert(c.name).second)
+        fail(cases[i], "cases[" + std::to_string(i) + "].name", "\"" + c.name + "\" is used twice");
       f.cases.push_back(std::move(c));
     }
     return f;
@@ -235,7 +240,8 @@ class Parser {
   // A YAML mapping as JSON. Aliases can make a node contain itself or fan out exponentially
   // (yaml-cpp registers an anchor before its children): depth and node count are bounded.
   nlohmann::json to_json(const YAML::Node& node, int depth, size_t& budget) const {
-    if (depth > kMaxDepth) fail(node, "config", "nested deeper than " + std::to_string(kMaxDepth) + " levels (an alias loop?)");
+    if (depth > kMaxDepth)
+      fail(node, "config", "nested deeper than " + std::to_string(kMaxDepth) + " levels (an alias loop?)");
     if (budget-- == 0) fail(node, "config", "over " + std::to_string(kMaxConfigNodes) + " values (aliases expanding?)");
     if (node.IsMap()) {
       auto object = nlohmann::json::object();
@@ -268,7 +274,8 @@ CasesFile parse_cases(const std::string& text, const std::string& path) {
     return Error(ErrorKind::invalid_input, path + ": " + message).with_exit_status(2);
   };
   if (text.size() > kMaxFileBytes) throw invalid("over 4 MiB; split the cases into several files");
-  if (yaml_nesting_bound(text) > kMaxDepth) throw invalid("nested deeper than " + std::to_string(kMaxDepth) + " levels");
+  if (yaml_nesting_bound(text) > kMaxDepth)
+    throw invalid("nested deeper than " + std::to_string(kMaxDepth) + " levels");
   YAML::Node root;
   try {
     root = YAML::Load(text);

@@ -22,9 +22,9 @@ struct Expectation {
   std::optional<std::string> body;
   std::vector<ExpectedHeader> upstream_headers;
   std::optional<std::string> upstream_body;
-  std::vector<std::string> logs;                    // substrings of the module's log lines
+  std::vector<std::string> logs;                         // substrings of the module's log lines
   std::vector<std::pair<std::string, int64_t>> metrics;  // histograms: the number of samples
-  std::optional<std::string> vm_failure;            // the case expects the VM to fail so
+  std::optional<std::string> vm_failure;                 // the case expects the VM to fail so
 };
 
 // One answer to an HTTP call the filter makes; cluster, when given, is checked.
@@ -41,7 +41,7 @@ struct TestCase {
   std::optional<HttpMessage> request;  // nullopt: a ticks-only case
   HttpMessage upstream;                // what the upstream answers (200, empty, by default)
   std::vector<HttpCallAnswer> http_calls;
-  uint32_t ticks = 0;                  // proxy_on_tick calls before the request
+  uint32_t ticks = 0;  // proxy_on_tick calls before the request
   Expectation expect;
 };
 

@@ -42,7 +42,7 @@ struct Exchange {
   ConnectionInfo connection;
   std::optional<LocalReply> local_reply;
   std::map<std::string, std::string> filter_state;  // proxy_set_property
-  bool resume_request = false;   // proxy_continue_stream / proxy_continue_request
+  bool resume_request = false;                      // proxy_continue_stream / proxy_continue_request
   bool resume_response = false;
   bool response_started = false;  // the filter is past the request (for response.* properties)
   std::string response_details;   // response.code_details: via_upstream, a local reply's, …

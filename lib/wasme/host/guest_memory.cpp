@@ -54,7 +54,8 @@ WasmResult GuestMemory::return_bytes(std::string_view bytes, uint64_t ptr_out, u
     address = result.empty() ? 0 : static_cast<uint32_t>(result[0]);
     if (address == 0 || !write(address, bytes)) return WasmResult::invalid_memory_access;
   }
-  if (!write_u32(ptr_out, static_cast<uint32_t>(address)) || !write_u32(size_out, static_cast<uint32_t>(bytes.size()))) {
+  if (!write_u32(ptr_out, static_cast<uint32_t>(address)) ||
+      !write_u32(size_out, static_cast<uint32_t>(bytes.size()))) {
     return WasmResult::invalid_memory_access;
   }
   return WasmResult::ok;

@@ -16,8 +16,9 @@ uint32_t log(VmState& s, const uint64_t* a) {
 }
 
 uint32_t get_log_level(VmState& s, const uint64_t* a) {
-  return s.memory->write_u32(a[0], static_cast<uint32_t>(s.config.log_level)) ? kWasmOk
-                                                                               : result(WasmResult::invalid_memory_access);
+  return s.memory->write_u32(a[0], static_cast<uint32_t>(s.config.log_level))
+             ? kWasmOk
+             : result(WasmResult::invalid_memory_access);
 }
 
 uint32_t get_current_time(VmState& s, const uint64_t* a) {
@@ -115,9 +116,9 @@ bool all_i32_or_i64(const std::vector<ValueType>& types) {
 
 uint64_t VmState::now_ns() const {
   if (config.now_ns) return config.now_ns();
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
 }
 
 std::optional<HostFunction> proxy_import(VmState& state, const ImportRequest& request) {

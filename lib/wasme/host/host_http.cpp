@@ -234,8 +234,9 @@ uint32_t http_call(VmState& s, const uint64_t* a) {
   // The call belongs to the root context, which gets proxy_on_http_call_response (cpp-host
   // exports.cc http_call: contextOrEffectiveContext()->root_context()); SDKs map the token back
   // to their stream and set the effective context themselves.
-  HttpCallRequest call{s.next_call_token++, s.root_context_id, cluster_name, std::move(*header_pairs),
-                       std::string(*body), std::move(*trailer_pairs), static_cast<uint32_t>(a[8])};
+  HttpCallRequest call{s.next_call_token++,        s.root_context_id,  cluster_name,
+                       std::move(*header_pairs),   std::string(*body), std::move(*trailer_pairs),
+                       static_cast<uint32_t>(a[8])};
   s.memory->write_u32(a[9], call.token);
   s.pending_calls.push_back(std::move(call));
   return kWasmOk;

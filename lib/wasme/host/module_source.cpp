@@ -27,8 +27,8 @@ LoadedModule load_module(const std::string& module, const store::Store& store) {
   TempDir scratch("wasme-run-");
   std::string bytes = read_file(image::module_file(store, reference, scratch.path()), kMaxModule);
   if (oci::sha256_of(bytes) != image.wasm_digest) {
-    throw Error(ErrorKind::integrity, reference.str() + ": the stored module is corrupt (its sha256 is not " +
-                                          image.wasm_digest.str() + ")",
+    throw Error(ErrorKind::integrity,
+                reference.str() + ": the stored module is corrupt (its sha256 is not " + image.wasm_digest.str() + ")",
                 "run `wasme pull " + reference.str() + "` to fetch it again");
   }
   std::string root_id = image.config.root_ids.empty() ? "" : image.config.root_ids.front();

@@ -21,8 +21,9 @@ constexpr size_t kConnectionThreads = 64;
 // Connection-level headers are the proxy's own business, on each side (RFC 9110 7.6.1), and
 // httplib records the peer's address among the request headers under these names.
 bool hop_by_hop(const std::string& lower) {
-  static const char* const names[] = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade",
-                                      "te", "remote_addr", "remote_port", "local_addr", "local_port"};
+  static const char* const names[] = {"connection", "keep-alive", "proxy-connection", "transfer-encoding",
+                                      "upgrade",    "te",         "remote_addr",      "remote_port",
+                                      "local_addr", "local_port"};
   return std::any_of(std::begin(names), std::end(names), [&](const char* n) { return lower == n; });
 }
 
@@ -92,8 +93,10 @@ HttpMessage to_message(const httplib::Request& req) {
     if (lower == "host") authority = value;
     else if (!hop_by_hop(lower)) rest.emplace_back(lower, value);
   }
-  message.headers = {{":authority", authority}, {":path", req.target.empty() ? req.path : req.target},
-                     {":method", req.method}, {":scheme", "http"}};
+  message.headers = {{":authority", authority},
+                     {":path", req.target.empty() ? req.path : req.target},
+                     {":method", req.method},
+                     {":scheme", "http"}};
   for (auto& h : rest) message.headers.push_back(std::move(h));
   message.body = req.body;
   return message;
@@ -111,7 +114,7 @@ void to_response(const HttpMessage& message, httplib::Response& res) {
 
 std::string percentile(std::vector<uint64_t> sorted, double p) {
   if (sorted.empty()) return "nan";
-  size_t index = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size()))) ;
+  size_t index = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
   index = index == 0 ? 0 : index - 1;
   return std::to_string(sorted[std::min(index, sorted.size() - 1)]);
 }
@@ -183,7 +186,10 @@ class Proxy::VmPool {
 };
 
 Proxy::Proxy(const Engine& engine, std::string wasm, ProxyOptions options)
-    : engine_(engine), wasm_(std::move(wasm)), options_(std::move(options)), shared_(std::make_shared<SharedState>()),
+    : engine_(engine),
+      wasm_(std::move(wasm)),
+      options_(std::move(options)),
+      shared_(std::make_shared<SharedState>()),
       pool_(std::make_unique<VmPool>()) {
   if (options_.workers == 0) options_.workers = 1;
   std::set<std::string> clusters;
@@ -225,7 +231,8 @@ void Proxy::start() {
     connection.destination_address = options_.listen.host;
     connection.destination_port = static_cast<uint32_t>(port_);
     connection.start_time_ns = static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
     const uint64_t max_body = options_.max_body;
     // Time outside the filter (upstream, HTTP calls), so the filter's own share can be measured.
     Clock::duration away{};
@@ -269,8 +276,9 @@ void Proxy::start() {
     else if (m == "PATCH") server_->Patch(".*", handler);
     else server_->Options(".*", handler);
   }
-  port_ = options_.listen.port == 0 ? server_->bind_to_any_port(options_.listen.host)
-                                    : (server_->bind_to_port(options_.listen.host, options_.listen.port) ? options_.listen.port : -1);
+  port_ = options_.listen.port == 0
+              ? server_->bind_to_any_port(options_.listen.host)
+              : (server_->bind_to_port(options_.listen.host, options_.listen.port) ? options_.listen.port : -1);
   if (port_ < 0) {
     throw Error(ErrorKind::io, "listening on " + options_.listen.str() + ": the address is in use or not local",
                 "pick another with --listen");
@@ -280,11 +288,14 @@ void Proxy::start() {
     admin_->Get("/stats", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(stats_text(), "text/plain");
     });
-    admin_->Get("/ready", [](const httplib::Request&, httplib::Response& res) { res.set_content("LIVE\n", "text/plain"); });
-    admin_port_ = options_.admin->port == 0 ? admin_->bind_to_any_port(options_.admin->host)
-                                            : (admin_->bind_to_port(options_.admin->host, options_.admin->port) ? options_.admin->port : -1);
+    admin_->Get("/ready",
+                [](const httplib::Request&, httplib::Response& res) { res.set_content("LIVE\n", "text/plain"); });
+    admin_port_ = options_.admin->port == 0
+                      ? admin_->bind_to_any_port(options_.admin->host)
+                      : (admin_->bind_to_port(options_.admin->host, options_.admin->port) ? options_.admin->port : -1);
     if (admin_port_ < 0) {
-      throw Error(ErrorKind::io, "listening on " + options_.admin->str() + " (--admin): the address is in use or not local");
+      throw Error(ErrorKind::io,
+                  "listening on " + options_.admin->str() + " (--admin): the address is in use or not local");
     }
     threads_.emplace_back([this] { admin_->listen_after_bind(); });
   }

@@ -3,7 +3,7 @@
 namespace wasme::host {
 namespace {
 constexpr size_t kMaxSamples = 10'000;
-constexpr size_t kMaxQueueItems = 10'000;     // a queue nobody drains must not eat the machine
+constexpr size_t kMaxQueueItems = 10'000;  // a queue nobody drains must not eat the machine
 constexpr size_t kMaxQueueItemBytes = 1u << 20;
 }  // namespace
 
@@ -53,7 +53,8 @@ WasmResult SharedState::enqueue(uint32_t token, std::string data) {
     std::lock_guard lock(mutex_);
     auto it = queues_.find(token);
     if (it == queues_.end()) return WasmResult::not_found;
-    if (it->second.items.size() >= kMaxQueueItems || data.size() > kMaxQueueItemBytes) return WasmResult::internal_failure;
+    if (it->second.items.size() >= kMaxQueueItems || data.size() > kMaxQueueItemBytes)
+      return WasmResult::internal_failure;
     it->second.items.push_back(std::move(data));
     ready = it->second.ready;
   }

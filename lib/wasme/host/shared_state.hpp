@@ -16,8 +16,8 @@ namespace wasme::host {
 struct MetricValue {
   std::string name;
   MetricType type = MetricType::counter;
-  int64_t value = 0;                // counters and gauges
-  std::deque<uint64_t> samples;     // histograms: the recorded values (the newest 10,000)
+  int64_t value = 0;             // counters and gauges
+  std::deque<uint64_t> samples;  // histograms: the recorded values (the newest 10,000)
 };
 
 // What every VM of one proxy shares, as Envoy shares them between its workers: shared data

@@ -171,8 +171,11 @@ ExchangeOutcome run_exchange(PluginVm& vm, HttpMessage request, const Connection
         out.details = ex.response_details = "via_upstream";
       } catch (const Error&) {
         // What Envoy answers when the upstream cannot be reached.
-        ex.response = local_reply_message(LocalReply{
-            503, "", "upstream connect error or disconnect/reset before headers. reset reason: connection failure", {}});
+        ex.response = local_reply_message(
+            LocalReply{503,
+                       "",
+                       "upstream connect error or disconnect/reset before headers. reset reason: connection failure",
+                       {}});
         out.details = ex.response_details = "upstream_reset_before_response_started";
       }
       if (driver.response_side(id, out, true) && ex.local_reply) {

@@ -16,11 +16,11 @@ using HttpCaller = std::function<HttpCallResponse(const HttpCallRequest& call)>;
 
 // How one request went through the filter.
 struct ExchangeOutcome {
-  HttpMessage response;                          // what the client receives
-  std::optional<HttpMessage> upstream_request;   // what reached the upstream, when it did
-  std::string details;       // Envoy's response code details: via_upstream, a local reply's, …
-  std::string vm_failure;    // the trap that failed this stream (names the callback)
-  std::string stuck;         // the filter paused the stream and never resumed it
+  HttpMessage response;                         // what the client receives
+  std::optional<HttpMessage> upstream_request;  // what reached the upstream, when it did
+  std::string details;                          // Envoy's response code details: via_upstream, a local reply's, …
+  std::string vm_failure;                       // the trap that failed this stream (names the callback)
+  std::string stuck;                            // the filter paused the stream and never resumed it
 };
 
 // Runs one request through the filter as an Envoy HTTP filter chain with this one filter:

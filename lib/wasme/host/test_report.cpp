@@ -70,8 +70,8 @@ nlohmann::json json_report(const std::vector<FileResult>& files) {
   for (const auto& file : files) {
     auto cases = nlohmann::json::array();
     for (const auto& c : file.cases) {
-      cases.push_back({{"name", c.name}, {"passed", c.passed}, {"failures", c.failures}, {"logs", c.logs},
-                       {"seconds", c.seconds}});
+      cases.push_back(
+          {{"name", c.name}, {"passed", c.passed}, {"failures", c.failures}, {"logs", c.logs}, {"seconds", c.seconds}});
     }
     list.push_back({{"file", file.path}, {"cases", cases}});
   }

@@ -27,7 +27,9 @@ void check_abi(wasm::ProxyAbi abi) {
   }
 }
 
-bool is_clean_exit(const Trap& trap) { return trap.kind() == TrapKind::exit && std::string(trap.what()).find("(0)") != std::string::npos; }
+bool is_clean_exit(const Trap& trap) {
+  return trap.kind() == TrapKind::exit && std::string(trap.what()).find("(0)") != std::string::npos;
+}
 
 }  // namespace
 
@@ -109,7 +111,8 @@ void PluginVm::start() {
       call(init, args, 0);
     } catch (const Trap& trap) {
       // A command module (TinyGo) ends _start with proc_exit(0): that is a clean start.
-      if (!is_clean_exit(trap)) throw Error(ErrorKind::invalid_input, std::string("starting the module: ") + trap.what());
+      if (!is_clean_exit(trap))
+        throw Error(ErrorKind::invalid_input, std::string("starting the module: ") + trap.what());
       s.failed = false;
       s.failure.clear();
     }
@@ -144,7 +147,8 @@ uint32_t PluginVm::create_stream(Exchange& exchange) {
   return id;
 }
 
-uint32_t PluginVm::call_stream(const char* callback, uint32_t context_id, std::vector<uint64_t> args, uint32_t missing) {
+uint32_t PluginVm::call_stream(const char* callback, uint32_t context_id, std::vector<uint64_t> args,
+                               uint32_t missing) {
   state_->current_context = context_id;
   args.insert(args.begin(), context_id);
   return static_cast<uint32_t>(call(callback, std::move(args), missing));

@@ -49,7 +49,9 @@ ValueType from_wabt(wabt::Type type) {
     case wabt::Type::I64: return ValueType::i64;
     case wabt::Type::F32: return ValueType::f32;
     case wabt::Type::F64: return ValueType::f64;
-    default: throw Error(ErrorKind::invalid_input, "uses a value type wasme's host does not support (" + std::string(type.GetName()) + ")");
+    default:
+      throw Error(ErrorKind::invalid_input,
+                  "uses a value type wasme's host does not support (" + std::string(type.GetName()) + ")");
   }
 }
 
@@ -148,8 +150,9 @@ class WabtInstance final : public Instance {
       const uint64_t max_pages = std::min<uint64_t>(limits_.max_memory_bytes / kPageSize, l.is_64 ? UINT64_MAX : 65536);
       if (l.initial > max_pages) {
         throw Error(ErrorKind::invalid_input,
-                    "the module needs " + std::to_string(l.initial * kPageSize >> 20) + " MiB of memory at start, over the limit of " +
-                        std::to_string(limits_.max_memory_bytes >> 20) + " MiB",
+                    "the module needs " + std::to_string(l.initial * kPageSize >> 20) +
+                        " MiB of memory at start, over the limit of " + std::to_string(limits_.max_memory_bytes >> 20) +
+                        " MiB",
                     "raise it with --max-memory");
       }
       l.max = l.has_max ? std::min<uint64_t>(l.max, max_pages) : max_pages;

@@ -39,7 +39,7 @@ uint32_t fd_write(VmState& s, const uint64_t* a) {
 uint32_t fd_fdstat_get(VmState& s, const uint64_t* a) {
   if (a[0] != 1 && a[0] != 2) return kBadf;
   std::string stat(24, '\0');
-  stat[0] = 2;  // __WASI_FILETYPE_CHARACTER_DEVICE
+  stat[0] = 2;   // __WASI_FILETYPE_CHARACTER_DEVICE
   stat[8] = 64;  // rights_base: __WASI_RIGHTS_FD_WRITE
   return s.memory->write(a[1], stat) ? kSuccess : kFault;
 }
@@ -50,7 +50,8 @@ uint32_t clock_time_get(VmState& s, const uint64_t* a) {
     now = s.now_ns();
   } else if (a[0] == 1) {  // monotonic
     now = static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+            .count());
   } else {
     return kInval;
   }
@@ -61,7 +62,8 @@ uint32_t random_get(VmState& s, const uint64_t* a) {
   auto target = s.memory->view(a[0], a[1]);
   if (!target) return kFault;
   std::string bytes(a[1], '\0');
-  if (!bytes.empty() && RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(bytes.size())) != 1) {
+  if (!bytes.empty() &&
+      RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(bytes.size())) != 1) {
     return kNosys;
   }
   return s.memory->write(a[0], bytes) ? kSuccess : kFault;

@@ -31,8 +31,8 @@ std::optional<std::string> abi_mismatch(const oci::RuntimeConfig& config, wasm::
            " but the module exports no proxy_abi_version_* function (an Istio 1.4-era module)";
   }
   if (std::find(declared.begin(), declared.end(), exported) != declared.end()) return std::nullopt;
-  return "runtime config declares ABI " + join(declared) + " but the module exports " + exported +
-         " (" + export_name(exported) + ")";
+  return "runtime config declares ABI " + join(declared) + " but the module exports " + exported + " (" +
+         export_name(exported) + ")";
 }
 
 }  // namespace wasme::image

@@ -19,8 +19,7 @@ struct CompatImage {
   std::filesystem::path layer_file;   // the tar+gzip blob
 };
 // Writes the config and layer blobs into work_dir (constant memory for any module size).
-CompatImage make_compat_image(const std::filesystem::path& wasm_file,
-                              const oci::RuntimeConfig& config,
+CompatImage make_compat_image(const std::filesystem::path& wasm_file, const oci::RuntimeConfig& config,
                               const std::filesystem::path& work_dir);
 
 // Extracts plugin.wasm from a tar+gzip layer into dest (through a temp file), refusing

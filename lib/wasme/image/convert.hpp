@@ -22,7 +22,7 @@ struct ArtifactBlob {
 struct BuiltArtifact {
   oci::ArtifactFormat format = oci::ArtifactFormat::wasme;
   oci::Manifest manifest;
-  std::string manifest_bytes;  // what is stored or pushed; its sha256 is the image digest
+  std::string manifest_bytes;       // what is stored or pushed; its sha256 is the image digest
   std::vector<ArtifactBlob> blobs;  // config first, then the layers, each once
   oci::Digest wasm_digest;          // of the raw module
   std::uint64_t wasm_size = 0;

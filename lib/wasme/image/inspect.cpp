@@ -30,7 +30,8 @@ oci::LayoutFacts layout_facts(const store::Store& store, const ImageSummary& ima
   oci::LayoutFacts facts;
   facts.plugin_in_last_layer = image.format == oci::ArtifactFormat::compat;
   const oci::Descriptor& config = image.manifest.config;
-  if (config.media_type == oci::media_type::oci_image_config || config.media_type == oci::media_type::docker_image_config) {
+  if (config.media_type == oci::media_type::oci_image_config ||
+      config.media_type == oci::media_type::docker_image_config) {
     oci::json_fields::Where where{"config " + config.digest.str(), ""};
     auto json = oci::json_fields::parse_object(store.read_blob(config.digest, max_config_size), where);
     facts.diff_ids = 0;

@@ -13,9 +13,9 @@ namespace wasme::image {
 
 // Everything `wasme inspect` shows about a stored image or a .wasm file.
 struct InspectReport {
-  ImageSummary image;               // for a file: reference empty, format wasme (as packaged)
-  bool from_store = false;          // false when a .wasm file was inspected
-  std::filesystem::path file;       // the file inspected (when !from_store)
+  ImageSummary image;          // for a file: reference empty, format wasme (as packaged)
+  bool from_store = false;     // false when a .wasm file was inspected
+  std::filesystem::path file;  // the file inspected (when !from_store)
   std::string config_media_type;
   std::vector<oci::Descriptor> layers;
   wasm::ModuleInfo module;

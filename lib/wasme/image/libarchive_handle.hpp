@@ -34,13 +34,13 @@ inline std::string archive_error(archive* a) {
 
 // Writing must be exact (any warning would mean bytes other than the ones we chose).
 inline void check_write(archive* a, int rc, const std::string& what) {
-  if (rc != ARCHIVE_OK)
-    throw Error(ErrorKind::io, what + ": " + archive_error(a));
+  if (rc != ARCHIVE_OK) throw Error(ErrorKind::io, what + ": " + archive_error(a));
 }
 
 // Runs f inside a libarchive callback: exceptions must not unwind through C frames, so they
 // are parked in error and the callback reports failure (-1) instead.
-template <class F> la_ssize_t guard_callback(std::exception_ptr& error, F&& f) noexcept {
+template <class F>
+la_ssize_t guard_callback(std::exception_ptr& error, F&& f) noexcept {
   try {
     return f();
   } catch (...) {
@@ -70,18 +70,18 @@ inline void check_entry_safe(archive_entry* entry, const std::string& name, cons
     refuse_entry(name, "is a hard link to \"" + std::string(target) + "\"", hint);
   }
   switch (archive_entry_filetype(entry)) {
-  case AE_IFREG:
-  case AE_IFDIR: return;
-  case AE_IFLNK: {
-    const char* target = archive_entry_symlink(entry);
-    refuse_entry(name, "is a symbolic link to \"" + std::string(target ? target : "") + "\"", hint);
-  }
-  case AE_IFCHR:
-  case AE_IFBLK: refuse_entry(name, "is a device", hint);
-  case AE_IFIFO: refuse_entry(name, "is a FIFO", hint);
-  case AE_IFSOCK: refuse_entry(name, "is a socket", hint);
-  default: refuse_entry(name, "has an unsupported entry type", hint);
+    case AE_IFREG:
+    case AE_IFDIR: return;
+    case AE_IFLNK: {
+      const char* target = archive_entry_symlink(entry);
+      refuse_entry(name, "is a symbolic link to \"" + std::string(target ? target : "") + "\"", hint);
+    }
+    case AE_IFCHR:
+    case AE_IFBLK: refuse_entry(name, "is a device", hint);
+    case AE_IFIFO: refuse_entry(name, "is a FIFO", hint);
+    case AE_IFSOCK: refuse_entry(name, "is a socket", hint);
+    default: refuse_entry(name, "has an unsupported entry type", hint);
   }
 }
 
-} // namespace wasme::image
+}  // namespace wasme::image

@@ -94,7 +94,8 @@ void read_entries(archive* a, Staged& staged, const LoadRequest& request) {
   for (std::size_t count = 0;; ++count) {
     int rc = archive_read_next_header(a, &entry);
     if (rc == ARCHIVE_EOF) break;
-    if (rc < ARCHIVE_WARN) throw Error(ErrorKind::invalid_input, "reading the archive: " + archive_error(a), archive_hint);
+    if (rc < ARCHIVE_WARN)
+      throw Error(ErrorKind::invalid_input, "reading the archive: " + archive_error(a), archive_hint);
     const char* raw = archive_entry_pathname(entry);
     std::string name = raw ? raw : "";
     if (count == max_entries) refuse_entry(name, "is past " + std::to_string(max_entries) + " entries", archive_hint);
@@ -212,13 +213,13 @@ Checked check_image(const Staged& staged, oci::Descriptor entry, const LoadReque
       blob_for(staged, layer, "layer");
       parts.push_back(layer);
     }
-    image::ModuleFile module =
-        module_in_layer(layout, blob_for(staged, layout.module_layer, "module layer").file, scratch, request.max_blob_size);
+    image::ModuleFile module = module_in_layer(layout, blob_for(staged, layout.module_layer, "module layer").file,
+                                               scratch, request.max_blob_size);
     std::string config_bytes = read_file(config.file, max_config_size);
     validate_artifact({layout, manifest.config, config_bytes, module.path, module.label});
 
-    checked.manifest = {media_type.empty() ? std::string(oci::media_type::oci_manifest) : media_type, entry.digest,
-                        entry.size, {}};
+    checked.manifest = {
+        media_type.empty() ? std::string(oci::media_type::oci_manifest) : media_type, entry.digest, entry.size, {}};
     checked.blobs.push_back(entry.digest);
     for (const oci::Descriptor& d : parts) checked.blobs.push_back(d.digest);
     checked.image.manifest_digest = entry.digest;
@@ -229,7 +230,8 @@ Checked check_image(const Staged& staged, oci::Descriptor entry, const LoadReque
 
 }  // namespace
 
-std::vector<LoadedImage> load_archive(store::Store& store, int fd, const std::string& source, const LoadRequest& request) {
+std::vector<LoadedImage> load_archive(store::Store& store, int fd, const std::string& source,
+                                      const LoadRequest& request) {
   return with_context("loading " + source, [&] {
     Staged staged;
     ReadPtr a(archive_read_new());
@@ -240,7 +242,8 @@ std::vector<LoadedImage> load_archive(store::Store& store, int fd, const std::st
     }
     read_entries(a.get(), staged, request);
 
-    if (!staged.layout) throw Error(ErrorKind::invalid_input, "not an OCI image layout: no oci-layout file", archive_hint);
+    if (!staged.layout)
+      throw Error(ErrorKind::invalid_input, "not an OCI image layout: no oci-layout file", archive_hint);
     oci::json_fields::Where where{"oci-layout", ""};
     auto layout = oci::json_fields::parse_object(*staged.layout, where);
     if (!layout.contains("imageLayoutVersion") || layout["imageLayoutVersion"] != "1.0.0") {

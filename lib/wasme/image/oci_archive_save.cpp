@@ -71,9 +71,7 @@ class TarWriter {
     }
   }
 
-  void finish() {
-    check(archive_write_close(a_.get()), "finishing the archive");
-  }
+  void finish() { check(archive_write_close(a_.get()), "finishing the archive"); }
 
  private:
   void check(int rc, const std::string& what) {

@@ -17,8 +17,7 @@ namespace {
 oci::RuntimeConfig build_config(const PackageRequest& request, wasm::ProxyAbi module_abi) {
   oci::RuntimeConfig config;
   if (request.config_file) {
-    config = oci::RuntimeConfig::parse(read_file(*request.config_file, max_config_size),
-                                       request.config_file->string());
+    config = oci::RuntimeConfig::parse(read_file(*request.config_file, max_config_size), request.config_file->string());
   }
   // Flags given next to --config override the file's fields.
   if (!request.root_ids.empty()) config.root_ids = request.root_ids;
@@ -44,9 +43,7 @@ wasm::ModuleInfo read_checked_module(const fs::path& file) {
 }  // namespace
 
 PackageResult package_module(store::Store& store, const PackageRequest& request) {
-  return with_context("packaging " + request.wasm_file.string() + " as \"" +
-                          request.reference.str() + "\"",
-                      [&] {
+  return with_context("packaging " + request.wasm_file.string() + " as \"" + request.reference.str() + "\"", [&] {
     // Everything that can refuse the input runs before the store is touched.
     wasm::ModuleInfo module = read_checked_module(request.wasm_file);
     oci::RuntimeConfig config = build_config(request, module.abi);
@@ -72,7 +69,9 @@ PackageResult package_module(store::Store& store, const PackageRequest& request)
     // stored, so an image built here is one they accept (and the other way round).
     validate_artifact({oci::classify(manifest), manifest.config, config_bytes, request.wasm_file, ""});
     oci::Descriptor manifest_descriptor{std::string(oci::media_type::oci_manifest),
-                                        oci::sha256_of(built.manifest_bytes), built.manifest_bytes.size(), {}};
+                                        oci::sha256_of(built.manifest_bytes),
+                                        built.manifest_bytes.size(),
+                                        {}};
 
     // Held from before the first blob is looked for until the index entry has landed: a
     // `wasme rm` of another tag of the same blobs meanwhile does not collect them.

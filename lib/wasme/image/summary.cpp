@@ -16,16 +16,13 @@ namespace {
 
 constexpr std::uint64_t max_module_size = 1ull << 32;
 
-std::string context_of(const oci::Reference& reference) {
-  return "reading image \"" + reference.str() + "\"";
-}
+std::string context_of(const oci::Reference& reference) { return "reading image \"" + reference.str() + "\""; }
 
 // A blob of the image that is not what its digest says: `wasme pull` fetches it again.
 Error damaged(const oci::Reference& reference, const oci::Digest& digest, bool missing) {
   return Error(missing ? ErrorKind::not_found : ErrorKind::integrity,
                "blob " + digest.str() +
-                   (missing ? " is missing from the store"
-                            : " is corrupt (its content does not match its digest)") +
+                   (missing ? " is missing from the store" : " is corrupt (its content does not match its digest)") +
                    "; run \"wasme pull " + reference.str() + "\" to repair it",
                "an image that was built here and never pushed is repaired by building it again");
 }
@@ -36,8 +33,8 @@ void check_blob(const store::Store& store, const oci::Reference& reference, cons
   if (!store.blob_intact(digest)) throw damaged(reference, digest, false);
 }
 
-std::string read_checked_blob(const store::Store& store, const oci::Reference& reference,
-                              const oci::Digest& digest, std::uint64_t max_size) {
+std::string read_checked_blob(const store::Store& store, const oci::Reference& reference, const oci::Digest& digest,
+                              std::uint64_t max_size) {
   try {
     return store.read_blob(digest, max_size);
   } catch (const Error& e) {
@@ -57,8 +54,8 @@ struct Loaded {
 Loaded load(const store::Store& store, const oci::Reference& reference) {
   Loaded out;
   out.stored = store.get(reference);
-  out.manifest = oci::Manifest::parse(
-      read_checked_blob(store, reference, out.stored.manifest.digest, oci::max_manifest_size));
+  out.manifest =
+      oci::Manifest::parse(read_checked_blob(store, reference, out.stored.manifest.digest, oci::max_manifest_size));
   out.layout = oci::classify(out.manifest);
   return out;
 }
@@ -72,8 +69,8 @@ oci::RuntimeConfig read_config(const store::Store& store, const oci::Reference& 
 }
 
 // The raw module: the verified blob, or plugin.wasm extracted from the verified compat layer.
-fs::path module_of(const store::Store& store, const oci::Reference& reference,
-                   const oci::ArtifactLayout& layout, const fs::path& scratch_dir) {
+fs::path module_of(const store::Store& store, const oci::Reference& reference, const oci::ArtifactLayout& layout,
+                   const fs::path& scratch_dir) {
   check_blob(store, reference, layout.module_layer.digest);
   if (layout.format != oci::ArtifactFormat::compat) return store.blob_path(layout.module_layer.digest);
   fs::path dest = scratch_dir / "plugin.wasm";
@@ -110,9 +107,8 @@ ImageDetail read_loaded(const store::Store& store, const oci::Reference& referen
 }  // namespace
 
 ImageDetail read_image(const store::Store& store, const oci::Reference& reference, const fs::path& scratch_dir) {
-  return with_context(context_of(reference), [&] {
-    return read_loaded(store, reference, load(store, reference), scratch_dir);
-  });
+  return with_context(context_of(reference),
+                      [&] { return read_loaded(store, reference, load(store, reference), scratch_dir); });
 }
 
 ImageSummary summarize(const store::Store& store, const oci::Reference& reference) {
@@ -138,11 +134,9 @@ void verify_image(const store::Store& store, const oci::Reference& reference) {
   });
 }
 
-fs::path module_file(const store::Store& store, const oci::Reference& reference,
-                     const fs::path& scratch_dir) {
-  return with_context(context_of(reference), [&] {
-    return module_of(store, reference, load(store, reference).layout, scratch_dir);
-  });
+fs::path module_file(const store::Store& store, const oci::Reference& reference, const fs::path& scratch_dir) {
+  return with_context(context_of(reference),
+                      [&] { return module_of(store, reference, load(store, reference).layout, scratch_dir); });
 }
 
 fs::path lasting_module_file(const store::Store& store, const ImageSummary& image, const fs::path& modules_dir) {

@@ -21,13 +21,15 @@ std::string over_limit(const oci::Descriptor& config, std::uint64_t size) {
 }
 
 // The spec's layerDigests lists the manifest's layers in order, index 0 the module.
-void check_cncf_config(const oci::ArtifactLayout& layout, const oci::CncfConfig& parsed, const oci::Descriptor& config) {
+void check_cncf_config(const oci::ArtifactLayout& layout, const oci::CncfConfig& parsed,
+                       const oci::Descriptor& config) {
   if (parsed.layer_digests.empty() || parsed.layer_digests.front() != layout.module_layer.digest.str()) {
-    throw Error(ErrorKind::invalid_input,
-                config_name(config) + ": layerDigests[0] is " +
-                    (parsed.layer_digests.empty() ? std::string("missing") : "\"" + parsed.layer_digests.front() + "\"") +
-                    ", but the module layer is " + layout.module_layer.digest.str(),
-                "the CNCF wasm config must list the manifest's layer digests in order");
+    throw Error(
+        ErrorKind::invalid_input,
+        config_name(config) + ": layerDigests[0] is " +
+            (parsed.layer_digests.empty() ? std::string("missing") : "\"" + parsed.layer_digests.front() + "\"") +
+            ", but the module layer is " + layout.module_layer.digest.str(),
+        "the CNCF wasm config must list the manifest's layer digests in order");
   }
 }
 

@@ -64,15 +64,13 @@ class Steps {
 std::vector<Workload> workloads_from_files(const IstioDeployRequest& request, Kubectl& kubectl) {
   std::vector<Workload> out;
   for (const auto& file : request.workload_files) {
-    auto docs = with_context("reading " + file.string(), [&] {
-      return parse_yaml_stream(read_file(file, 16u << 20), file.string());
-    });
+    auto docs = with_context("reading " + file.string(),
+                             [&] { return parse_yaml_stream(read_file(file, 16u << 20), file.string()); });
     for (const Json& doc : docs) {
       if (!is_workload(doc)) continue;
       Workload w = with_context(file.string(), [&] { return read_workload(doc); });
       std::string ns = w.namespace_name.empty() ? request.namespace_name : w.namespace_name;
-      Json live = kubectl.get_json({"-n", ns, "get", to_string(w.kind), w.name, "-o", "json"},
-                                   "reading " + w.ref());
+      Json live = kubectl.get_json({"-n", ns, "get", to_string(w.kind), w.name, "-o", "json"}, "reading " + w.ref());
       out.push_back(read_workload(live));
       if (out.back().namespace_name.empty()) out.back().namespace_name = ns;
     }
@@ -115,14 +113,13 @@ std::vector<std::string> pod_names(const Json& list) {
 }
 
 // Polls every cache pod's /images through the API server's pod proxy.
-void wait_for_cache(const IstioDeployRequest& request, Kubectl& kubectl, const ApplyOptions& options,
-                    Clock& clock) {
+void wait_for_cache(const IstioDeployRequest& request, Kubectl& kubectl, const ApplyOptions& options, Clock& clock) {
   const CacheOptions& cache = request.cache;
   auto deadline = clock.now() + options.cache_timeout;
   for (;;) {
-    Json pods = kubectl.get_json(
-        {"-n", cache.namespace_name, "get", "pods", "-l", cache_pod_selector(cache), "-o", "json"},
-        "listing the cache pods");
+    Json pods =
+        kubectl.get_json({"-n", cache.namespace_name, "get", "pods", "-l", cache_pod_selector(cache), "-o", "json"},
+                         "listing the cache pods");
     std::vector<std::string> names = pod_names(pods);
     std::string waiting = names.empty() ? "no cache pod exists yet" : "";
     for (const auto& pod : names) {
@@ -140,8 +137,7 @@ void wait_for_cache(const IstioDeployRequest& request, Kubectl& kubectl, const A
     }
     if (waiting.empty()) return;
     if (clock.now() >= deadline) {
-      throw Error(ErrorKind::external,
-                  "the cache did not report " + request.module.reference + " in time: " + waiting,
+      throw Error(ErrorKind::external, "the cache did not report " + request.module.reference + " in time: " + waiting,
                   "see kubectl -n " + cache.namespace_name + " logs daemonset/" + cache.name +
                       ", or give it longer with --cache-timeout");
     }
@@ -188,8 +184,8 @@ bool cache_reports_module(const Json& images, const std::string& wasm_sha256) {
   return false;
 }
 
-ApplyResult apply_istio_deploy(const IstioDeployRequest& request, Kubectl& kubectl,
-                               const ApplyOptions& options, const Log& log, Clock& clock) {
+ApplyResult apply_istio_deploy(const IstioDeployRequest& request, Kubectl& kubectl, const ApplyOptions& options,
+                               const Log& log, Clock& clock) {
   render::check_request(request);  // before any kubectl call
   ApplyResult result;
   Steps steps(log);
@@ -205,9 +201,9 @@ ApplyResult apply_istio_deploy(const IstioDeployRequest& request, Kubectl& kubec
   if (cache_mode) {
     const CacheOptions& cache = request.cache;
     Json config_map = steps.run("reading the cache's image list", [&] {
-      return kubectl.get_json({"-n", cache.namespace_name, "get", "configmap", cache.name, "-o", "json",
-                               "--ignore-not-found"},
-                              "reading configmap/" + cache.name);
+      return kubectl.get_json(
+          {"-n", cache.namespace_name, "get", "configmap", cache.name, "-o", "json", "--ignore-not-found"},
+          "reading configmap/" + cache.name);
     });
     steps.run("applying the cache", [&] {
       CacheOptions with_image = cache;
@@ -220,8 +216,8 @@ ApplyResult apply_istio_deploy(const IstioDeployRequest& request, Kubectl& kubec
       kubectl.apply(objects, "applying the cache objects");
       for (const Json& o : objects) steps.done("applied " + resource_name(o));
     });
-    steps.undo("kubectl -n " + cache.namespace_name + " delete daemonset/" + cache.name + " configmap/" +
-               cache.name + " serviceaccount/" + cache.name + "   # only if no other filter uses the cache");
+    steps.undo("kubectl -n " + cache.namespace_name + " delete daemonset/" + cache.name + " configmap/" + cache.name +
+               " serviceaccount/" + cache.name + "   # only if no other filter uses the cache");
     if (!config_map.is_null()) {
       steps.run("adding the image to the cache", [&] { add_image(request, kubectl, config_map, steps); });
       steps.undo("kubectl -n " + cache.namespace_name + " edit configmap/" + cache.name + "   # remove " +
@@ -240,9 +236,8 @@ ApplyResult apply_istio_deploy(const IstioDeployRequest& request, Kubectl& kubec
         kubectl.merge_patch(w.namespace_name, w.ref(), template_patch(changes), "patching " + w.ref());
         steps.done("patched " + w.ref() + " in namespace " + w.namespace_name);
         Json after = render::merge_patch(w.annotations, changes);
-        std::vector<std::string> undo = kubectl.argv(
-            {"-n", w.namespace_name, "patch", w.ref(), "--type=merge",
-             "-p=" + template_patch(restore_changes(after, required)).dump()});
+        std::vector<std::string> undo = kubectl.argv({"-n", w.namespace_name, "patch", w.ref(), "--type=merge",
+                                                      "-p=" + template_patch(restore_changes(after, required)).dump()});
         steps.undo(shell_quote(undo));
       });
       result.workloads.push_back(w.namespace_name + "/" + w.ref());

@@ -26,9 +26,8 @@ struct ApplyResult {
 // with their live annotations), apply the filters. A failure names its step, leaves the
 // earlier ones in place and hints how to undo them. log gets a line per change (stderr in the
 // CLI); the wait for the cache polls and times out on clock.
-ApplyResult apply_istio_deploy(const render::IstioDeployRequest& request, Kubectl& kubectl,
-                               const ApplyOptions& options, const Log& log = {},
-                               Clock& clock = system_clock());
+ApplyResult apply_istio_deploy(const render::IstioDeployRequest& request, Kubectl& kubectl, const ApplyOptions& options,
+                               const Log& log = {}, Clock& clock = system_clock());
 
 // True when a cache pod's /images answer lists the module (an object whose "digest" is
 // sha256:<wasm hex>, in whatever shape the list takes).

@@ -21,9 +21,9 @@ std::vector<std::string> undeploy_envoy_gateway(const std::string& id, const std
   check_dns_label(id, "--id");
   check_dns_label(namespace_name, "--namespace");
   std::string selector = std::string(managed_by_label) + "=wasme," + std::string(id_label) + "=" + id;
-  Json list = kubectl.get_json({"-n", namespace_name, "get", std::string(envoy_extension_policy_resource), "-l",
-                                selector, "-o", "json"},
-                               "listing EnvoyExtensionPolicies");
+  Json list = kubectl.get_json(
+      {"-n", namespace_name, "get", std::string(envoy_extension_policy_resource), "-l", selector, "-o", "json"},
+      "listing EnvoyExtensionPolicies");
   std::vector<std::string> names;
   if (list.is_object() && list.contains("items")) {
     for (const Json& item : list["items"]) {

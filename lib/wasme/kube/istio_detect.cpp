@@ -105,8 +105,7 @@ ChosenIstio choose_istio_version(const std::vector<Istiod>& istiods, const std::
     if (!chosen) chosen = istiod;
   }
   if (!chosen) {
-    throw Error(ErrorKind::not_found, "cannot tell the Istio version of the cluster:" + all,
-                "give --istio-version");
+    throw Error(ErrorKind::not_found, "cannot tell the Istio version of the cluster:" + all, "give --istio-version");
   }
   if (disagree) {
     throw Error(ErrorKind::usage, "the cluster runs more than one Istio version:" + all,

@@ -12,9 +12,9 @@ namespace wasme::kube {
 struct Istiod {
   std::string namespace_name;
   std::string name;
-  std::string revision;                // istio.io/rev, "default" when unlabeled
+  std::string revision;                         // istio.io/rev, "default" when unlabeled
   std::optional<render::IstioVersion> version;  // none when neither labels nor image tag say
-  std::string source;                  // where the version was read, for messages
+  std::string source;                           // where the version was read, for messages
 };
 
 // The istiods in `kubectl get deployments -A -l app=istiod -o json` (the label every revision's

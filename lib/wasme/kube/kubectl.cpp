@@ -11,8 +11,7 @@
 
 namespace wasme::kube {
 
-Kubectl::Kubectl(ProcessRunner& runner, KubectlOptions options)
-    : runner_(runner), options_(std::move(options)) {}
+Kubectl::Kubectl(ProcessRunner& runner, KubectlOptions options) : runner_(runner), options_(std::move(options)) {}
 
 std::vector<std::string> Kubectl::argv(const std::vector<std::string>& args) const {
   std::vector<std::string> out = {options_.program};
@@ -34,7 +33,8 @@ std::string without_klog_lines(const std::string& err) {
     if (end == std::string::npos) end = err.size();
     std::string line = err.substr(start, end - start);
     bool klog = line.size() > 5 && std::strchr("IWEF", line[0]) &&
-                std::all_of(line.begin() + 1, line.begin() + 5, [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+                std::all_of(line.begin() + 1, line.begin() + 5,
+                            [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
     if (!klog && !line.empty()) out += (out.empty() ? "" : "\n") + line;
     start = end + 1;
   }
@@ -76,8 +76,8 @@ std::string Kubectl::apply(const std::vector<Json>& objects, const std::string& 
   return run({"apply", "-f", "-"}, what, render::to_yaml_stream(objects));
 }
 
-std::string Kubectl::merge_patch(const std::string& namespace_name, const std::string& resource,
-                                 const Json& patch, const std::string& what) {
+std::string Kubectl::merge_patch(const std::string& namespace_name, const std::string& resource, const Json& patch,
+                                 const std::string& what) {
   return run({"-n", namespace_name, "patch", resource, "--type=merge", "-p=" + patch.dump()}, what);
 }
 

@@ -35,8 +35,8 @@ class Kubectl {
   // `kubectl apply -f -` with the objects as a YAML stream.
   std::string apply(const std::vector<Json>& objects, const std::string& what);
   // `kubectl -n NS patch RESOURCE --type=merge -p=PATCH`.
-  std::string merge_patch(const std::string& namespace_name, const std::string& resource,
-                          const Json& patch, const std::string& what);
+  std::string merge_patch(const std::string& namespace_name, const std::string& resource, const Json& patch,
+                          const std::string& what);
 
  private:
   ProcessRunner& runner_;

@@ -85,9 +85,9 @@ std::vector<Workload> workloads_of(const Json& filter, const IstioUndeployReques
   std::vector<Workload> out;
   if (!ref.empty()) {
     auto slash = ref.find('/');
-    Json live = kubectl.get_json({"-n", ns, "get", ref.substr(0, slash), ref.substr(slash + 1), "-o", "json",
-                                  "--ignore-not-found"},
-                                 "reading " + ref);
+    Json live = kubectl.get_json(
+        {"-n", ns, "get", ref.substr(0, slash), ref.substr(slash + 1), "-o", "json", "--ignore-not-found"},
+        "reading " + ref);
     if (!live.is_null()) out.push_back(read_workload(live));
   } else {
     std::vector<std::string> args = {"-n", ns, "get", to_string(request.workload_kind)};
@@ -133,8 +133,7 @@ void restore_workloads(const std::vector<Json>& targets, const std::vector<Json>
       if (needed) continue;  // another filter still loads a module from the cache volume
       Json changes = restore_changes(w.annotations, pod_annotations_of(filter));
       if (changes.empty()) continue;
-      writer.write({"-n", w.namespace_name, "patch", w.ref(), "--type=merge",
-                    "-p=" + template_patch(changes).dump()},
+      writer.write({"-n", w.namespace_name, "patch", w.ref(), "--type=merge", "-p=" + template_patch(changes).dump()},
                    "restoring the annotations of " + w.ref());
     }
   }
@@ -143,16 +142,19 @@ void restore_workloads(const std::vector<Json>& targets, const std::vector<Json>
 void drop_images(const std::vector<Json>& targets, const std::vector<Json>& remaining,
                  const IstioUndeployRequest& request, Kubectl& kubectl, Writer& writer) {
   std::set<std::string> unused;
-  for (const Json& f : targets) unused.insert(text(f, {"metadata", "annotations", std::string(image_annotation).c_str()}));
-  for (const Json& f : remaining) unused.erase(text(f, {"metadata", "annotations", std::string(image_annotation).c_str()}));
+  for (const Json& f : targets)
+    unused.insert(text(f, {"metadata", "annotations", std::string(image_annotation).c_str()}));
+  for (const Json& f : remaining)
+    unused.erase(text(f, {"metadata", "annotations", std::string(image_annotation).c_str()}));
   unused.erase("");
   if (unused.empty()) return;
   const CacheOptions& cache = request.cache;
-  Json config_map = kubectl.get_json(
-      {"-n", cache.namespace_name, "get", "configmap", cache.name, "-o", "json", "--ignore-not-found"},
-      "reading configmap/" + cache.name);
+  Json config_map =
+      kubectl.get_json({"-n", cache.namespace_name, "get", "configmap", cache.name, "-o", "json", "--ignore-not-found"},
+                       "reading configmap/" + cache.name);
   if (config_map.is_null()) return;
-  std::vector<std::string> images = parse_images_value(text(config_map, {"data", std::string(cache_images_key).c_str()}));
+  std::vector<std::string> images =
+      parse_images_value(text(config_map, {"data", std::string(cache_images_key).c_str()}));
   size_t before = images.size();
   images.erase(std::remove_if(images.begin(), images.end(), [&](const std::string& i) { return unused.count(i) > 0; }),
                images.end());

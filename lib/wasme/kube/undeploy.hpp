@@ -22,7 +22,7 @@ struct IstioUndeployRequest {
 };
 
 struct UndeployResult {
-  std::vector<std::string> filters;  // removed (or, with a dry run, to be removed)
+  std::vector<std::string> filters;   // removed (or, with a dry run, to be removed)
   std::vector<std::string> commands;  // the writes run, or with a dry run the writes that would run
 };
 

@@ -63,8 +63,8 @@ void add_runtime_annotations(Manifest& manifest, const RuntimeConfig& config) {
 
 }  // namespace
 
-Manifest make_wasm_manifest(const RuntimeConfig& config, const Digest& wasm_digest,
-                            std::uint64_t wasm_size, const std::string& wasm_title) {
+Manifest make_wasm_manifest(const RuntimeConfig& config, const Digest& wasm_digest, std::uint64_t wasm_size,
+                            const std::string& wasm_title) {
   std::string config_bytes = config.serialize();
   Descriptor config_descriptor;
   config_descriptor.media_type = media_type::wasm_config;
@@ -111,7 +111,8 @@ const char* to_string(ArtifactFormat format) {
 }
 
 std::optional<ArtifactFormat> format_from_string(std::string_view name) {
-  for (ArtifactFormat f : {ArtifactFormat::wasme, ArtifactFormat::solo_2019, ArtifactFormat::compat, ArtifactFormat::cncf}) {
+  for (ArtifactFormat f :
+       {ArtifactFormat::wasme, ArtifactFormat::solo_2019, ArtifactFormat::compat, ArtifactFormat::cncf}) {
     if (name == to_string(f)) return f;
   }
   return std::nullopt;
@@ -147,10 +148,10 @@ ArtifactLayout classify(const Manifest& manifest) {
   }
   throw Error(ErrorKind::invalid_input,
               "no wasm module in this image: it has " + layer_types(manifest) + ", but expected a " +
-                  std::string(media_type::wasm_layer) + " layer (wasme), a " +
-                  std::string(media_type::solo_code) + " layer (wasme 2019), an " +
-                  std::string(media_type::cncf_wasm_layer) + " layer (CNCF) or a last layer " +
-                  std::string(media_type::oci_layer_tar_gzip) + " holding plugin.wasm (compat)",
+                  std::string(media_type::wasm_layer) + " layer (wasme), a " + std::string(media_type::solo_code) +
+                  " layer (wasme 2019), an " + std::string(media_type::cncf_wasm_layer) +
+                  " layer (CNCF) or a last layer " + std::string(media_type::oci_layer_tar_gzip) +
+                  " holding plugin.wasm (compat)",
               "is this a wasm filter image? container images cannot be deployed as filters");
 }
 
@@ -164,15 +165,13 @@ std::string istio_rejection_reason(const Manifest& manifest, IstioLayerRule rule
   // A manifest without mediaType is served by registries (distribution) as OCI.
   if (!manifest.media_type.empty() && manifest.media_type != media_type::oci_manifest) {
     return "unsupported manifest media type: \"" + manifest.media_type + "\" (Istio accepts " +
-           std::string(media_type::docker_manifest) + " or " + std::string(media_type::oci_manifest) +
-           ")";
+           std::string(media_type::docker_manifest) + " or " + std::string(media_type::oci_manifest) + ")";
   }
   std::string compat = last_layer_problem(manifest, media_type::oci_layer_tar_gzip, rule);
   if (compat.empty()) return {};
   std::string wasm = oci_wasm_variant_problem(manifest);
   if (wasm.empty()) return {};
-  return "invalid format as an OCI image: not the compat variant (" + compat +
-         ") nor the wasm variant (" + wasm + ")";
+  return "invalid format as an OCI image: not the compat variant (" + compat + ") nor the wasm variant (" + wasm + ")";
 }
 
 }  // namespace wasme::oci

@@ -15,8 +15,8 @@ namespace wasme::oci {
 // `config` and again as layer 0, then the wasm layer; title annotations, and manifest
 // annotations abi_version (comma-joined, "" when none: the original always wrote the key)
 // and type. No timestamps: the same inputs give byte-identical serialize() output.
-Manifest make_wasm_manifest(const RuntimeConfig& config, const Digest& wasm_digest,
-                            std::uint64_t wasm_size, const std::string& wasm_title = "filter.wasm");
+Manifest make_wasm_manifest(const RuntimeConfig& config, const Digest& wasm_digest, std::uint64_t wasm_size,
+                            const std::string& wasm_title = "filter.wasm");
 
 // The CNCF wasm layout (docs/LAYOUTS.md): the config (config.serialize()) and one
 // application/wasm layer titled plugin.wasm (the title is the file name CRI-O gives it when

@@ -66,7 +66,8 @@ CncfConfig CncfConfig::parse(std::string_view bytes, std::string_view source) {
     with_context(where.key("layerDigests").index(i).str(), [&] { Digest::parse(config.layer_digests[i]); });
   }
   if (const json* component = json_fields::find(obj, "component", where, Presence::optional)) {
-    if (!component->is_object()) where.key("component").fail("must be an object, not " + json_fields::type_of(*component));
+    if (!component->is_object())
+      where.key("component").fail("must be an object, not " + json_fields::type_of(*component));
     config.component = true;
   }
   if (config.architecture != "wasm") {

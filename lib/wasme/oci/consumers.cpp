@@ -29,8 +29,8 @@ ConsumerVerdict istio_like(std::string name, const Manifest& manifest, const Lay
     return v;
   }
   v.accepts = true;
-  v.reason = via_tar ? "reads plugin.wasm from the " + std::string(rule == IstioLayerRule::single_layer ? "only" : "last") +
-                           " layer (tar+gzip)"
+  v.reason = via_tar ? "reads plugin.wasm from the " +
+                           std::string(rule == IstioLayerRule::single_layer ? "only" : "last") + " layer (tar+gzip)"
                      : "reads the " + std::string(media_type::wasm_layer) + " layer of the two";
   return v;
 }

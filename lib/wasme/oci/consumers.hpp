@@ -21,7 +21,7 @@ struct LayoutFacts {
 };
 
 struct ConsumerVerdict {
-  std::string name;    // "istio-1.12-1.15", "istio-1.16+", "envoy-gateway", "spin/wkg", "image-volume"
+  std::string name;  // "istio-1.12-1.15", "istio-1.16+", "envoy-gateway", "spin/wkg", "image-volume"
   bool accepts = false;
   std::string reason;  // why (or why not), in the consumer's own words where it has them
 };

@@ -33,8 +33,7 @@ std::string dump_checked(const Json& value, std::string_view what) {
   try {
     return value.dump();
   } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorKind::invalid_input,
-                std::string(what) + ": cannot serialize: " + strip_exception_tag(e.what()),
+    throw Error(ErrorKind::invalid_input, std::string(what) + ": cannot serialize: " + strip_exception_tag(e.what()),
                 "strings in manifests and configs must be valid UTF-8");
   }
 }
@@ -45,15 +44,11 @@ Where Where::key(std::string_view name) const {
   return {document, field.empty() ? std::string(name) : field + "." + std::string(name)};
 }
 
-Where Where::index(size_t i) const {
-  return {document, field + "[" + std::to_string(i) + "]"};
-}
+Where Where::index(size_t i) const { return {document, field + "[" + std::to_string(i) + "]"}; }
 
 std::string Where::str() const { return field.empty() ? document : document + ": " + field; }
 
-void Where::fail(const std::string& why) const {
-  throw Error(ErrorKind::invalid_input, str() + ": " + why);
-}
+void Where::fail(const std::string& why) const { throw Error(ErrorKind::invalid_input, str() + ": " + why); }
 
 json parse_object(std::string_view bytes, const Where& where) {
   json doc;
@@ -77,8 +72,7 @@ const json* find(const json& obj, std::string_view key, const Where& where, Pres
   return &*it;
 }
 
-std::string get_string(const json& obj, std::string_view key, const Where& where,
-                       Presence presence) {
+std::string get_string(const json& obj, std::string_view key, const Where& where, Presence presence) {
   const json* value = find(obj, key, where, presence);
   if (!value) return {};
   if (!value->is_string()) where.key(key).fail("expected a string, got " + type_of(*value));
@@ -114,8 +108,7 @@ std::vector<std::string> as_string_list(const json& value, const Where& where) {
   return out;
 }
 
-std::map<std::string, std::string> get_string_map(const json& obj, std::string_view key,
-                                                  const Where& where) {
+std::map<std::string, std::string> get_string_map(const json& obj, std::string_view key, const Where& where) {
   std::map<std::string, std::string> out;
   const json* value = find(obj, key, where, Presence::optional);
   if (!value) return out;
@@ -128,9 +121,7 @@ std::map<std::string, std::string> get_string_map(const json& obj, std::string_v
   return out;
 }
 
-std::string dump_compact(const json& value, std::string_view what) {
-  return dump_checked(value, what);
-}
+std::string dump_compact(const json& value, std::string_view what) { return dump_checked(value, what); }
 
 std::string dump_compact(const nlohmann::ordered_json& value, std::string_view what) {
   return dump_checked(value, what);

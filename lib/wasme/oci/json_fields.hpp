@@ -37,8 +37,7 @@ enum class Presence { required, optional };
 // obj[key] when present and not null, else nullptr (or an error when required).
 const json* find(const json& obj, std::string_view key, const Where& where, Presence presence);
 // The string at obj[key]; "" when optional and absent.
-std::string get_string(const json& obj, std::string_view key, const Where& where,
-                       Presence presence);
+std::string get_string(const json& obj, std::string_view key, const Where& where, Presence presence);
 // A non-negative integer (a size).
 std::uint64_t get_size(const json& obj, std::string_view key, const Where& where);
 // A required integer (schemaVersion).
@@ -46,8 +45,7 @@ std::int64_t get_int(const json& obj, std::string_view key, const Where& where);
 // A list of strings; a null value is empty.
 std::vector<std::string> as_string_list(const json& value, const Where& where);
 // A string-to-string object at obj[key]; null or absent is empty.
-std::map<std::string, std::string> get_string_map(const json& obj, std::string_view key,
-                                                  const Where& where);
+std::map<std::string, std::string> get_string_map(const json& obj, std::string_view key, const Where& where);
 
 // Compact dump; invalid UTF-8 becomes Error(invalid_input) instead of a json exception.
 std::string dump_compact(const json& value, std::string_view what);

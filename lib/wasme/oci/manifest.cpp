@@ -16,8 +16,8 @@ using json_fields::Where;
 void check_document_size(std::string_view bytes, const char* what) {
   if (bytes.size() > max_manifest_size) {
     throw Error(ErrorKind::invalid_input,
-                std::string(what) + ": document is " + std::to_string(bytes.size()) +
-                    " bytes, over the " + std::to_string(max_manifest_size >> 20) + " MiB limit",
+                std::string(what) + ": document is " + std::to_string(bytes.size()) + " bytes, over the " +
+                    std::to_string(max_manifest_size >> 20) + " MiB limit",
                 "manifests and indexes are small JSON documents; this is not one");
   }
 }
@@ -47,8 +47,8 @@ std::vector<Descriptor> parse_descriptors(const json& obj, const char* key, cons
 void check_schema_version(const json& obj, const Where& where) {
   std::int64_t version = json_fields::get_int(obj, "schemaVersion", where);
   if (version != 2) {
-    where.key("schemaVersion").fail("expected 2, got " + std::to_string(version) +
-                                    " (Docker schema 1 and other versions are not supported)");
+    where.key("schemaVersion")
+        .fail("expected 2, got " + std::to_string(version) + " (Docker schema 1 and other versions are not supported)");
   }
 }
 
@@ -59,8 +59,7 @@ json descriptor_json(const Descriptor& d) {
 }
 
 // The fields Manifest and Index share: mediaType when set, annotations when not empty.
-void add_common(json& out, int schema_version, const std::string& media_type,
-                const Annotations& annotations) {
+void add_common(json& out, int schema_version, const std::string& media_type, const Annotations& annotations) {
   out["schemaVersion"] = schema_version;
   if (!media_type.empty()) out["mediaType"] = media_type;
   if (!annotations.empty()) out["annotations"] = annotations;
@@ -89,9 +88,9 @@ Manifest Manifest::parse(std::string_view bytes) {
   }
   if (!m.media_type.empty() && m.media_type != media_type::oci_manifest &&
       m.media_type != media_type::docker_manifest) {
-    where.key("mediaType").fail("unsupported \"" + m.media_type + "\" (expected " +
-                                std::string(media_type::oci_manifest) + " or " +
-                                std::string(media_type::docker_manifest) + ")");
+    where.key("mediaType")
+        .fail("unsupported \"" + m.media_type + "\" (expected " + std::string(media_type::oci_manifest) + " or " +
+              std::string(media_type::docker_manifest) + ")");
   }
   const json* config = json_fields::find(doc, "config", where, Presence::required);
   m.config = parse_descriptor(*config, where.key("config"));
@@ -117,9 +116,9 @@ Index Index::parse(std::string_view bytes) {
   index.media_type = json_fields::get_string(doc, "mediaType", where, Presence::optional);
   if (!index.media_type.empty() && index.media_type != media_type::oci_index &&
       index.media_type != media_type::docker_manifest_list) {
-    where.key("mediaType").fail("\"" + index.media_type + "\" is not an image index (expected " +
-                                std::string(media_type::oci_index) + " or " +
-                                std::string(media_type::docker_manifest_list) + ")");
+    where.key("mediaType")
+        .fail("\"" + index.media_type + "\" is not an image index (expected " + std::string(media_type::oci_index) +
+              " or " + std::string(media_type::docker_manifest_list) + ")");
   }
   index.manifests = parse_descriptors(doc, "manifests", where);
   index.annotations = json_fields::get_string_map(doc, "annotations", where);

@@ -22,8 +22,7 @@ struct Descriptor {
   Annotations annotations;
 
   friend bool operator==(const Descriptor& a, const Descriptor& b) {
-    return a.media_type == b.media_type && a.digest == b.digest && a.size == b.size &&
-           a.annotations == b.annotations;
+    return a.media_type == b.media_type && a.digest == b.digest && a.size == b.size && a.annotations == b.annotations;
   }
 };
 

@@ -6,10 +6,8 @@ namespace wasme::oci::media_type {
 
 inline constexpr std::string_view oci_manifest = "application/vnd.oci.image.manifest.v1+json";
 inline constexpr std::string_view oci_index = "application/vnd.oci.image.index.v1+json";
-inline constexpr std::string_view docker_manifest =
-    "application/vnd.docker.distribution.manifest.v2+json";
-inline constexpr std::string_view docker_manifest_list =
-    "application/vnd.docker.distribution.manifest.list.v2+json";
+inline constexpr std::string_view docker_manifest = "application/vnd.docker.distribution.manifest.v2+json";
+inline constexpr std::string_view docker_manifest_list = "application/vnd.docker.distribution.manifest.list.v2+json";
 
 // Current wasme format (wasme-facts §2).
 inline constexpr std::string_view wasm_config = "application/vnd.module.wasm.config.v1+json";
@@ -25,11 +23,9 @@ inline constexpr std::string_view cncf_wasm_config = "application/vnd.wasm.confi
 inline constexpr std::string_view cncf_wasm_layer = "application/wasm";
 // The compat variant (wasme-facts §2.2).
 inline constexpr std::string_view oci_layer_tar_gzip = "application/vnd.oci.image.layer.v1.tar+gzip";
-inline constexpr std::string_view docker_layer_tar_gzip =
-    "application/vnd.docker.image.rootfs.diff.tar.gzip";
+inline constexpr std::string_view docker_layer_tar_gzip = "application/vnd.docker.image.rootfs.diff.tar.gzip";
 inline constexpr std::string_view oci_image_config = "application/vnd.oci.image.config.v1+json";
-inline constexpr std::string_view docker_image_config =
-    "application/vnd.docker.container.image.v1+json";
+inline constexpr std::string_view docker_image_config = "application/vnd.docker.container.image.v1+json";
 // Plain tar layers (containerd core/images/mediatypes.go IsLayerType also takes these).
 inline constexpr std::string_view oci_layer_tar = "application/vnd.oci.image.layer.v1.tar";
 inline constexpr std::string_view oci_layer_tar_zstd = "application/vnd.oci.image.layer.v1.tar+zstd";

@@ -19,8 +19,7 @@ constexpr const char* grammar_hint =
     "ghcr.io/team/filter:v1 or localhost:5000/filter@sha256:…";
 
 [[noreturn]] void fail(std::string_view input, const std::string& why) {
-  throw Error(ErrorKind::invalid_input, "invalid reference \"" + std::string(input) + "\": " + why,
-              grammar_hint);
+  throw Error(ErrorKind::invalid_input, "invalid reference \"" + std::string(input) + "\": " + why, grammar_hint);
 }
 
 bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
@@ -161,8 +160,7 @@ std::string_view split_digest(std::string_view text, Reference& ref) {
   if (at == std::string_view::npos) return text;
   std::string_view digest = text.substr(at + 1);
   if (digest.empty()) fail(text, "'@' must be followed by a digest (sha256:<64 hex>)");
-  ref.digest = with_context("invalid reference \"" + std::string(text) + "\"",
-                            [&] { return Digest::parse(digest); });
+  ref.digest = with_context("invalid reference \"" + std::string(text) + "\"", [&] { return Digest::parse(digest); });
   return text.substr(0, at);
 }
 
@@ -205,8 +203,7 @@ Reference Reference::parse(std::string_view text) {
     ref.repository = "library/" + ref.repository;
   }
   if (ref.name().size() > max_name_length) {
-    fail(text, "name \"" + ref.name() + "\" is " + std::to_string(ref.name().size()) +
-                   " characters, the limit is 255");
+    fail(text, "name \"" + ref.name() + "\" is " + std::to_string(ref.name().size()) + " characters, the limit is 255");
   }
   if (!ref.tag && !ref.digest) ref.tag = "latest";
   return ref;

@@ -15,8 +15,7 @@ constexpr std::uint64_t max_config_size = 1u << 20;
 
 // One field under two spellings (camelCase, as written, and snake_case, as the original also
 // read): the list under whichever is present, refusing both at once.
-std::vector<std::string> get_either(const json& obj, const char* camel, const char* snake,
-                                    const Where& where) {
+std::vector<std::string> get_either(const json& obj, const char* camel, const char* snake, const Where& where) {
   bool has_camel = obj.contains(camel);
   bool has_snake = obj.contains(snake);
   if (has_camel && has_snake) {
@@ -41,8 +40,7 @@ void reject_unknown(const json& obj, std::initializer_list<const char*> allowed,
 
 void check_size(std::string_view json_text, std::string_view source) {
   if (json_text.size() > max_config_size) {
-    throw Error(ErrorKind::invalid_input, std::string(source) + ": " +
-                                              std::to_string(json_text.size()) +
+    throw Error(ErrorKind::invalid_input, std::string(source) + ": " + std::to_string(json_text.size()) +
                                               " bytes, over the 1 MiB limit for a runtime config");
   }
 }

@@ -136,8 +136,8 @@ Response Authenticator::request_token(const std::string& scope, const Credential
 
 std::string Authenticator::fetch_token(const std::string& scope) {
   const auto& cred = credential();
-  std::string what = "requesting a token" + (scope.empty() ? std::string() : " for " + scope) +
-                     " from " + Url::parse(challenge_->param("realm")).redacted();
+  std::string what = "requesting a token" + (scope.empty() ? std::string() : " for " + scope) + " from " +
+                     Url::parse(challenge_->param("realm")).redacted();
   Response answer = request_token(scope, cred ? &*cred : nullptr);
   // Token registries (Docker Hub, ghcr, Harbor) refuse a wrong password here, not at /v2/.
   if (answer.status == 401) answer.refused_credential = credential_in_use();

@@ -43,8 +43,7 @@ class Authenticator {
   std::optional<std::string> header_for(const std::string& scope);
   // Learns from a 401 answer to a request to registry_url and prepares new authorization
   // for scope; false when there is nothing new to try (then the 401 is final).
-  bool on_unauthorized(const Response& response, const std::string& registry_url,
-                       const std::string& scope);
+  bool on_unauthorized(const Response& response, const std::string& registry_url, const std::string& scope);
   // The credentials in use, for an error when the registry refuses them ("user \"bob\"
   // from -u/-p"); "" when anonymous. Never the secret itself.
   std::string credential_in_use() const;

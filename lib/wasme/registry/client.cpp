@@ -10,9 +10,9 @@
 namespace wasme::registry {
 
 struct Client::RegistryState {
-  std::string authority;      // host[:port] the API lives at
-  std::string scheme;         // "https" or "http"
-  bool may_fall_back = false; // loopback, TLS not yet seen to work
+  std::string authority;       // host[:port] the API lives at
+  std::string scheme;          // "https" or "http"
+  bool may_fall_back = false;  // loopback, TLS not yet seen to work
   std::unique_ptr<Authenticator> auth;
 };
 
@@ -42,9 +42,7 @@ Client::Client(RemoteOptions options, Observer observer, ClientDeps deps)
 
 Client::~Client() = default;
 
-void Client::log(std::string_view line) const {
-  observer_.log(line);
-}
+void Client::log(std::string_view line) const { observer_.log(line); }
 
 void Client::progress(const std::string& what, std::uint64_t done, std::uint64_t total) {
   if (!observer_.progress) return;
@@ -90,8 +88,8 @@ Response Client::transmit(RegistryState& st, Request& request, Url& url) {
     if (url.authority == st.authority && url.scheme == "https") st.may_fall_back = false;
     return response;
   } catch (const RequestError& e) {
-    bool fall_back = e.failure() == Failure::tls_not_spoken && st.may_fall_back &&
-                     url.scheme == "https" && url.authority == st.authority;
+    bool fall_back = e.failure() == Failure::tls_not_spoken && st.may_fall_back && url.scheme == "https" &&
+                     url.authority == st.authority;
     if (!fall_back) throw;
     log(st.authority + " does not speak TLS; using plain HTTP (loopback registry)");
     st.scheme = "http";
@@ -132,13 +130,12 @@ Response Client::send(const std::string& registry, Request request, const std::s
       request.body.reset();
     }
   }
-  throw RequestError(ErrorKind::registry, Url::parse(request.url).redacted() + ": too many redirects",
-                     "", Failure::other);
+  throw RequestError(ErrorKind::registry, Url::parse(request.url).redacted() + ": too many redirects", "",
+                     Failure::other);
 }
 
-Response Client::call(const std::string& registry, const Request& request,
-                      const std::string& scope, std::initializer_list<long> expected,
-                      const std::string& what) {
+Response Client::call(const std::string& registry, const Request& request, const std::string& scope,
+                      std::initializer_list<long> expected, const std::string& what) {
   return retrier_.run(what, [&] {
     Response response = send(registry, request, scope);
     if (std::find(expected.begin(), expected.end(), response.status) == expected.end()) {
@@ -149,8 +146,6 @@ Response Client::call(const std::string& registry, const Request& request,
 }
 
 std::string pull_scope(const std::string& repository) { return "repository:" + repository + ":pull"; }
-std::string push_scope(const std::string& repository) {
-  return "repository:" + repository + ":pull,push";
-}
+std::string push_scope(const std::string& repository) { return "repository:" + repository + ":pull,push"; }
 
 }  // namespace wasme::registry

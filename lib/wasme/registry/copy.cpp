@@ -29,10 +29,13 @@ fs::path download_to(const Side& from, const oci::Descriptor& d, const fs::path&
                      const std::string& label) {
   fs::path file = dir / d.digest.hex();
   std::unique_ptr<AtomicFile> out;
-  download_blob(from.client, from.ref.registry, from.ref.repository, d, max_size, [&]() -> BlobSink {
-    out = std::make_unique<AtomicFile>(file, 0644);
-    return [&](std::string_view bytes) { out->write(bytes); };
-  }, label);
+  download_blob(
+      from.client, from.ref.registry, from.ref.repository, d, max_size,
+      [&]() -> BlobSink {
+        out = std::make_unique<AtomicFile>(file, 0644);
+        return [&](std::string_view bytes) { out->write(bytes); };
+      },
+      label);
   out->commit(Durability::no_fsync);  // scratch
   return file;
 }
@@ -61,7 +64,8 @@ class BlobCopier {
       Request head;
       head.method = "HEAD";
       head.url = "/v2/" + to_.ref.repository + "/blobs/" + d.digest.str();
-      Response found = to_.client.call(to_.ref.registry, head, push_scope(to_.ref.repository), {200, 404}, "checking for it");
+      Response found =
+          to_.client.call(to_.ref.registry, head, push_scope(to_.ref.repository), {200, 404}, "checking for it");
       if (found.status == 200) {
         ++result_.blobs_skipped;
         return;
@@ -95,8 +99,8 @@ class BlobCopier {
 // The destination's tag, or the digest when it names none.
 std::string target_of(const oci::Reference& ref, const oci::Digest& digest) {
   if (ref.digest && *ref.digest != digest) {
-    throw Error(ErrorKind::invalid_input, "the destination names digest " + ref.digest->str() +
-                                              " but the manifest's digest is " + digest.str(),
+    throw Error(ErrorKind::invalid_input,
+                "the destination names digest " + ref.digest->str() + " but the manifest's digest is " + digest.str(),
                 "a converted image has a new digest: give the destination a tag");
   }
   return ref.tag ? *ref.tag : digest.str();
@@ -140,8 +144,8 @@ void copy_converted(const Side& from, const Side& to, const ResolvedManifest& re
 
   image::BuiltArtifact built = image::build_artifact(format, module.path, valid.config, scratch.path() / "out");
   for (const image::ArtifactBlob& blob : built.blobs) {
-    UploadOutcome outcome = push_blob(to.client, to.ref.registry, to.ref.repository,
-                                      {blob.file, blob.digest, blob.size, blob.label});
+    UploadOutcome outcome =
+        push_blob(to.client, to.ref.registry, to.ref.repository, {blob.file, blob.digest, blob.size, blob.label});
     (outcome == UploadOutcome::uploaded ? result.blobs_copied : result.blobs_skipped)++;
   }
   result.manifest_digest = oci::sha256_of(built.manifest_bytes);

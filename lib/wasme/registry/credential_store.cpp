@@ -17,8 +17,7 @@ json read_or_empty(const std::filesystem::path& file) {
   if (!std::filesystem::exists(file, ec)) return json::object();
   json doc = parse_json_limited<json>(read_file(file, 4u << 20), file.string(), {32, 4u << 20});
   if (doc.is_discarded() || !doc.is_object()) {
-    throw Error(ErrorKind::invalid_input,
-                "reading " + file.string() + ": not a JSON object; refusing to overwrite it",
+    throw Error(ErrorKind::invalid_input, "reading " + file.string() + ": not a JSON object; refusing to overwrite it",
                 "fix or remove the file");
   }
   if (!doc.contains("auths") || !doc["auths"].is_object()) doc["auths"] = json::object();
@@ -44,8 +43,7 @@ void write_private(const std::filesystem::path& file, const json& doc) {
 
 std::filesystem::path login_file() { return wasme_home() / "credentials.json"; }
 
-void save_login(const std::string& registry, const std::string& username,
-                const std::string& password) {
+void save_login(const std::string& registry, const std::string& username, const std::string& password) {
   std::filesystem::path file = login_file();
   std::string normalized = normalize_registry(registry);
   with_context("saving credentials to " + file.string(), [&] {

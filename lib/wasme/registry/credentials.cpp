@@ -46,10 +46,10 @@ std::optional<Credential> from_auth_entry(const json& entry, const std::filesyst
     auto decoded = base64_decode(auth);
     auto colon = decoded ? decoded->find(':') : std::string::npos;
     if (colon == std::string::npos) {
-      throw Error(ErrorKind::invalid_input,
-                  "reading credentials " + file.string() + ": the \"auth\" of \"" + key +
-                      "\" is not base64 of user:password",
-                  "log in again with `wasme login`");
+      throw Error(
+          ErrorKind::invalid_input,
+          "reading credentials " + file.string() + ": the \"auth\" of \"" + key + "\" is not base64 of user:password",
+          "log in again with `wasme login`");
     }
     cred.username = decoded->substr(0, colon);
     cred.password = decoded->substr(colon + 1);
@@ -59,8 +59,8 @@ std::optional<Credential> from_auth_entry(const json& entry, const std::filesyst
   }
   cred.identity_token = string_at(entry, "identitytoken");
   cred.registry_token = string_at(entry, "registrytoken");
-  bool empty = cred.username.empty() && cred.password.empty() && cred.identity_token.empty() &&
-               cred.registry_token.empty();
+  bool empty =
+      cred.username.empty() && cred.password.empty() && cred.identity_token.empty() && cred.registry_token.empty();
   if (empty) return std::nullopt;
   return cred;
 }
@@ -94,8 +94,7 @@ std::string docker_config_key(const std::string& registry) {
   return normalized == "docker.io" ? "https://index.docker.io/v1/" : normalized;
 }
 
-std::optional<Credential> run_credential_helper(const std::string& helper,
-                                                const std::string& server_url,
+std::optional<Credential> run_credential_helper(const std::string& helper, const std::string& server_url,
                                                 ProcessRunner& runner) {
   ProcessRequest request;
   request.argv = {"docker-credential-" + helper, "get"};
@@ -116,8 +115,8 @@ std::optional<Credential> run_credential_helper(const std::string& helper,
     // Helpers report errors on stdout, but a broken one could print its answer there and
     // still fail: stdout is shown only when it cannot be an answer (no JSON, no "Secret").
     std::string tail = result.err;
-    bool may_hold_secret = result.out.find('{') != std::string::npos ||
-                           lower(result.out).find("secret") != std::string::npos;
+    bool may_hold_secret =
+        result.out.find('{') != std::string::npos || lower(result.out).find("secret") != std::string::npos;
     if (tail.empty() && !may_hold_secret) tail = result.out;
     if (tail.empty()) tail = "(its output is not shown: it may hold the secret)";
     throw Error(ErrorKind::auth, what + ": " + result.describe() + ": " + tail.substr(0, 300));
@@ -140,8 +139,8 @@ std::optional<Credential> run_credential_helper(const std::string& helper,
   return cred;
 }
 
-std::optional<Credential> lookup_config_file(const std::filesystem::path& file,
-                                             const std::string& registry, ProcessRunner& runner) {
+std::optional<Credential> lookup_config_file(const std::filesystem::path& file, const std::string& registry,
+                                             ProcessRunner& runner) {
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) return std::nullopt;
   json doc = read_config(file);
@@ -162,12 +161,11 @@ std::optional<Credential> lookup_config_file(const std::filesystem::path& file,
   return std::nullopt;
 }
 
-std::optional<Credential> find_credential(const std::string& registry,
-                                          const RemoteOptions& options, ProcessRunner& runner) {
+std::optional<Credential> find_credential(const std::string& registry, const RemoteOptions& options,
+                                          ProcessRunner& runner) {
   if (options.username) {
     if (!options.password) {
-      throw Error(ErrorKind::usage, "-u was given without a password",
-                  "add -p PASSWORD or --password-stdin");
+      throw Error(ErrorKind::usage, "-u was given without a password", "add -p PASSWORD or --password-stdin");
     }
     return Credential{*options.username, *options.password, "", "", "-u/-p"};
   }

@@ -133,8 +133,7 @@ int on_seek(void* user, curl_off_t offset, int origin) {
   return CURL_SEEKFUNC_OK;
 }
 
-int on_progress(void* user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-                curl_off_t ulnow) {
+int on_progress(void* user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
   (void)dltotal;
   (void)ultotal;
   auto* ex = static_cast<Exchange*>(user);
@@ -197,8 +196,7 @@ class CurlTransport : public Transport {
  private:
   // Sets up easy_ for request; the header list returned must outlive the transfer.
   HeaderList configure(const Request& request, Exchange& ex, char* errbuf);
-  [[noreturn]] void fail(CURLcode code, const Request& request, const Exchange& ex,
-                         const char* errbuf);
+  [[noreturn]] void fail(CURLcode code, const Request& request, const Exchange& ex, const char* errbuf);
 
   RemoteOptions options_;
   long connect_seconds_;
@@ -246,8 +244,7 @@ HeaderList CurlTransport::configure(const Request& request, Exchange& ex, char* 
     // never chunked encoding, which some registries mishandle.
     curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE,
-                     static_cast<curl_off_t>(request.body ? request.body->size() : 0));
+    curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body ? request.body->size() : 0));
     curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
     curl_easy_setopt(e, CURLOPT_READDATA, &ex);
     curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, on_seek);
@@ -282,8 +279,7 @@ Response CurlTransport::send(const Request& request) {
   if (request.body && request.body->file) {
     ex.fd.reset(::open(request.body->file->c_str(), O_RDONLY | O_CLOEXEC));
     if (!ex.fd) {
-      throw Error(ErrorKind::io, "opening " + request.body->file->string() + ": " +
-                                     std::strerror(errno));
+      throw Error(ErrorKind::io, "opening " + request.body->file->string() + ": " + std::strerror(errno));
     }
   }
   char errbuf[CURL_ERROR_SIZE] = {0};
@@ -311,20 +307,18 @@ Response CurlTransport::send(const Request& request) {
   return response;
 }
 
-void CurlTransport::fail(CURLcode code, const Request& request, const Exchange& ex,
-                         const char* errbuf) {
+void CurlTransport::fail(CURLcode code, const Request& request, const Exchange& ex, const char* errbuf) {
   if (ex.error) std::rethrow_exception(ex.error);
   std::string where = Url::parse(request.url).redacted() + ": ";
   if (ex.too_large) {
     throw RequestError(ErrorKind::registry,
-                       where + "the answer is larger than the limit of " + format_size(request.max_body),
-                       "", Failure::too_large);
+                       where + "the answer is larger than the limit of " + format_size(request.max_body), "",
+                       Failure::too_large);
   }
   if (ex.read_errno) {
     throw RequestError(ErrorKind::io,
-                       where + "reading " + request.body->file->string() + ": " +
-                           std::strerror(ex.read_errno),
-                       "", Failure::other);
+                       where + "reading " + request.body->file->string() + ": " + std::strerror(ex.read_errno), "",
+                       Failure::other);
   }
   std::string detail = errbuf[0] ? errbuf : curl_easy_strerror(code);
   Failure failure = classify(code);
@@ -344,15 +338,14 @@ void CurlTransport::fail(CURLcode code, const Request& request, const Exchange& 
       // Nothing moved for (about) the whole window: a stall. Else bytes did come, too slowly.
       auto quiet = std::chrono::steady_clock::now() - ex.last_data;
       if (quiet >= std::chrono::milliseconds(stall_seconds_ * 900)) {
-        what = "the transfer stalled: no data for " + std::to_string(stall_seconds_) +
-               " s (stall timeout)";
+        what = "the transfer stalled: no data for " + std::to_string(stall_seconds_) + " s (stall timeout)";
         hint = "check the network; WASME_STALL_TIMEOUT=SECONDS sets the stall timeout";
       } else {
-        what = "the transfer was too slow: under " +
-               format_size(static_cast<std::uint64_t>(min_rate_)) + "/s for " +
+        what = "the transfer was too slow: under " + format_size(static_cast<std::uint64_t>(min_rate_)) + "/s for " +
                std::to_string(stall_seconds_) + " s (minimum rate)";
-        hint = "check the network or the registry; WASME_MIN_RATE=BYTES_PER_SECOND sets the minimum "
-               "rate, WASME_STALL_TIMEOUT=SECONDS how long a transfer may stay under it";
+        hint =
+            "check the network or the registry; WASME_MIN_RATE=BYTES_PER_SECOND sets the minimum "
+            "rate, WASME_STALL_TIMEOUT=SECONDS how long a transfer may stay under it";
       }
       break;
     }
@@ -362,8 +355,9 @@ void CurlTransport::fail(CURLcode code, const Request& request, const Exchange& 
       break;
     case Failure::tls_verify:
       what = "TLS certificate verification failed: " + detail;
-      hint = "pass --ca-file FILE with the registry's CA certificate, or --insecure to skip "
-             "verification";
+      hint =
+          "pass --ca-file FILE with the registry's CA certificate, or --insecure to skip "
+          "verification";
       break;
     case Failure::reset: what = "the connection broke: " + detail; break;
     default: break;

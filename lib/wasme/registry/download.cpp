@@ -21,8 +21,8 @@ void attempt(Client& client, const std::string& registry, const std::string& rep
   request.sink = [&](std::string_view bytes) {
     check_cancel(cancel);
     if (bytes.size() > expected - hash.bytes_seen()) {
-      throw Error(ErrorKind::integrity, "the registry sent more than the " + std::to_string(expected) +
-                                            " bytes the manifest declares");
+      throw Error(ErrorKind::integrity,
+                  "the registry sent more than the " + std::to_string(expected) + " bytes the manifest declares");
     }
     hash.update(bytes);
     sink(bytes);
@@ -49,15 +49,13 @@ void attempt(Client& client, const std::string& registry, const std::string& rep
 }  // namespace
 
 void download_blob(Client& client, const std::string& registry, const std::string& repository,
-                   const oci::Descriptor& descriptor, std::uint64_t max_size,
-                   const OpenSink& open_sink, const std::string& label,
-                   const std::atomic<bool>* cancel) {
+                   const oci::Descriptor& descriptor, std::uint64_t max_size, const OpenSink& open_sink,
+                   const std::string& label, const std::atomic<bool>* cancel) {
   std::string what = "blob " + descriptor.digest.str() + " (" + label + ")";
   with_context(what, [&] {
     if (descriptor.size > max_size) {
       throw Error(ErrorKind::invalid_input,
-                  "it is " + format_size(descriptor.size) + ", larger than the limit of " +
-                      format_size(max_size),
+                  "it is " + format_size(descriptor.size) + ", larger than the limit of " + format_size(max_size),
                   "pass --max-size to accept larger modules");
     }
     client.retrier().run("fetching " + what, [&] {

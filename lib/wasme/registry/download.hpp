@@ -21,8 +21,7 @@ using OpenSink = std::function<BlobSink()>;
 // connections are retried, each attempt with open_sink()'s fresh sink. When cancel becomes
 // true the download stops with an error.
 void download_blob(Client& client, const std::string& registry, const std::string& repository,
-                   const oci::Descriptor& descriptor, std::uint64_t max_size,
-                   const OpenSink& open_sink, const std::string& label,
-                   const std::atomic<bool>* cancel = nullptr);
+                   const oci::Descriptor& descriptor, std::uint64_t max_size, const OpenSink& open_sink,
+                   const std::string& label, const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace wasme::registry

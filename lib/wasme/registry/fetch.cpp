@@ -15,16 +15,17 @@ namespace wasme::registry {
 namespace {
 
 // Streams descriptor into an AtomicFile for final_path; the caller commits or drops it.
-std::unique_ptr<AtomicFile> download_to(Client& client, const oci::Reference& ref,
-                                        const oci::Descriptor& d, const fs::path& final_path,
-                                        const std::string& label, const std::atomic<bool>* cancel) {
+std::unique_ptr<AtomicFile> download_to(Client& client, const oci::Reference& ref, const oci::Descriptor& d,
+                                        const fs::path& final_path, const std::string& label,
+                                        const std::atomic<bool>* cancel) {
   std::unique_ptr<AtomicFile> file;
-  download_blob(client, ref.registry, ref.repository, d, client.options().max_module_size,
-                [&]() -> BlobSink {
-                  file = std::make_unique<AtomicFile>(final_path);
-                  return [&](std::string_view bytes) { file->write(bytes); };
-                },
-                label, cancel);
+  download_blob(
+      client, ref.registry, ref.repository, d, client.options().max_module_size,
+      [&]() -> BlobSink {
+        file = std::make_unique<AtomicFile>(final_path);
+        return [&](std::string_view bytes) { file->write(bytes); };
+      },
+      label, cancel);
   return file;
 }
 
@@ -33,12 +34,13 @@ std::string download_config(Client& client, const oci::Reference& ref, const oci
                             const std::atomic<bool>* cancel) {
   image::check_config_size(config);
   std::string bytes;
-  download_blob(client, ref.registry, ref.repository, config, image::max_config_size,
-                [&]() -> BlobSink {
-                  bytes.clear();  // a retry starts over
-                  return [&](std::string_view chunk) { bytes.append(chunk); };
-                },
-                "config", cancel);
+  download_blob(
+      client, ref.registry, ref.repository, config, image::max_config_size,
+      [&]() -> BlobSink {
+        bytes.clear();  // a retry starts over
+        return [&](std::string_view chunk) { bytes.append(chunk); };
+      },
+      "config", cancel);
   return bytes;
 }
 
@@ -50,8 +52,7 @@ void check_cancel(const std::atomic<bool>* cancel) {
 // with temp_file_prefix, fsynced, then renamed), as every other file lands. Its name is known
 // only once it is hashed, so it is copied rather than written there in the first place; the
 // copy is hashed too, and renamed only when it is the bytes that were checked.
-FetchedFile copy_to_digest_name(const fs::path& module, const fs::path& dest_dir,
-                                const std::atomic<bool>* cancel) {
+FetchedFile copy_to_digest_name(const fs::path& module, const fs::path& dest_dir, const std::atomic<bool>* cancel) {
   const oci::FileDigest digest = oci::sha256_of_file(module);
   const fs::path final_path = dest_dir / digest.digest.hex();
   std::ifstream in(module, std::ios::binary);
@@ -77,13 +78,12 @@ FetchedFile copy_to_digest_name(const fs::path& module, const fs::path& dest_dir
 // Downloads a compat layer, extracts plugin.wasm, validates the image as pull does, and
 // copies plugin.wasm to dest_dir/<its sha256>.
 FetchedFile fetch_compat(Client& client, const oci::Reference& ref, const ResolvedManifest& resolved,
-                         const std::string& config_bytes, const fs::path& dest_dir,
-                         const std::atomic<bool>* cancel) {
+                         const std::string& config_bytes, const fs::path& dest_dir, const std::atomic<bool>* cancel) {
   const oci::Descriptor& layer = resolved.layout.module_layer;
   // Never committed: the layer only lives as layer_file's temp file, whose name is unique, so
   // fetches of the same layer into one directory at the same time never share a file.
-  auto layer_file = download_to(client, ref, layer, dest_dir / ("compat-layer-" + layer.digest.short_hex()),
-                                "compat layer", cancel);
+  auto layer_file =
+      download_to(client, ref, layer, dest_dir / ("compat-layer-" + layer.digest.short_hex()), "compat layer", cancel);
   // The extracted module is named after that temp file, so it is unique too, and it starts
   // with temp_file_prefix, so the cache's start-up sweep removes it if we are killed.
   fs::path extracted = layer_file->temp_path().string() + ".wasm";
@@ -127,9 +127,8 @@ FetchedFile fetch_module(Client& client, const oci::Reference& ref, const fs::pa
   });
 }
 
-FetchedFile fetch_module(const oci::Reference& reference, const fs::path& dest_dir,
-                         const RemoteOptions& options, const Observer& observer,
-                         const std::atomic<bool>* cancel) {
+FetchedFile fetch_module(const oci::Reference& reference, const fs::path& dest_dir, const RemoteOptions& options,
+                         const Observer& observer, const std::atomic<bool>* cancel) {
   Client client(options, observer);
   client.set_cancel(cancel);
   return fetch_module(client, reference, dest_dir, cancel);

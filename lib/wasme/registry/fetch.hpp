@@ -28,8 +28,7 @@ FetchedFile fetch_module(const oci::Reference& reference, const std::filesystem:
                          const RemoteOptions& options, const Observer& observer,
                          const std::atomic<bool>* cancel = nullptr);
 // The same through a given client.
-FetchedFile fetch_module(Client& client, const oci::Reference& reference,
-                         const std::filesystem::path& dest_dir,
+FetchedFile fetch_module(Client& client, const oci::Reference& reference, const std::filesystem::path& dest_dir,
                          const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace wasme::registry

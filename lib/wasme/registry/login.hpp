@@ -7,8 +7,8 @@
 namespace wasme::registry {
 
 struct LoginResult {
-  std::string registry;         // normalized: "docker.io", "ghcr.io", "127.0.0.1:5000"
-  std::filesystem::path file;   // where the credentials were saved
+  std::string registry;        // normalized: "docker.io", "ghcr.io", "127.0.0.1:5000"
+  std::filesystem::path file;  // where the credentials were saved
 };
 
 // `wasme login`: checks options.username/password against server's GET /v2/ and, when the

@@ -32,13 +32,13 @@ RawManifest fetch_manifest(Client& client, const oci::Reference& ref, const std:
   out.bytes = std::move(response.body);
   out.digest = oci::sha256_of(out.bytes);
   if (expected && *expected != out.digest) {
-    throw Error(ErrorKind::integrity, what + ": the registry served bytes with digest " + out.digest.str() +
-                                          ", not " + expected->str());
+    throw Error(ErrorKind::integrity,
+                what + ": the registry served bytes with digest " + out.digest.str() + ", not " + expected->str());
   }
   if (auto claimed = response.headers.get("Docker-Content-Digest"); claimed && !expected) {
     if (*claimed != out.digest.str()) {
-      throw Error(ErrorKind::integrity, what + ": the registry says its digest is " + *claimed +
-                                            " but the bytes have " + out.digest.str());
+      throw Error(ErrorKind::integrity,
+                  what + ": the registry says its digest is " + *claimed + " but the bytes have " + out.digest.str());
     }
   }
   std::string declared = oci::sniff_media_type(out.bytes);
@@ -54,8 +54,8 @@ void put_manifest(Client& client, const oci::Reference& ref, const std::string& 
   put.url = "/v2/" + ref.repository + "/manifests/" + target;
   put.headers.add("Content-Type", media_type);
   put.body = RequestBody::from_string(bytes);
-  Response response = client.call(ref.registry, put, push_scope(ref.repository), {200, 201, 202},
-                                  "uploading the manifest");
+  Response response =
+      client.call(ref.registry, put, push_scope(ref.repository), {200, 201, 202}, "uploading the manifest");
   auto claimed = response.headers.get("Docker-Content-Digest");
   std::string digest = oci::sha256_of(bytes).str();
   if (claimed && *claimed != digest) {
@@ -64,8 +64,8 @@ void put_manifest(Client& client, const oci::Reference& ref, const std::string& 
 }
 
 std::string manifest_accept_header() {
-  return std::string(mt::oci_manifest) + ", " + std::string(mt::oci_index) + ", " +
-         std::string(mt::docker_manifest) + ", " + std::string(mt::docker_manifest_list);
+  return std::string(mt::oci_manifest) + ", " + std::string(mt::oci_index) + ", " + std::string(mt::docker_manifest) +
+         ", " + std::string(mt::docker_manifest_list);
 }
 
 ResolvedManifest resolve_manifest(Client& client, const oci::Reference& reference) {
@@ -77,8 +77,8 @@ ResolvedManifest resolve_manifest(Client& client, const oci::Reference& referenc
       throw Error(ErrorKind::invalid_input, "the index " + fetched.digest.str() + " lists no manifests");
     }
     const oci::Descriptor& first = index.manifests.front();
-    client.log("the index lists " + std::to_string(index.manifests.size()) +
-               " manifest(s); using the first, " + first.digest.str());
+    client.log("the index lists " + std::to_string(index.manifests.size()) + " manifest(s); using the first, " +
+               first.digest.str());
     fetched = fetch_manifest(client, reference, first.digest.str(), first.digest);
     if (is_index(fetched.media_type)) {
       throw Error(ErrorKind::invalid_input, "the index " + first.digest.str() + " points at another index",
@@ -88,8 +88,7 @@ ResolvedManifest resolve_manifest(Client& client, const oci::Reference& referenc
   }
   out.bytes = std::move(fetched.bytes);
   out.digest = fetched.digest;
-  out.manifest = with_context("reading manifest " + out.digest.str(),
-                              [&] { return oci::Manifest::parse(out.bytes); });
+  out.manifest = with_context("reading manifest " + out.digest.str(), [&] { return oci::Manifest::parse(out.bytes); });
   out.media_type = fetched.media_type.empty() ? std::string(mt::oci_manifest) : fetched.media_type;
   out.layout = oci::classify(out.manifest);
   return out;

@@ -14,8 +14,8 @@ namespace wasme::registry {
 // How the client reaches registries and which credentials it uses. Filled from the flags of
 // every network command (push, pull, list --remote, login, deploy, cache).
 struct RemoteOptions {
-  bool plain_http = false;  // --plain-http: never TLS
-  bool insecure = false;    // --insecure: TLS without certificate verification
+  bool plain_http = false;                       // --plain-http: never TLS
+  bool insecure = false;                         // --insecure: TLS without certificate verification
   std::optional<std::filesystem::path> ca_file;  // --ca-file
   // -u/-p or --password-stdin: take precedence over every credentials file.
   std::optional<std::string> username;
@@ -25,7 +25,7 @@ struct RemoteOptions {
   // Uploads above this go in PATCH chunks of this size (below the request-size limits of
   // common proxies; smaller blobs go in one PUT, which is fastest).
   std::uint64_t chunk_size = 64u << 20;
-  std::uint64_t max_module_size = 256u << 20;      // Istio's limit
+  std::uint64_t max_module_size = 256u << 20;  // Istio's limit
   std::uint64_t max_manifest_size = 4u << 20;
   long connect_timeout_seconds = 15;
   // A transfer that moves fewer than min_bytes_per_second (libcurl's average over its last

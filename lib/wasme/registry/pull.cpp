@@ -23,16 +23,20 @@ struct Staged {
 Staged stage(Client& client, store::Store& store, const oci::Reference& ref, const oci::Descriptor& d,
              std::uint64_t max_size, const std::string& label) {
   Staged staged{d, nullptr};
-  download_blob(client, ref.registry, ref.repository, d, max_size, [&]() -> BlobSink {
-    staged.writer = store.begin_blob(d.digest, d.size);
-    return [&](std::string_view bytes) { staged.writer->write(bytes); };
-  }, label);
+  download_blob(
+      client, ref.registry, ref.repository, d, max_size,
+      [&]() -> BlobSink {
+        staged.writer = store.begin_blob(d.digest, d.size);
+        return [&](std::string_view bytes) { staged.writer->write(bytes); };
+      },
+      label);
   return staged;
 }
 
 }  // namespace
 
-PullResult pull(Client& client, store::Store& store, const oci::Reference& ref, const std::optional<oci::Digest>& pinned) {
+PullResult pull(Client& client, store::Store& store, const oci::Reference& ref,
+                const std::optional<oci::Digest>& pinned) {
   return with_context("pulling \"" + ref.str() + "\"", [&] {
     ResolvedManifest resolved = resolve_manifest(client, pinned ? ref.with_digest(*pinned) : ref);
     const oci::ArtifactLayout& layout = resolved.layout;
@@ -79,8 +83,8 @@ PullResult pull(Client& client, store::Store& store, const oci::Reference& ref, 
 
     // What `build precompiled` checks, before anything is committed (image::validate_artifact).
     TempDir scratch("wasme-pull-");
-    image::ModuleFile module =
-        image::module_in_layer(layout, files.at(layout.module_layer.digest), scratch.path(), client.options().max_module_size);
+    image::ModuleFile module = image::module_in_layer(layout, files.at(layout.module_layer.digest), scratch.path(),
+                                                      client.options().max_module_size);
     std::string config_bytes = read_file(files.at(config.digest), image::max_config_size);
     image::validate_artifact({layout, config, config_bytes, module.path, module.label});
     if (compat) {

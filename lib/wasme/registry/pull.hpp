@@ -19,7 +19,7 @@ struct PullResult {
   oci::Digest wasm_digest;  // sha256 of the raw module (for compat: of plugin.wasm)
   std::uint64_t wasm_size = 0;
   int blobs_downloaded = 0;
-  int blobs_present = 0;  // already in the store, intact
+  int blobs_present = 0;   // already in the store, intact
   int blobs_repaired = 0;  // in the store but damaged, so downloaded again (counted as downloaded too)
 };
 

@@ -40,9 +40,8 @@ Artifact stored_artifact(const store::Store& store, const oci::Reference& refere
   if (out.media_type.empty()) out.media_type = std::string(oci::media_type::oci_manifest);
   oci::ArtifactLayout layout = oci::classify(out.manifest);
   out.format = layout.format;
-  out.wasm_digest = layout.format == oci::ArtifactFormat::compat
-                        ? image::summarize(store, reference).wasm_digest
-                        : layout.module_layer.digest;
+  out.wasm_digest = layout.format == oci::ArtifactFormat::compat ? image::summarize(store, reference).wasm_digest
+                                                                 : layout.module_layer.digest;
   std::set<oci::Digest> seen;
   std::vector<oci::Descriptor> all{out.manifest.config};
   all.insert(all.end(), out.manifest.layers.begin(), out.manifest.layers.end());
@@ -66,7 +65,8 @@ Artifact converted_artifact(const store::Store& store, const oci::Reference& ref
   out.media_type = std::string(oci::media_type::oci_manifest);
   out.format = format;
   out.wasm_digest = built.wasm_digest;
-  for (const image::ArtifactBlob& blob : built.blobs) out.blobs.push_back({blob.file, blob.digest, blob.size, blob.label});
+  for (const image::ArtifactBlob& blob : built.blobs)
+    out.blobs.push_back({blob.file, blob.digest, blob.size, blob.label});
   return out;
 }
 
@@ -74,8 +74,8 @@ Artifact converted_artifact(const store::Store& store, const oci::Reference& ref
 void put_artifact_manifest(Client& client, const oci::Reference& ref, const Artifact& artifact,
                            const oci::Digest& digest) {
   if (ref.digest && *ref.digest != digest) {
-    throw Error(ErrorKind::invalid_input, "the reference names digest " + ref.digest->str() +
-                                              " but the manifest's digest is " + digest.str());
+    throw Error(ErrorKind::invalid_input,
+                "the reference names digest " + ref.digest->str() + " but the manifest's digest is " + digest.str());
   }
   std::string target = ref.tag ? *ref.tag : digest.str();
   put_manifest(client, ref, target, artifact.media_type, artifact.manifest_bytes);

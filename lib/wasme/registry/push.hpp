@@ -29,7 +29,7 @@ struct PushResult {
   oci::Manifest manifest;  // what was pushed, for judging its consumers (oci/consumers.hpp)
   oci::ArtifactFormat format = oci::ArtifactFormat::unknown;
   int blobs_uploaded = 0;
-  int blobs_skipped = 0;  // the registry had them already
+  int blobs_skipped = 0;              // the registry had them already
   std::vector<std::string> warnings;  // from packaging
 };
 

@@ -8,13 +8,9 @@
 
 namespace wasme::registry {
 
-RequestError::RequestError(ErrorKind kind, const std::string& message, std::string hint,
-                           Failure failure, long status,
+RequestError::RequestError(ErrorKind kind, const std::string& message, std::string hint, Failure failure, long status,
                            std::optional<std::chrono::milliseconds> retry_after)
-    : Error(kind, message, std::move(hint)),
-      failure_(failure),
-      status_(status),
-      retry_after_(retry_after) {}
+    : Error(kind, message, std::move(hint)), failure_(failure), status_(status), retry_after_(retry_after) {}
 
 bool RequestError::retryable() const {
   switch (failure_) {
@@ -38,8 +34,7 @@ std::string describe_error_body(std::string_view body) {
   } catch (const Error&) {
     return {};  // an error body too big or too deep says nothing useful
   }
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("errors") ||
-      !doc["errors"].is_array()) {
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("errors") || !doc["errors"].is_array()) {
     return "";
   }
   std::string out;
@@ -105,8 +100,8 @@ void raise_for_status(const Response& response, const std::string& what) {
     retry_after = parse_retry_after(*header, std::chrono::system_clock::now());
   }
   throw RequestError(kind_for_status(response.status), message,
-                     hint_for_status(response.status, response.refused_credential),
-                     Failure::status, response.status, retry_after);
+                     hint_for_status(response.status, response.refused_credential), Failure::status, response.status,
+                     retry_after);
 }
 
 }  // namespace wasme::registry

@@ -11,22 +11,22 @@ namespace wasme::registry {
 
 // Why a request failed, precisely enough to decide on retries and the loopback fallback.
 enum class Failure {
-  status,          // the server answered with an unexpected HTTP status
-  connect,         // could not connect (refused, unresolvable)
-  connect_timeout, // the connection was not established in time
-  stall,           // connected, but no data moved for the stall timeout
-  reset,           // the connection broke mid-request (reset, EOF, cut)
-  tls_not_spoken,  // the TLS handshake failed: the server probably speaks plain HTTP
-  tls_verify,      // the server's certificate did not verify
-  too_large,       // the answer is larger than we accept
+  status,           // the server answered with an unexpected HTTP status
+  connect,          // could not connect (refused, unresolvable)
+  connect_timeout,  // the connection was not established in time
+  stall,            // connected, but no data moved for the stall timeout
+  reset,            // the connection broke mid-request (reset, EOF, cut)
+  tls_not_spoken,   // the TLS handshake failed: the server probably speaks plain HTTP
+  tls_verify,       // the server's certificate did not verify
+  too_large,        // the answer is larger than we accept
   other,
 };
 
 // An Error from one HTTP exchange; carries what the retry policy needs.
 class RequestError : public Error {
  public:
-  RequestError(ErrorKind kind, const std::string& message, std::string hint, Failure failure,
-               long status = 0, std::optional<std::chrono::milliseconds> retry_after = {});
+  RequestError(ErrorKind kind, const std::string& message, std::string hint, Failure failure, long status = 0,
+               std::optional<std::chrono::milliseconds> retry_after = {});
   Failure failure() const { return failure_; }
   long status() const { return status_; }
   std::optional<std::chrono::milliseconds> retry_after() const { return retry_after_; }

@@ -23,13 +23,11 @@ milliseconds backoff_delay(const RetryPolicy& policy, int attempt, double unit) 
   double factor = std::ldexp(1.0, std::min(attempt, 20));
   double jitter = 1.0 + policy.jitter * (2.0 * unit - 1.0);
   double ms = static_cast<double>(policy.base.count()) * factor * jitter;
-  ms = std::clamp(ms, static_cast<double>(policy.min_delay.count()),
-                  static_cast<double>(policy.max_delay.count()));
+  ms = std::clamp(ms, static_cast<double>(policy.min_delay.count()), static_cast<double>(policy.max_delay.count()));
   return milliseconds(static_cast<long long>(ms));
 }
 
-std::optional<milliseconds> parse_retry_after(std::string_view value,
-                                              std::chrono::system_clock::time_point now) {
+std::optional<milliseconds> parse_retry_after(std::string_view value, std::chrono::system_clock::time_point now) {
   value = trim(value);
   if (all_digits(value)) {
     if (value.size() > 9) return milliseconds(std::chrono::hours(24 * 365));
@@ -43,8 +41,8 @@ std::optional<milliseconds> parse_retry_after(std::string_view value,
   return std::max(delta, milliseconds(0));
 }
 
-std::optional<milliseconds> retry_delay(const RetryPolicy& policy, const RequestError& error,
-                                        int attempt, double unit) {
+std::optional<milliseconds> retry_delay(const RetryPolicy& policy, const RequestError& error, int attempt,
+                                        double unit) {
   if (!error.retryable() || attempt + 1 >= policy.max_attempts) return std::nullopt;
   if (auto after = error.retry_after()) {
     if (*after > policy.max_retry_after) return std::nullopt;
@@ -71,16 +69,14 @@ void Retrier::pause(milliseconds delay) {
   if (cancel_->load()) throw Error(ErrorKind::network, "cancelled");
 }
 
-void Retrier::note_retry(const std::string& what, const RequestError& e, milliseconds delay,
-                         int tried) {
+void Retrier::note_retry(const std::string& what, const RequestError& e, milliseconds delay, int tried) {
   if (!log_) return;
-  log_("retrying " + what + " in " + std::to_string(delay.count()) + "ms (attempt " +
-       std::to_string(tried) + " of " + std::to_string(policy_.max_attempts) + "): " + e.what());
+  log_("retrying " + what + " in " + std::to_string(delay.count()) + "ms (attempt " + std::to_string(tried) + " of " +
+       std::to_string(policy_.max_attempts) + "): " + e.what());
 }
 
 void Retrier::give_up(const RequestError& e, int tried) {
-  throw RequestError(e.kind(), std::string(e.what()) + " (gave up after " + std::to_string(tried) +
-                                   " attempts)",
+  throw RequestError(e.kind(), std::string(e.what()) + " (gave up after " + std::to_string(tried) + " attempts)",
                      e.hint(), e.failure(), e.status(), e.retry_after());
 }
 

@@ -29,13 +29,11 @@ struct RetryPolicy {
 milliseconds backoff_delay(const RetryPolicy& policy, int attempt, double unit);
 
 // Retry-After as delta-seconds or an HTTP date; nullopt when unparsable.
-std::optional<milliseconds> parse_retry_after(std::string_view value,
-                                              std::chrono::system_clock::time_point now);
+std::optional<milliseconds> parse_retry_after(std::string_view value, std::chrono::system_clock::time_point now);
 
 // The pause before the next attempt, or nullopt to give up (not retryable, out of attempts,
 // or a Retry-After beyond the policy's patience).
-std::optional<milliseconds> retry_delay(const RetryPolicy& policy, const RequestError& error,
-                                        int attempt, double unit);
+std::optional<milliseconds> retry_delay(const RetryPolicy& policy, const RequestError& error, int attempt, double unit);
 
 // Runs an operation until it succeeds, fails for good, or runs out of attempts. Only a
 // RequestError that is retryable() leads to another attempt; everything else propagates.

@@ -40,7 +40,8 @@ std::string next_link(std::string_view header) {
     if (open == std::string_view::npos || close == std::string_view::npos) return "";
     std::string_view target = header.substr(open + 1, close - open - 1);
     auto end = header.find(',', close);
-    std::string params(header.substr(close + 1, end == std::string_view::npos ? std::string_view::npos : end - close - 1));
+    std::string params(
+        header.substr(close + 1, end == std::string_view::npos ? std::string_view::npos : end - close - 1));
     params.erase(std::remove(params.begin(), params.end(), ' '), params.end());
     if (params.find("rel=\"next\"") != std::string::npos || params.find("rel=next") != std::string::npos) {
       return std::string(target);
@@ -60,8 +61,8 @@ std::vector<std::string> list_tags(Client& client, const oci::Reference& reposit
     request.max_body = 16u << 20;
     std::set<std::string> visited;  // a Link that leads back to a page read already is a loop
     for (int page = 0; page < max_pages; ++page) {
-      Response response = client.call(registry, request, pull_scope(repository.repository), {200},
-                                      "fetching the tag list");
+      Response response =
+          client.call(registry, request, pull_scope(repository.repository), {200}, "fetching the tag list");
       read_page(response.body, tags);
       if (tags.size() > max_tags) {
         throw Error(ErrorKind::registry, "the tag list has more than " + std::to_string(max_tags) + " tags");
@@ -74,8 +75,8 @@ std::vector<std::string> list_tags(Client& client, const oci::Reference& reposit
       visited.insert(response.url);
       request.url = resolve_location(Url::parse(response.url), next).str();
       if (visited.count(request.url)) {
-        throw Error(ErrorKind::registry, "the tag list's next link leads back to a page already read (" +
-                                             request.url + ")");
+        throw Error(ErrorKind::registry,
+                    "the tag list's next link leads back to a page already read (" + request.url + ")");
       }
     }
     throw Error(ErrorKind::registry, "the tag list has more than " + std::to_string(max_pages) + " pages");

@@ -11,9 +11,7 @@ bool equals_ignore_case(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-void Headers::add(std::string name, std::string value) {
-  fields_.emplace_back(std::move(name), std::move(value));
-}
+void Headers::add(std::string name, std::string value) { fields_.emplace_back(std::move(name), std::move(value)); }
 
 void Headers::set(const std::string& name, std::string value) {
   remove(name);
@@ -49,8 +47,7 @@ RequestBody RequestBody::from_string(std::string bytes) {
   return body;
 }
 
-RequestBody RequestBody::from_file(std::filesystem::path file, std::uint64_t offset,
-                                   std::uint64_t length) {
+RequestBody RequestBody::from_file(std::filesystem::path file, std::uint64_t offset, std::uint64_t length) {
   RequestBody body;
   body.file = std::move(file);
   body.offset = offset;

@@ -35,8 +35,7 @@ struct RequestBody {
   std::uint64_t length = 0;
 
   static RequestBody from_string(std::string bytes);
-  static RequestBody from_file(std::filesystem::path file, std::uint64_t offset,
-                               std::uint64_t length);
+  static RequestBody from_file(std::filesystem::path file, std::uint64_t offset, std::uint64_t length);
   std::uint64_t size() const { return file ? length : bytes.size(); }
 };
 

@@ -15,9 +15,8 @@ Request blob_request(std::string method, std::string url) {
 }
 
 // Sends one step of an upload (no retry: the whole upload is retried from POST).
-Response step(Client& client, const std::string& registry, Request request,
-              const std::string& scope, std::initializer_list<long> expected,
-              const std::string& what) {
+Response step(Client& client, const std::string& registry, Request request, const std::string& scope,
+              std::initializer_list<long> expected, const std::string& what) {
   Response response = client.send(registry, std::move(request), scope);
   for (long status : expected) {
     if (response.status == status) return response;
@@ -29,8 +28,7 @@ Response step(Client& client, const std::string& registry, Request request,
 std::string next_location(const Response& response, const std::string& what) {
   auto location = response.headers.get("Location");
   if (!location || location->empty()) {
-    throw RequestError(ErrorKind::registry, what + ": the registry sent no upload Location", "",
-                       Failure::other);
+    throw RequestError(ErrorKind::registry, what + ": the registry sent no upload Location", "", Failure::other);
   }
   return resolve_location(Url::parse(response.url), *location).str();
 }
@@ -39,11 +37,10 @@ void report(Client& client, const BlobSource& blob, std::uint64_t done) {
   client.progress(blob.digest.short_hex() + " " + blob.label, done, blob.size);
 }
 
-void upload_once(Client& client, const std::string& registry, const std::string& repository,
-                 const BlobSource& blob) {
+void upload_once(Client& client, const std::string& registry, const std::string& repository, const BlobSource& blob) {
   std::string scope = push_scope(repository);
-  Response started = step(client, registry, blob_request("POST", "/v2/" + repository + "/blobs/uploads/"),
-                          scope, {202}, "starting the upload");
+  Response started = step(client, registry, blob_request("POST", "/v2/" + repository + "/blobs/uploads/"), scope, {202},
+                          "starting the upload");
   std::string location = next_location(started, "starting the upload");
   std::uint64_t chunk_size = client.options().chunk_size;
   bool chunked = chunk_size > 0 && blob.size > chunk_size;
@@ -109,8 +106,8 @@ std::optional<std::uint64_t> parse_range_received(std::string_view range) {
   return last + 1;
 }
 
-UploadOutcome push_blob(Client& client, const std::string& registry,
-                        const std::string& repository, const BlobSource& blob) {
+UploadOutcome push_blob(Client& client, const std::string& registry, const std::string& repository,
+                        const BlobSource& blob) {
   std::string what = "blob " + blob.digest.str() + " (" + blob.label + ")";
   return with_context(what, [&] {
     Request head = blob_request("HEAD", "/v2/" + repository + "/blobs/" + blob.digest.str());

@@ -37,7 +37,7 @@ enum class UploadOutcome { skipped, uploaded };
 // Pushes a blob unless the registry has it (HEAD first). Up to chunk_size bytes go in one
 // PUT after the POST; larger blobs in PATCH chunks with Content-Range, then a PUT with the
 // digest. A failed upload is retried from a fresh POST, never by replaying a half-sent PATCH.
-UploadOutcome push_blob(Client& client, const std::string& registry,
-                        const std::string& repository, const BlobSource& blob);
+UploadOutcome push_blob(Client& client, const std::string& registry, const std::string& repository,
+                        const BlobSource& blob);
 
 }  // namespace wasme::registry

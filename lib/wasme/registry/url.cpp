@@ -70,13 +70,9 @@ Url Url::parse(std::string_view text) {
   return url;
 }
 
-std::string Url::str() const {
-  return scheme + "://" + authority + path + (query.empty() ? "" : "?" + query);
-}
+std::string Url::str() const { return scheme + "://" + authority + path + (query.empty() ? "" : "?" + query); }
 
-std::string Url::redacted() const {
-  return scheme + "://" + authority + path + (query.empty() ? "" : "?…");
-}
+std::string Url::redacted() const { return scheme + "://" + authority + path + (query.empty() ? "" : "?…"); }
 
 std::string Url::host() const {
   if (!authority.empty() && authority.front() == '[') {
@@ -114,8 +110,8 @@ std::string url_encode(std::string_view text) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : text) {
-    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '.' || c == '_' || c == '~';
+    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                      c == '.' || c == '_' || c == '~';
     if (unreserved) {
       out.push_back(static_cast<char>(c));
     } else {

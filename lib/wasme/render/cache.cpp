@@ -27,9 +27,8 @@ Json cache_args(const CacheOptions& o) {
 }
 
 Json container(const CacheOptions& o) {
-  Json mounts = Json::array(
-      {{{"name", "cache-dir"}, {"mountPath", cache_directory}},
-       {{"name", "config"}, {"mountPath", cache_config_directory}, {"readOnly", true}}});
+  Json mounts = Json::array({{{"name", "cache-dir"}, {"mountPath", cache_directory}},
+                             {{"name", "config"}, {"mountPath", cache_config_directory}, {"readOnly", true}}});
   if (o.pull_secret) {
     mounts.push_back({{"name", "credentials"}, {"mountPath", credentials_directory}, {"readOnly", true}});
   }
@@ -38,19 +37,16 @@ Json container(const CacheOptions& o) {
       {"image", o.image},
       {"args", cache_args(o)},
       {"ports", Json::array({{{"name", "http"}, {"containerPort", cache_port}, {"protocol", "TCP"}}})},
-      {"readinessProbe",
-       {{"httpGet", {{"path", "/ready"}, {"port", cache_port}}}, {"periodSeconds", 2}}},
+      {"readinessProbe", {{"httpGet", {{"path", "/ready"}, {"port", cache_port}}}, {"periodSeconds", 2}}},
       {"resources",
-       {{"requests", {{"memory", "128Mi"}, {"cpu", "50m"}}},
-        {"limits", {{"memory", "256Mi"}, {"cpu", "500m"}}}}},
+       {{"requests", {{"memory", "128Mi"}, {"cpu", "50m"}}}, {"limits", {{"memory", "256Mi"}, {"cpu", "500m"}}}}},
       {"volumeMounts", mounts},
   };
 }
 
 Json volumes(const CacheOptions& o) {
   Json v = Json::array({
-      {{"name", "cache-dir"},
-       {"hostPath", {{"path", cache_directory}, {"type", "DirectoryOrCreate"}}}},
+      {{"name", "cache-dir"}, {"hostPath", {{"path", cache_directory}, {"type", "DirectoryOrCreate"}}}},
       {{"name", "config"},
        {"configMap",
         {{"name", o.name}, {"items", Json::array({{{"key", cache_images_key}, {"path", "images.txt"}}})}}}},
@@ -62,9 +58,8 @@ Json volumes(const CacheOptions& o) {
 }
 
 Json daemon_set(const CacheOptions& o) {
-  Json pod_spec = {{"serviceAccountName", o.name},
-                   {"containers", Json::array({container(o)})},
-                   {"volumes", volumes(o)}};
+  Json pod_spec = {
+      {"serviceAccountName", o.name}, {"containers", Json::array({container(o)})}, {"volumes", volumes(o)}};
   return {{"apiVersion", "apps/v1"},
           {"kind", "DaemonSet"},
           {"metadata", metadata(o, o.name, true)},

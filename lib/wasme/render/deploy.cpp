@@ -16,28 +16,25 @@ std::vector<int> ports_for(const IstioDeployRequest& request, const Workload* wo
 }
 
 std::string namespace_for(const IstioDeployRequest& request, const Workload* workload) {
-  return workload && !workload->namespace_name.empty() ? workload->namespace_name
-                                                       : request.namespace_name;
+  return workload && !workload->namespace_name.empty() ? workload->namespace_name : request.namespace_name;
 }
 
 // `kubectl -n NS patch $(kubectl -n NS get deployment -l app=x -o name) --type=merge -p='…'`
 std::string patch_command(const IstioDeployRequest& request, const Json& patch) {
-  std::vector<std::string> get = {"kubectl", "-n", request.namespace_name, "get",
-                                  to_string(request.workload_kind)};
+  std::vector<std::string> get = {"kubectl", "-n", request.namespace_name, "get", to_string(request.workload_kind)};
   if (!request.labels.empty()) {
     get.push_back("-l");
     get.push_back(label_selector(request.labels));
   }
   get.push_back("-o");
   get.push_back("name");
-  return shell_quote({"kubectl", "-n", request.namespace_name, "patch"}) + " $(" +
-         shell_quote(get) + ") --type=merge -p=" + shell_quote({patch.dump()});
+  return shell_quote({"kubectl", "-n", request.namespace_name, "patch"}) + " $(" + shell_quote(get) +
+         ") --type=merge -p=" + shell_quote({patch.dump()});
 }
 
 std::vector<Json> read_manifests(const std::filesystem::path& file) {
-  return with_context("reading " + file.string(), [&] {
-    return parse_yaml_stream(read_file(file, 16u << 20), file.string());
-  });
+  return with_context("reading " + file.string(),
+                      [&] { return parse_yaml_stream(read_file(file, 16u << 20), file.string()); });
 }
 
 }  // namespace
@@ -88,8 +85,7 @@ std::string abi_warning(const ModuleFacts& module, const IstioVersion& istio) {
   if (istio_runs_abi(istio, module.abi)) return "";
   std::string abi = wasm::to_string(module.abi);
   switch (module.abi) {
-    case wasm::ProxyAbi::none:
-      return "the module exports no proxy-wasm ABI; Envoy will refuse it";
+    case wasm::ProxyAbi::none: return "the module exports no proxy-wasm ABI; Envoy will refuse it";
     case wasm::ProxyAbi::pre_0_1_0:
       return "the module has snake_case callbacks but no proxy_abi_version_* export (pre-0.1.0): "
              "no Istio release loads it; rebuild it with a proxy-wasm SDK";
@@ -157,7 +153,8 @@ void check_request(const IstioDeployRequest& request) {
     check_label_key(key, "--labels");
     check_label_value(value, "--labels");
   }
-  if (!request.plugin.image_pull_secret.empty()) check_dns_subdomain(request.plugin.image_pull_secret, "--image-pull-secret");
+  if (!request.plugin.image_pull_secret.empty())
+    check_dns_subdomain(request.plugin.image_pull_secret, "--image-pull-secret");
   if (request.mode == DeployMode::wasm_plugin) {
     check_plugin_options(plugin_traffic_spec(request), request.plugin);
     return;
@@ -217,8 +214,9 @@ IstioDeployPlan plan_istio_deploy(const IstioDeployRequest& request) {
   if (envoy_filter_mode) {
     plan.patch = template_patch(annotations_for(request, nullptr));
     plan.patch_command = patch_command(request, plan.patch);
-    plan.warnings.push_back("this patch replaces existing values of these annotations; --apply or -f "
-                            "merges them with what the workloads already have");
+    plan.warnings.push_back(
+        "this patch replaces existing values of these annotations; --apply or -f "
+        "merges them with what the workloads already have");
   }
   return plan;
 }

@@ -26,7 +26,7 @@ struct IstioDeployRequest {
   std::string id;
   std::string root_id;  // "": the image's first root id
   std::string config;
-  Labels labels;        // -l: workload selector
+  Labels labels;  // -l: workload selector
   std::string namespace_name = "default";
   WorkloadKind workload_kind = WorkloadKind::deployment;
   IstioVersion istio;

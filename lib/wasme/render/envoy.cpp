@@ -26,28 +26,23 @@ Json socket_address(const std::string& host, int port) {
 Json wasm_filter(const EnvoyBootstrapOptions& o) {
   Json config = {{"name", o.id}, {"root_id", o.root_id}};
   if (!o.config.empty()) {
-    config["configuration"] = {{"@type", "type.googleapis.com/google.protobuf.StringValue"},
-                               {"value", o.config}};
+    config["configuration"] = {{"@type", "type.googleapis.com/google.protobuf.StringValue"}, {"value", o.config}};
   }
-  config["vm_config"] = {{"vm_id", o.id},
-                         {"runtime", "envoy.wasm.runtime.v8"},
-                         {"code", {{"local", {{"filename", o.module_path}}}}}};
+  config["vm_config"] = {
+      {"vm_id", o.id}, {"runtime", "envoy.wasm.runtime.v8"}, {"code", {{"local", {{"filename", o.module_path}}}}}};
   return {{"name", "envoy.filters.http.wasm"},
           {"typed_config",
-           {{"@type", "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm"},
-            {"config", config}}}};
+           {{"@type", "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm"}, {"config", config}}}};
 }
 
 Json connection_manager(const EnvoyBootstrapOptions& o) {
   Json route = {{"name", "local_route"},
-                {"virtual_hosts",
-                 Json::array({{{"name", "upstream"},
-                               {"domains", Json::array({"*"})},
-                               {"routes", Json::array({{{"match", {{"prefix", "/"}}},
-                                                        {"route", {{"cluster", "upstream"}}}}})}}})}};
+                {"virtual_hosts", Json::array({{{"name", "upstream"},
+                                                {"domains", Json::array({"*"})},
+                                                {"routes", Json::array({{{"match", {{"prefix", "/"}}},
+                                                                         {"route", {{"cluster", "upstream"}}}}})}}})}};
   Json router = {{"name", "envoy.filters.http.router"},
-                 {"typed_config",
-                  {{"@type", "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}}};
+                 {"typed_config", {{"@type", "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}}};
   return {{"name", "envoy.filters.network.http_connection_manager"},
           {"typed_config",
            {{"@type",
@@ -63,8 +58,7 @@ Json upstream_cluster(const EnvoyBootstrapOptions& o) {
           {"connect_timeout", "5s"},
           {"type", is_ip_literal(o.upstream.host) ? "STATIC" : "STRICT_DNS"},
           {"load_assignment",
-           {{"cluster_name", "upstream"},
-            {"endpoints", Json::array({{{"lb_endpoints", Json::array({endpoint})}}})}}}};
+           {{"cluster_name", "upstream"}, {"endpoints", Json::array({{{"lb_endpoints", Json::array({endpoint})}}})}}}};
 }
 
 }  // namespace
@@ -106,9 +100,9 @@ Json envoy_bootstrap(const EnvoyBootstrapOptions& o) {
   Json listener = {{"name", "main"},
                    {"address", socket_address("0.0.0.0", o.listen_port)},
                    {"filter_chains", Json::array({{{"filters", Json::array({connection_manager(o)})}}})}};
-  return {{"admin", {{"address", socket_address("127.0.0.1", o.admin_port)}}},
-          {"static_resources",
-           {{"listeners", Json::array({listener})}, {"clusters", Json::array({upstream_cluster(o)})}}}};
+  return {
+      {"admin", {{"address", socket_address("127.0.0.1", o.admin_port)}}},
+      {"static_resources", {{"listeners", Json::array({listener})}, {"clusters", Json::array({upstream_cluster(o)})}}}};
 }
 
 }  // namespace wasme::render

@@ -22,7 +22,7 @@ struct EnvoyBootstrapOptions {
   std::string module_path;  // absolute path of the .wasm file
   HostPort upstream{"127.0.0.1", 9080};
   int listen_port = 8080;
-  int admin_port = 19000;   // on 127.0.0.1 only
+  int admin_port = 19000;  // on 127.0.0.1 only
 };
 
 // Envoy v3 bootstrap: listener -> HTTP connection manager with envoy.filters.http.wasm

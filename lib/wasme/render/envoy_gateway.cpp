@@ -71,9 +71,8 @@ Json envoy_extension_policy(const EnvoyGatewayDeployRequest& request) {
   Json code = {{"type", "Image"}, {"image", image}};
   if (!request.image_pull_policy.empty()) code["pullPolicy"] = request.image_pull_policy;
   Json wasm = {{"name", request.id}};
-  std::string root_id = request.root_id.empty() && !request.module.root_ids.empty()
-                            ? request.module.root_ids.front()
-                            : request.root_id;
+  std::string root_id =
+      request.root_id.empty() && !request.module.root_ids.empty() ? request.module.root_ids.front() : request.root_id;
   if (!root_id.empty()) wasm["rootID"] = root_id;
   wasm["code"] = code;
   if (!request.config.empty()) wasm["config"] = config_json(request.config);

@@ -39,7 +39,6 @@ void check_request(const EnvoyGatewayDeployRequest& request);
 Json envoy_extension_policy(const EnvoyGatewayDeployRequest& request);
 
 // kubectl's name for the policies of one id, for undeploy.
-inline constexpr std::string_view envoy_extension_policy_resource =
-    "envoyextensionpolicy.gateway.envoyproxy.io";
+inline constexpr std::string_view envoy_extension_policy_resource = "envoyextensionpolicy.gateway.envoyproxy.io";
 
 }  // namespace wasme::render

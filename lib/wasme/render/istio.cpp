@@ -18,8 +18,7 @@ const char* const pod_keys_1_4 =
     "traffic.sidecar.istio.io/includeInboundPorts";
 
 int parse_number(std::string_view text, std::string_view whole) {
-  if (text.empty() || text.size() > 4 ||
-      text.find_first_not_of("0123456789") != std::string_view::npos) {
+  if (text.empty() || text.size() > 4 || text.find_first_not_of("0123456789") != std::string_view::npos) {
     throw Error(ErrorKind::usage, "invalid Istio version \"" + std::string(whole) + "\"",
                 "give MAJOR.MINOR, e.g. --istio-version 1.4 or 1.20");
   }
@@ -37,16 +36,13 @@ Json metadata(const FilterSpec& spec) {
   return m;
 }
 
-Json vm_code(const FilterSpec& spec) {
-  return {{"local", {{"filename", cache_module_path(spec.module)}}}};
-}
+Json vm_code(const FilterSpec& spec) { return {{"local", {{"filename", cache_module_path(spec.module)}}}}; }
 
 // Istio 1.4, exactly the seed's shape (snake_case fields, code.filename).
 Json value_1_4(const FilterSpec& spec) {
   Json config = {{"name", spec.id}, {"root_id", spec.root_id}};
   if (!spec.config.empty()) config["configuration"] = spec.config;
-  config["vm_config"] = {{"runtime", wasm_runtime},
-                         {"code", {{"filename", cache_module_path(spec.module)}}}};
+  config["vm_config"] = {{"runtime", wasm_runtime}, {"code", {{"filename", cache_module_path(spec.module)}}}};
   return {{"name", wasm_filter_name}, {"config", {{"config", config}}}};
 }
 
@@ -137,9 +133,7 @@ IstioVersion IstioVersion::parse(std::string_view text) {
   return v;
 }
 
-std::string IstioVersion::str() const {
-  return std::to_string(major) + "." + std::to_string(minor);
-}
+std::string IstioVersion::str() const { return std::to_string(major) + "." + std::to_string(minor); }
 
 PatchContext parse_patch_context(std::string_view text) {
   if (text == "inbound") return PatchContext::inbound;

@@ -41,7 +41,7 @@ struct ModuleFacts {
   std::string manifest_digest;  // 64 hex: WasmPlugin sha256 for oci:// urls
   std::vector<std::string> root_ids;
   wasm::ProxyAbi abi = wasm::ProxyAbi::none;  // read from the module's exports
-  oci::Manifest manifest;  // the image's layout, judged by each Istio line's agent
+  oci::Manifest manifest;                     // the image's layout, judged by each Istio line's agent
 };
 
 // Labels and annotations that mark our objects, so undeploy finds what deploy made.
@@ -59,11 +59,11 @@ struct FilterSpec {
   std::string config;  // passed to the filter as is (a string; JSON for WasmPlugin)
   IstioVersion istio;
   PatchContext context = PatchContext::inbound;
-  std::vector<int> ports;        // one configPatch per port (required for Istio 1.4)
-  std::string name;              // metadata.name
+  std::vector<int> ports;  // one configPatch per port (required for Istio 1.4)
+  std::string name;        // metadata.name
   std::string namespace_name;
-  Labels selector;               // workloadSelector / selector; empty: the whole namespace
-  std::string workload;          // "deployment/details-v1", recorded for undeploy; may be ""
+  Labels selector;       // workloadSelector / selector; empty: the whole namespace
+  std::string workload;  // "deployment/details-v1", recorded for undeploy; may be ""
   ModuleFacts module;
 };
 

@@ -54,39 +54,44 @@ std::vector<IstioLine> make_lines() {
   l12.from = IstioVersion{1, 12};
   l12.plugin = PluginTraffic::inbound_and_gateways;
   l12.images = Layers::single_layer;
-  l12.evidence = "istio/api release-1.12 extensions/v1alpha1/wasm.proto (WasmPlugin); istio/istio "
-                 "release-1.12 listener_builder.go injects into sidecar inbound, gateway.go into "
-                 "gateways; pkg/wasm/imagefetcher.go: \"number of layers must be 1\" for tar images";
+  l12.evidence =
+      "istio/api release-1.12 extensions/v1alpha1/wasm.proto (WasmPlugin); istio/istio "
+      "release-1.12 listener_builder.go injects into sidecar inbound, gateway.go into "
+      "gateways; pkg/wasm/imagefetcher.go: \"number of layers must be 1\" for tar images";
   lines.push_back(l12);
   IstioLine l14 = l12;
   l14.from = IstioVersion{1, 14};
   l14.plugin = PluginTraffic::all_http;
   l14.fields.vm_config = true;
-  l14.evidence = "istio/api release-1.14 wasm.proto adds vmConfig; istio/istio release-1.14 "
-                 "listener.go buildHTTPConnectionManager injects into every HTTP connection manager "
-                 "(outbound too, istio/istio#40787)";
+  l14.evidence =
+      "istio/api release-1.14 wasm.proto adds vmConfig; istio/istio release-1.14 "
+      "listener.go buildHTTPConnectionManager injects into every HTTP connection manager "
+      "(outbound too, istio/istio#40787)";
   lines.push_back(l14);
   IstioLine l16 = l14;
   l16.from = IstioVersion{1, 16};
   l16.plugin = PluginTraffic::match_field;
   l16.images = Layers::last_layer;
-  l16.evidence = "istio/api release-1.16 wasm.proto adds match (TrafficSelector); istio/istio "
-                 "release-1.16 pilot/pkg/model/extensions.go matchTrafficSelectors: empty match is "
-                 "all traffic; imagefetcher.go uses the last layer";
+  l16.evidence =
+      "istio/api release-1.16 wasm.proto adds match (TrafficSelector); istio/istio "
+      "release-1.16 pilot/pkg/model/extensions.go matchTrafficSelectors: empty match is "
+      "all traffic; imagefetcher.go uses the last layer";
   lines.push_back(l16);
   IstioLine l19 = l16;
   l19.from = IstioVersion{1, 19};
   l19.fields.fail_strategy = true;
-  l19.evidence = "istio/istio release-1.19 listener_patch.go: exact name comparison, the "
-                 "deprecated-name lookup removed (istio/istio#45675); istio/api release-1.19 "
-                 "wasm.proto adds failStrategy FAIL_CLOSE, FAIL_OPEN";
+  l19.evidence =
+      "istio/istio release-1.19 listener_patch.go: exact name comparison, the "
+      "deprecated-name lookup removed (istio/istio#45675); istio/api release-1.19 "
+      "wasm.proto adds failStrategy FAIL_CLOSE, FAIL_OPEN";
   lines.push_back(l19);
   IstioLine l20 = l19;
   l20.from = IstioVersion{1, 20};
   l20.fields.type = true;
   l20.fields.target_ref = true;
-  l20.evidence = "istio/api release-1.20 wasm.proto adds type (HTTP, NETWORK) and targetRef; the "
-                 "CRD requires url and a 64-hex sha256";
+  l20.evidence =
+      "istio/api release-1.20 wasm.proto adds type (HTTP, NETWORK) and targetRef; the "
+      "CRD requires url and a 64-hex sha256";
   lines.push_back(l20);
   IstioLine l22 = l20;
   l22.from = IstioVersion{1, 22};
@@ -96,8 +101,9 @@ std::vector<IstioLine> make_lines() {
   IstioLine l27 = l22;
   l27.from = IstioVersion{1, 27};
   l27.fields.fail_reload = true;
-  l27.evidence = "istio/api release-1.27 wasm.proto adds FAIL_RELOAD; unchanged for wasm through "
-                 "release-1.30 (and the release-1.31 candidate)";
+  l27.evidence =
+      "istio/api release-1.27 wasm.proto adds FAIL_RELOAD; unchanged for wasm through "
+      "release-1.30 (and the release-1.31 candidate)";
   lines.push_back(l27);
   return lines;
 }

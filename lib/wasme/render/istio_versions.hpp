@@ -10,10 +10,10 @@ namespace wasme::render {
 
 // How the wasm filter's configuration is written in an EnvoyFilter patch value.
 enum class FilterConfigForm {
-  seed_1_4,        // config.config, snake_case, vm_config.code.filename (the seed)
-  struct_1_5,      // config.config, camelCase, vmConfig.code.local.filename, configuration a string
-  typed_struct,    // typedConfig: udpa.type.v1.TypedStruct wrapping the v3 Wasm message
-  typed_wasm,      // typedConfig: @type envoy.extensions.filters.http.wasm.v3.Wasm itself
+  seed_1_4,      // config.config, snake_case, vm_config.code.filename (the seed)
+  struct_1_5,    // config.config, camelCase, vmConfig.code.local.filename, configuration a string
+  typed_struct,  // typedConfig: udpa.type.v1.TypedStruct wrapping the v3 Wasm message
+  typed_wasm,    // typedConfig: @type envoy.extensions.filters.http.wasm.v3.Wasm itself
 };
 
 // Which traffic of the selected workloads a WasmPlugin runs on.
@@ -47,9 +47,9 @@ struct IstioLine {
   bool inbound_port_match = true;
   PluginTraffic plugin = PluginTraffic::none;
   PluginFields fields;
-  std::vector<wasm::ProxyAbi> abis;  // what its proxy loads
+  std::vector<wasm::ProxyAbi> abis;                              // what its proxy loads
   oci::IstioLayerRule images = oci::IstioLayerRule::no_fetcher;  // what its agent pulls
-  const char* evidence = "";         // upstream files and branches behind the row
+  const char* evidence = "";                                     // upstream files and branches behind the row
 };
 
 // Every row, oldest first (docs/ISTIO.md prints the same table).

@@ -40,8 +40,7 @@ void check_member(const std::string& value, std::initializer_list<const char*> a
 }
 
 [[noreturn]] void needs(const std::string& what, int minor, const IstioVersion& istio) {
-  throw Error(ErrorKind::usage,
-              what + " needs Istio 1." + std::to_string(minor) + " or later, not " + istio.str(),
+  throw Error(ErrorKind::usage, what + " needs Istio 1." + std::to_string(minor) + " or later, not " + istio.str(),
               "pass --istio-version 1." + std::to_string(minor) + " (or later) if the mesh runs it");
 }
 
@@ -126,7 +125,8 @@ void check_plugin_options(const FilterSpec& spec, const WasmPluginOptions& optio
 
 std::string plugin_traffic_warning(const FilterSpec& spec) {
   if (istio_line(spec.istio).plugin != PluginTraffic::all_http || spec.context == PatchContext::any) return "";
-  return "Istio " + spec.istio.str() + " runs a WasmPlugin on all HTTP traffic of the selected workloads, "
+  return "Istio " + spec.istio.str() +
+         " runs a WasmPlugin on all HTTP traffic of the selected workloads, "
          "outbound too, and has no match field to limit it (1.16 added one)";
 }
 
@@ -181,10 +181,7 @@ Json wasm_plugin(const FilterSpec& spec, const WasmPluginOptions& options) {
   if (!spec.namespace_name.empty()) meta["namespace"] = spec.namespace_name;
   meta["labels"] = {{managed_by_label, "wasme"}, {id_label, spec.id}};
   meta["annotations"] = {{image_annotation, spec.module.reference}};
-  return {{"apiVersion", "extensions.istio.io/v1alpha1"},
-          {"kind", "WasmPlugin"},
-          {"metadata", meta},
-          {"spec", body}};
+  return {{"apiVersion", "extensions.istio.io/v1alpha1"}, {"kind", "WasmPlugin"}, {"metadata", meta}, {"spec", body}};
 }
 
 }  // namespace wasme::render

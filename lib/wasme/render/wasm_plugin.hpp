@@ -24,10 +24,10 @@ struct IstioTarget {
 struct WasmPluginOptions {
   std::string image_pull_policy;  // IfNotPresent | Always | "" (Istio's default)
   std::string image_pull_secret;
-  std::string phase;              // AUTHN | AUTHZ | STATS | ""
+  std::string phase;  // AUTHN | AUTHZ | STATS | ""
   std::optional<int> priority;
-  std::string fail_strategy;      // FAIL_CLOSE | FAIL_OPEN | FAIL_RELOAD | "" (1.19+)
-  std::string type;               // HTTP | NETWORK | "" (1.20+)
+  std::string fail_strategy;                                // FAIL_CLOSE | FAIL_OPEN | FAIL_RELOAD | "" (1.19+)
+  std::string type;                                         // HTTP | NETWORK | "" (1.20+)
   std::vector<IstioTarget> targets;                         // targetRef 1.20, targetRefs 1.22
   std::vector<std::pair<std::string, std::string>> vm_env;  // vmConfig.env (1.14+)
 };

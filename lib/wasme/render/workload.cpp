@@ -55,8 +55,7 @@ std::optional<std::vector<int>> split_ports(const std::string& value) {
 Json parse_array(const std::string& key, const std::string& value) {
   Json array = parse_json_limited<Json>(value, "annotation " + key, {32, 1u << 20});
   if (!array.is_array()) {
-    throw Error(ErrorKind::invalid_input,
-                "annotation " + key + " is not a JSON array: " + value,
+    throw Error(ErrorKind::invalid_input, "annotation " + key + " is not a JSON array: " + value,
                 "fix or remove the annotation, then deploy again");
   }
   return array;
@@ -80,16 +79,14 @@ bool is_array_key(const std::string& key) { return key == user_volume || key == 
 std::string merge_by_name(const std::string& key, const std::string& old, const std::string& want) {
   Json merged = parse_array(key, old);
   for (const Json& entry : parse_json_limited<Json>(want, "annotation " + key, {32, 1u << 20})) {
-    auto same = std::find_if(merged.begin(), merged.end(),
-                             [&](const Json& e) { return name_of(e) == name_of(entry); });
+    auto same = std::find_if(merged.begin(), merged.end(), [&](const Json& e) { return name_of(e) == name_of(entry); });
     if (same != merged.end()) *same = entry;
     else merged.push_back(entry);
   }
   return merged.dump();
 }
 
-std::string merged_value(const std::string& key, const std::optional<std::string>& old,
-                         const std::string& want) {
+std::string merged_value(const std::string& key, const std::optional<std::string>& old, const std::string& want) {
   if (!old) return want;
   if (is_array_key(key)) return merge_by_name(key, *old, want);
   if (key == inbound_ports) {
@@ -140,7 +137,7 @@ Workload read_workload(const Json& object) {
   }
   Workload w;
   std::string kind = object["kind"];
-  w.kind = kind == "Deployment" ? WorkloadKind::deployment
+  w.kind = kind == "Deployment"  ? WorkloadKind::deployment
            : kind == "DaemonSet" ? WorkloadKind::daemonset
                                  : WorkloadKind::statefulset;
   const Json& name = at_path(object, {"metadata", "name"});
@@ -186,11 +183,9 @@ Workload read_workload(const Json& object) {
 }
 
 Json required_annotations(const IstioVersion& istio, const std::vector<int>& ports) {
-  Json volume = {{"name", "cache-dir"},
-                 {"hostPath", {{"path", cache_directory}, {"type", "Directory"}}}};
+  Json volume = {{"name", "cache-dir"}, {"hostPath", {{"path", cache_directory}, {"type", "Directory"}}}};
   Json mount = {{"mountPath", cache_directory}, {"name", "cache-dir"}};
-  Json out = {{user_volume, Json::array({volume}).dump()},
-              {user_volume_mount, Json::array({mount}).dump()}};
+  Json out = {{user_volume, Json::array({volume}).dump()}, {user_volume_mount, Json::array({mount}).dump()}};
   if (!istio.at_least(1, 5)) {
     out[interception_mode] = "TPROXY";
     out[inbound_ports] = join_ports(ports);

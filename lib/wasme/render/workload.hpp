@@ -21,7 +21,7 @@ struct Workload {
   std::string name;
   std::string namespace_name;  // "" when the manifest does not say
   Labels template_labels;
-  std::vector<int> ports;      // container ports of the pod template, in order, deduplicated
+  std::vector<int> ports;             // container ports of the pod template, in order, deduplicated
   Json annotations = Json::object();  // the pod template's annotations
   // "deployment/details-v1"
   std::string ref() const { return std::string(to_string(kind)) + "/" + name; }

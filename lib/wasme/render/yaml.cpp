@@ -18,8 +18,8 @@ namespace {
 // Words YAML 1.1 (go-yaml, which kubectl uses) or 1.2 would read as bool or null.
 bool is_special_word(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  static const char* words[] = {"true", "false", "yes", "no", "on", "off", "y", "n", "null", "~",
-                                "<<", "=", ".inf", "-.inf", "+.inf", ".nan"};
+  static const char* words[] = {"true", "false", "yes", "no", "on",   "off",   "y",     "n",
+                                "null", "~",     "<<",  "=",  ".inf", "-.inf", "+.inf", ".nan"};
   return std::any_of(std::begin(words), std::end(words), [&](const char* w) { return s == w; });
 }
 
@@ -84,14 +84,14 @@ long next_code_point(const std::string& s, std::size_t& i) {
 // noncharacters, which yaml-cpp's writer would replace with U+FFFD; the BOM; and NBSP, as
 // yaml-cpp writes it (\xa0), so quoted text stays as it was.
 bool escaped(long cp) {
-  return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0xA0) || cp == 0x2028 ||
-         cp == 0x2029 || cp == 0xFEFF || (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE;
+  return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0xA0) || cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF ||
+         (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE;
 }
 
 // What a string holds, for choosing how to write it.
 struct Scan {
   std::size_t invalid_at = std::string::npos;  // the first byte that is not UTF-8
-  bool odd = false;  // holds a code point to escape, which yaml-cpp would not escape itself
+  bool odd = false;                            // holds a code point to escape, which yaml-cpp would not escape itself
 };
 
 Scan scan(const std::string& s) {
@@ -236,8 +236,8 @@ class Writer {
     if (found.invalid_at != std::string::npos) {
       throw Error(ErrorKind::invalid_input,
                   "cannot write the " + std::string(is_key ? "key" : "value") + " at " + where() +
-                      " as YAML: not valid UTF-8 at byte " + std::to_string(found.invalid_at) + ": \"" +
-                      printable(s) + "\"",
+                      " as YAML: not valid UTF-8 at byte " + std::to_string(found.invalid_at) + ": \"" + printable(s) +
+                      "\"",
                   "YAML holds UTF-8 text only: give the value in UTF-8");
     }
     if (found.odd || needs_quotes(s)) {
@@ -252,10 +252,10 @@ class Writer {
 
   void enter() {
     if (++depth_ > max_yaml_depth) {
-      throw Error(ErrorKind::invalid_input,
-                  "cannot write " + where() + " as YAML: nested deeper than " +
-                      std::to_string(max_yaml_depth) + " levels",
-                  "flatten the value (e.g. the --config JSON)");
+      throw Error(
+          ErrorKind::invalid_input,
+          "cannot write " + where() + " as YAML: nested deeper than " + std::to_string(max_yaml_depth) + " levels",
+          "flatten the value (e.g. the --config JSON)");
     }
   }
 
@@ -329,7 +329,8 @@ struct Converter {
       case YAML::NodeType::Undefined:
       case YAML::NodeType::Null: return nullptr;
       case YAML::NodeType::Scalar: {
-        if (node.Scalar().size() > bytes) throw Error(ErrorKind::invalid_input, "document over 64 MiB once aliases expand");
+        if (node.Scalar().size() > bytes)
+          throw Error(ErrorKind::invalid_input, "document over 64 MiB once aliases expand");
         bytes -= node.Scalar().size();
         return scalar(node);
       }
@@ -415,10 +416,10 @@ std::vector<Json> parse_yaml_stream(std::string_view text, std::string_view sour
   } catch (const YAML::DeepRecursion& e) {
     // yaml-cpp's own depth guard reports itself as "bad file": say what it means.
     throw Error(ErrorKind::invalid_input,
-                std::string(source) + ":" + std::to_string(e.mark.line + 1) + ": nested too deeply", "flatten the YAML");
+                std::string(source) + ":" + std::to_string(e.mark.line + 1) + ": nested too deeply",
+                "flatten the YAML");
   } catch (const YAML::Exception& e) {
-    throw Error(ErrorKind::invalid_input,
-                std::string(source) + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg,
+    throw Error(ErrorKind::invalid_input, std::string(source) + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg,
                 "check the YAML syntax");
   }
   std::vector<Json> out;

@@ -75,8 +75,7 @@ TemplateInfo parse_manifest(std::string_view dir, std::string_view content) {
   }
 }
 
-bool supports(const PlatformRange& range, const std::string& platform,
-              const std::optional<Version>& version) {
+bool supports(const PlatformRange& range, const std::string& platform, const std::optional<Version>& version) {
   if (!platform.empty() && range.name != platform) return false;
   if (!version) return true;
   if (*version < *parse_version(range.min)) return false;
@@ -102,8 +101,7 @@ const std::vector<TemplateInfo>& templates() {
     std::vector<TemplateInfo> out;
     for (const EmbeddedFile& f : embedded_files()) {
       std::string_view path = f.path;
-      if (path.size() <= manifest_name.size() ||
-          path.substr(path.size() - manifest_name.size()) != manifest_name) {
+      if (path.size() <= manifest_name.size() || path.substr(path.size() - manifest_name.size()) != manifest_name) {
         continue;
       }
       std::string_view dir = path.substr(0, path.size() - manifest_name.size());
@@ -130,17 +128,16 @@ std::vector<TemplateInfo> matching_templates(const TemplateQuery& query) {
   if (!query.platform_version.empty()) {
     version = parse_version(query.platform_version);
     if (!version) {
-      throw Error(ErrorKind::usage, "platform version \"" + query.platform_version +
-                                        "\" is not a version like 1.9, 1.9.x or 1.9.3");
+      throw Error(ErrorKind::usage,
+                  "platform version \"" + query.platform_version + "\" is not a version like 1.9, 1.9.x or 1.9.3");
     }
   }
   std::vector<TemplateInfo> out;
   for (const auto& t : templates()) {
     if (!query.name.empty() && t.name != query.name) continue;
     if (!query.language.empty() && t.language != query.language) continue;
-    bool platform_ok = std::any_of(t.platforms.begin(), t.platforms.end(), [&](const PlatformRange& r) {
-      return supports(r, query.platform, version);
-    });
+    bool platform_ok = std::any_of(t.platforms.begin(), t.platforms.end(),
+                                   [&](const PlatformRange& r) { return supports(r, query.platform, version); });
     if (platform_ok) out.push_back(t);
   }
   return out;

@@ -36,9 +36,7 @@ struct TemplateQuery {
   std::string platform;
   std::string platform_version;  // 1.9, 1.9.x or 1.9.3
 
-  bool empty() const {
-    return name.empty() && language.empty() && platform.empty() && platform_version.empty();
-  }
+  bool empty() const { return name.empty() && language.empty() && platform.empty() && platform_version.empty(); }
 };
 
 // The templates the query allows. Throws Error(usage) for an unknown name, language or

@@ -88,11 +88,11 @@ TemplateInfo choose_template(const TemplateQuery& query, const Chooser& choose) 
   }
   if (matches.size() == 1) return matches.front();
   if (!choose) {
-    std::string what = query.empty() ? "no template chosen"
-                                     : std::to_string(matches.size()) + " templates fit";
+    std::string what = query.empty() ? "no template chosen" : std::to_string(matches.size()) + " templates fit";
     throw Error(ErrorKind::usage, what + ", and init may not ask (no terminal, or --disable-prompt)",
                 "pick one with --template NAME (or narrow with --language, --platform, "
-                "--platform-version):" + list_choices(matches));
+                "--platform-version):" +
+                    list_choices(matches));
   }
   std::vector<std::string> options;
   for (const auto& t : matches) options.push_back(option_line(t));

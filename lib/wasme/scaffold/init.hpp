@@ -12,8 +12,7 @@ namespace wasme::scaffold {
 
 // Asks the user to pick one of options (returns its index). The CLI supplies one that reads
 // the terminal; none means there is nobody to ask.
-using Chooser = std::function<std::size_t(const std::string& question,
-                                          const std::vector<std::string>& options)>;
+using Chooser = std::function<std::size_t(const std::string& question, const std::vector<std::string>& options)>;
 
 // What to do when the project directory already holds files.
 enum class ExistingFiles { refuse, overwrite };

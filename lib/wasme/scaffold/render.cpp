@@ -79,8 +79,8 @@ std::string render_text(std::string_view text, const Values& values, std::string
     }
     auto it = values.find(std::string(key));
     if (it == values.end()) {
-      throw Error(ErrorKind::invalid_input, "template file " + std::string(file) + ": no value for {{" +
-                                                std::string(key) + "}}");
+      throw Error(ErrorKind::invalid_input,
+                  "template file " + std::string(file) + ": no value for {{" + std::string(key) + "}}");
     }
     out += it->second;
     pos += key.size() + 4;

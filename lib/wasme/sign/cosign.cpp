@@ -78,7 +78,9 @@ bool signed_by(const Key& key, const std::string& payload, const oci::Descriptor
 
 std::string signature_tag(const oci::Digest& digest) { return "sha256-" + digest.hex() + ".sig"; }
 
-std::string docker_reference(const oci::Reference& reference) { return reference.registry + "/" + reference.repository; }
+std::string docker_reference(const oci::Reference& reference) {
+  return reference.registry + "/" + reference.repository;
+}
 
 SignResult sign_image(registry::Client& client, const oci::Reference& ref, const Key& key) {
   return with_context("signing " + ref.str(), [&] {
@@ -130,13 +132,15 @@ VerifyResult verify_image(registry::Client& client, const oci::Reference& ref, c
         digest ? *digest : registry::fetch_manifest(client, ref, ref.manifest_ref(), ref.digest).digest;
     auto manifest = signature_manifest(client, ref, result.manifest_digest);
     if (!manifest || manifest->layers.empty()) {
-      throw Error(ErrorKind::integrity, "no signatures for " + result.manifest_digest.str() + " (no tag " +
-                                            signature_tag(result.manifest_digest) + ")",
+      throw Error(ErrorKind::integrity,
+                  "no signatures for " + result.manifest_digest.str() + " (no tag " +
+                      signature_tag(result.manifest_digest) + ")",
                   "sign it: wasme sign " + ref.str() + " --key cosign.key");
     }
     if (manifest->layers.size() > kMaxSignatures) {
       throw Error(ErrorKind::integrity, "the signature manifest lists " + std::to_string(manifest->layers.size()) +
-                                            " layers, more than the " + std::to_string(kMaxSignatures) + " wasme reads");
+                                            " layers, more than the " + std::to_string(kMaxSignatures) +
+                                            " wasme reads");
     }
     size_t index = 0;
     for (const auto& layer : manifest->layers) {
@@ -171,8 +175,9 @@ VerifyResult verify_image(registry::Client& client, const oci::Reference& ref, c
       ++result.verified;
     }
     if (result.verified == 0) {
-      std::string why = result.signatures == 0 ? "no cosign signatures in " + signature_tag(result.manifest_digest)
-                                               : "none of the " + std::to_string(result.signatures) + " signatures verifies";
+      std::string why = result.signatures == 0
+                            ? "no cosign signatures in " + signature_tag(result.manifest_digest)
+                            : "none of the " + std::to_string(result.signatures) + " signatures verifies";
       for (const auto& p : result.problems) why += "; " + p;
       throw Error(ErrorKind::integrity, why, "check that the key is the public half of the one that signed");
     }

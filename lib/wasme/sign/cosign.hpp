@@ -18,10 +18,10 @@ std::string signature_tag(const oci::Digest& digest);
 std::string docker_reference(const oci::Reference& reference);
 
 struct SignResult {
-  oci::Digest manifest_digest;   // what was signed
+  oci::Digest manifest_digest;  // what was signed
   std::string signature_tag;
-  size_t signatures = 0;         // in the signature manifest now
-  bool already_signed = false;   // this key's signature for this digest was there already
+  size_t signatures = 0;        // in the signature manifest now
+  bool already_signed = false;  // this key's signature for this digest was there already
 };
 
 // Resolves ref to its manifest digest and adds a signature by key to the digest's signature
@@ -29,9 +29,9 @@ struct SignResult {
 SignResult sign_image(registry::Client& client, const oci::Reference& ref, const Key& key);
 
 struct VerifyResult {
-  oci::Digest manifest_digest;  // the digest the signatures were checked for
-  size_t signatures = 0;        // found for it
-  size_t verified = 0;          // verified with the key and naming the digest
+  oci::Digest manifest_digest;        // the digest the signatures were checked for
+  size_t signatures = 0;              // found for it
+  size_t verified = 0;                // verified with the key and naming the digest
   std::vector<std::string> problems;  // why the others did not count
 };
 

@@ -51,7 +51,8 @@ std::string derive_key(const std::string& password, std::string_view salt, const
   // maxmem: scrypt needs 128 * N * r bytes (64 MiB for the standard set); allow the largest.
   const uint64_t maxmem = 128ull * 131072 * 8 + (1u << 20);
   if (EVP_PBE_scrypt(password.data(), password.size(), reinterpret_cast<const unsigned char*>(salt.data()), salt.size(),
-                     params.n, params.r, params.p, maxmem, reinterpret_cast<unsigned char*>(key.data()), key.size()) != 1) {
+                     params.n, params.r, params.p, maxmem, reinterpret_cast<unsigned char*>(key.data()),
+                     key.size()) != 1) {
     throw Error(ErrorKind::invalid_input, "deriving the key from the password failed (scrypt)");
   }
   return key;
@@ -63,7 +64,8 @@ void init_sodium() {
 
 std::string pem(const char* label, std::string_view der) {
   BioPtr out(BIO_new(BIO_s_mem()));
-  if (PEM_write_bio(out.get(), label, "", reinterpret_cast<const unsigned char*>(der.data()), static_cast<long>(der.size())) <= 0) {
+  if (PEM_write_bio(out.get(), label, "", reinterpret_cast<const unsigned char*>(der.data()),
+                    static_cast<long>(der.size())) <= 0) {
     throw Error(ErrorKind::external, std::string("writing a ") + label + " PEM failed");
   }
   return bio_text(out.get());
@@ -92,18 +94,20 @@ void check_supported(const Key& key, const std::string& source) {
     // As sigstore's cryptoutils.ValidatePubKey, which cosign import-key-pair applies.
     const int bits = EVP_PKEY_get_bits(key.get());
     if (bits == 2048 || bits == 3072 || bits == 4096) return;
-    throw Error(ErrorKind::invalid_input, source + ": an RSA key of " + std::to_string(bits) +
-                                              " bits; cosign accepts 2048, 3072 or 4096");
+    throw Error(ErrorKind::invalid_input,
+                source + ": an RSA key of " + std::to_string(bits) + " bits; cosign accepts 2048, 3072 or 4096");
   }
   if (type == EVP_PKEY_EC) {
     char curve[64] = {};
     size_t len = 0;
     EVP_PKEY_get_utf8_string_param(key.get(), "group", curve, sizeof curve, &len);
     if (std::string(curve) == "prime256v1") return;
-    throw Error(ErrorKind::invalid_input, source + ": an ECDSA key on curve " + curve + ", which wasme does not sign with",
+    throw Error(ErrorKind::invalid_input,
+                source + ": an ECDSA key on curve " + curve + ", which wasme does not sign with",
                 "use a P-256 key (wasme generate-key-pair or cosign generate-key-pair make one)");
   }
-  throw Error(ErrorKind::invalid_input, source + ": a " + key.describe() + " key; supported: ECDSA P-256, RSA, Ed25519");
+  throw Error(ErrorKind::invalid_input,
+              source + ": a " + key.describe() + " key; supported: ECDSA P-256, RSA, Ed25519");
 }
 
 std::string private_der(EVP_PKEY* key) {
@@ -148,9 +152,9 @@ std::string encrypt_private_key_der(std::string_view der, const std::string& pas
   randombytes_buf(nonce.data(), nonce.size());
   std::string key = derive_key(password, salt, kStandard);
   std::string sealed(der.size() + crypto_secretbox_MACBYTES, '\0');
-  crypto_secretbox_easy(reinterpret_cast<unsigned char*>(sealed.data()), reinterpret_cast<const unsigned char*>(der.data()),
-                        der.size(), reinterpret_cast<const unsigned char*>(nonce.data()),
-                        reinterpret_cast<const unsigned char*>(key.data()));
+  crypto_secretbox_easy(
+      reinterpret_cast<unsigned char*>(sealed.data()), reinterpret_cast<const unsigned char*>(der.data()), der.size(),
+      reinterpret_cast<const unsigned char*>(nonce.data()), reinterpret_cast<const unsigned char*>(key.data()));
   sodium_memzero(key.data(), key.size());
   // Field names and order as go-securesystemslib's json.Marshal writes them.
   nlohmann::ordered_json doc;
@@ -174,7 +178,8 @@ std::string decrypt_private_key_der(std::string_view body, const std::string& pa
   if (!doc.is_object()) throw damaged("the PEM body is not JSON");
   try {
     if (doc.at("kdf").at("name") != "scrypt") throw damaged("unknown kdf " + doc["kdf"]["name"].dump());
-    if (doc.at("cipher").at("name") != "nacl/secretbox") throw damaged("unknown cipher " + doc["cipher"]["name"].dump());
+    if (doc.at("cipher").at("name") != "nacl/secretbox")
+      throw damaged("unknown cipher " + doc["cipher"]["name"].dump());
     const auto& p = doc.at("kdf").at("params");
     ScryptParams params{p.at("N").get<uint64_t>(), p.at("r").get<uint64_t>(), p.at("p").get<uint64_t>()};
     bool known = false;
@@ -214,7 +219,8 @@ KeyPair generate_key_pair(const std::string& password) {
 
 Key load_private_key(std::string_view text, const PasswordSource& password, const std::string& source) {
   auto block = read_pem(text);
-  if (!block) throw Error(ErrorKind::invalid_input, source + ": not a PEM private key", "give cosign.key or a PEM private key");
+  if (!block)
+    throw Error(ErrorKind::invalid_input, source + ": not a PEM private key", "give cosign.key or a PEM private key");
   auto& [label, bytes] = *block;
   std::string der;
   if (label == kEncryptedLabel || label == kLegacyEncryptedLabel) {
@@ -230,7 +236,8 @@ Key load_private_key(std::string_view text, const PasswordSource& password, cons
   const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
   EVP_PKEY* raw = d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(der.size()));
   OPENSSL_cleanse(der.data(), der.size());
-  if (!raw) throw Error(ErrorKind::invalid_input, source + ": the key inside the PEM cannot be read (truncated or damaged?)");
+  if (!raw)
+    throw Error(ErrorKind::invalid_input, source + ": the key inside the PEM cannot be read (truncated or damaged?)");
   Key key(raw);
   check_supported(key, source);
   return key;

@@ -24,12 +24,11 @@ const EVP_MD* digest_for(const Key& key) {
 
 std::string simple_signing_payload(const std::string& docker_reference, const oci::Digest& digest) {
   // nlohmann sorts keys, which here is the Go structs' field order as well.
-  nlohmann::json payload = {
-      {"critical",
-       {{"identity", {{"docker-reference", docker_reference}}},
-        {"image", {{"docker-manifest-digest", digest.str()}}},
-        {"type", "cosign container image signature"}}},
-      {"optional", nullptr}};
+  nlohmann::json payload = {{"critical",
+                             {{"identity", {{"docker-reference", docker_reference}}},
+                              {"image", {{"docker-manifest-digest", digest.str()}}},
+                              {"type", "cosign container image signature"}}},
+                            {"optional", nullptr}};
   return payload.dump();
 }
 
@@ -59,7 +58,8 @@ std::string sign_payload(const Key& key, std::string_view payload) {
   std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
   size_t size = 0;
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, digest_for(key), nullptr, key.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &size, reinterpret_cast<const unsigned char*>(payload.data()), payload.size()) != 1) {
+      EVP_DigestSign(ctx.get(), nullptr, &size, reinterpret_cast<const unsigned char*>(payload.data()),
+                     payload.size()) != 1) {
     throw Error(ErrorKind::external, "signing with the " + key.describe() + " key failed");
   }
   std::string signature(size, '\0');

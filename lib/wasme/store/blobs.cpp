@@ -16,15 +16,14 @@ namespace {
 class FileBlobWriter final : public BlobWriter {
  public:
   FileBlobWriter(const fs::path& final_path, oci::Digest expected, std::uint64_t size)
-      : file_(std::make_unique<AtomicFile>(final_path)), expected_(std::move(expected)),
-        size_(size) {}
+      : file_(std::make_unique<AtomicFile>(final_path)), expected_(std::move(expected)), size_(size) {}
 
   void write(std::string_view bytes) override {
     check_open();
     if (bytes.size() > size_ - hash_.bytes_seen()) {
       file_.reset();  // removes the temp file
-      throw Error(ErrorKind::integrity, "blob " + expected_.str() + ": received more than the " +
-                                            "expected " + std::to_string(size_) + " bytes");
+      throw Error(ErrorKind::integrity, "blob " + expected_.str() + ": received more than the " + "expected " +
+                                            std::to_string(size_) + " bytes");
     }
     try {
       hash_.update(bytes);
@@ -44,14 +43,12 @@ class FileBlobWriter final : public BlobWriter {
     check_open();
     auto file = std::move(file_);  // whatever happens next, this writer is finished
     if (hash_.bytes_seen() != size_) {
-      throw Error(ErrorKind::integrity, "blob " + expected_.str() + ": received " +
-                                            std::to_string(hash_.bytes_seen()) +
+      throw Error(ErrorKind::integrity, "blob " + expected_.str() + ": received " + std::to_string(hash_.bytes_seen()) +
                                             " bytes, expected " + std::to_string(size_));
     }
     oci::Digest actual = hash_.finish();
     if (actual != expected_) {
-      throw Error(ErrorKind::integrity,
-                  "blob " + expected_.str() + ": content has digest " + actual.str());
+      throw Error(ErrorKind::integrity, "blob " + expected_.str() + ": content has digest " + actual.str());
     }
     file->commit();
   }
@@ -71,8 +68,8 @@ class FileBlobWriter final : public BlobWriter {
 
 Error corrupt_blob(const oci::Digest& digest, const fs::path& path, const oci::Digest& actual) {
   return Error(ErrorKind::integrity,
-               "blob " + digest.str() + " is corrupt (its content does not match its digest): " +
-                   path.string() + " has " + actual.str(),
+               "blob " + digest.str() + " is corrupt (its content does not match its digest): " + path.string() +
+                   " has " + actual.str(),
                "pull the image again to repair it (wasme pull REF), or build it again");
 }
 
@@ -91,8 +88,7 @@ bool Store::has_blob(const oci::Digest& digest) const {
 std::string Store::read_blob(const oci::Digest& digest, std::uint64_t max_size) const {
   fs::path path = blob_path(digest);
   if (!has_blob(digest)) {
-    throw Error(ErrorKind::not_found, "blob " + digest.str() + " is not in the store " +
-                                          root_.string());
+    throw Error(ErrorKind::not_found, "blob " + digest.str() + " is not in the store " + root_.string());
   }
   std::string bytes = read_file(path, max_size);
   oci::Digest actual = oci::sha256_of(bytes);
@@ -113,8 +109,7 @@ bool Store::blob_intact(const oci::Digest& digest) const {
 void Store::verify_blob(const oci::Digest& digest) const {
   fs::path path = blob_path(digest);
   if (!has_blob(digest)) {
-    throw Error(ErrorKind::not_found, "blob " + digest.str() + " is not in the store " +
-                                          root_.string());
+    throw Error(ErrorKind::not_found, "blob " + digest.str() + " is not in the store " + root_.string());
   }
   oci::Digest actual = oci::sha256_of_file(path).digest;
   if (actual != digest) throw corrupt_blob(digest, path, actual);
@@ -124,8 +119,7 @@ void Store::put_blob(std::string_view bytes, const oci::Digest& expected) {
   // Hash first: a mismatch must not touch the store at all, not even with a temp file.
   oci::Digest actual = oci::sha256_of(bytes);
   if (actual != expected) {
-    throw Error(ErrorKind::integrity,
-                "blob " + expected.str() + ": content has digest " + actual.str());
+    throw Error(ErrorKind::integrity, "blob " + expected.str() + ": content has digest " + actual.str());
   }
   // A present blob is kept when intact; a damaged one (a flipped byte) is replaced below.
   if (blob_intact(expected)) return;
@@ -135,8 +129,7 @@ void Store::put_blob(std::string_view bytes, const oci::Digest& expected) {
   file.commit();
 }
 
-void Store::put_blob_file(const fs::path& source, const oci::Digest& expected,
-                          std::uint64_t size) {
+void Store::put_blob_file(const fs::path& source, const oci::Digest& expected, std::uint64_t size) {
   std::ifstream in(source, std::ios::binary);
   if (!in) {
     std::error_code ec;
@@ -147,8 +140,8 @@ void Store::put_blob_file(const fs::path& source, const oci::Digest& expected,
     // Still verify the source: a caller passing the wrong file must hear about it.
     oci::FileDigest actual = oci::sha256_of_file(source);
     if (actual.digest != expected || actual.size != size) {
-      throw Error(ErrorKind::integrity, "blob " + expected.str() + ": " + source.string() +
-                                            " has digest " + actual.digest.str());
+      throw Error(ErrorKind::integrity,
+                  "blob " + expected.str() + ": " + source.string() + " has digest " + actual.digest.str());
     }
     if (blob_intact(expected)) return;
     // Damaged in the store: copied in again from the (verified) source.

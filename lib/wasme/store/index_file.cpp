@@ -22,16 +22,13 @@ std::string ref_name_of(const oci::Descriptor& entry) {
 }
 
 bool is_index_type(std::string_view media_type) {
-  return media_type == oci::media_type::oci_index ||
-         media_type == oci::media_type::docker_manifest_list;
+  return media_type == oci::media_type::oci_index || media_type == oci::media_type::docker_manifest_list;
 }
 
-void collect(const Store& store, const oci::Descriptor& manifest, int depth,
-             std::vector<oci::Descriptor>& out) {
+void collect(const Store& store, const oci::Descriptor& manifest, int depth, std::vector<oci::Descriptor>& out) {
   if (depth > max_nesting) {
-    throw Error(ErrorKind::invalid_input, "manifest " + manifest.digest.str() + " nests indexes " +
-                                              "more than " + std::to_string(max_nesting) +
-                                              " levels deep");
+    throw Error(ErrorKind::invalid_input, "manifest " + manifest.digest.str() + " nests indexes " + "more than " +
+                                              std::to_string(max_nesting) + " levels deep");
   }
   out.push_back(manifest);
   std::string bytes = store.read_blob(manifest.digest);
@@ -89,9 +86,7 @@ void write_index(const fs::path& root, oci::Index index) {
   index.schema_version = 2;
   index.media_type = std::string(oci::media_type::oci_index);
   std::stable_sort(index.manifests.begin(), index.manifests.end(),
-                   [](const oci::Descriptor& a, const oci::Descriptor& b) {
-                     return ref_name_of(a) < ref_name_of(b);
-                   });
+                   [](const oci::Descriptor& a, const oci::Descriptor& b) { return ref_name_of(a) < ref_name_of(b); });
   write_file_atomic(index_path(root), index.serialize());
 }
 

@@ -33,8 +33,7 @@ constexpr std::size_t max_pin_size = 1u << 20;
 std::string pin_name() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   char buf[48];
-  std::snprintf(buf, sizeof buf, "%d-%016llx", static_cast<int>(::getpid()),
-                static_cast<unsigned long long>(rng()));
+  std::snprintf(buf, sizeof buf, "%d-%016llx", static_cast<int>(::getpid()), static_cast<unsigned long long>(rng()));
   return buf;
 }
 
@@ -59,8 +58,7 @@ std::string read_all(int fd, const fs::path& path) {
     if (n == 0) return text;
     text.append(buf, static_cast<size_t>(n));
     if (text.size() > max_pin_size) {
-      throw Error(ErrorKind::io, "reading the pin " + path.string() + ": larger than " +
-                                     format_size(max_pin_size));
+      throw Error(ErrorKind::io, "reading the pin " + path.string() + ": larger than " + format_size(max_pin_size));
     }
   }
 }
@@ -171,8 +169,7 @@ std::set<oci::Digest> pinned_digests(const fs::path& root) {
       if (end == std::string::npos) end = text.size();
       std::string_view line(text.data() + start, end - start);
       if (!line.empty()) {
-        pinned.insert(with_context("reading the pin " + path.string(),
-                                   [&] { return oci::Digest::parse(line); }));
+        pinned.insert(with_context("reading the pin " + path.string(), [&] { return oci::Digest::parse(line); }));
       }
       start = end + 1;
     }
@@ -187,8 +184,7 @@ int sweep_stale_pins(const fs::path& root) {
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
     const size_t dash = name.find('-');
-    if (dash == 0 || dash == std::string::npos || dash > 9 ||
-        name.find_first_not_of("0123456789") != dash) {
+    if (dash == 0 || dash == std::string::npos || dash > 9 || name.find_first_not_of("0123456789") != dash) {
       continue;
     }
     const long pid = std::strtol(name.substr(0, dash).c_str(), nullptr, 10);

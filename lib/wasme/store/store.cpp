@@ -25,8 +25,7 @@ bool names(const oci::Descriptor& entry, const oci::Reference& reference) {
 std::string quoted(const oci::Reference& reference) { return "\"" + reference.str() + "\""; }
 
 Error not_in_store(const fs::path& root, const oci::Reference& reference, std::string hint) {
-  return Error(ErrorKind::not_found,
-               "image " + quoted(reference) + " is not in the store " + root.string(),
+  return Error(ErrorKind::not_found, "image " + quoted(reference) + " is not in the store " + root.string(),
                std::move(hint));
 }
 
@@ -34,15 +33,13 @@ Error not_in_store(const fs::path& root, const oci::Reference& reference, std::s
 void check_complete(const Store& store, const oci::Descriptor& manifest) {
   for (const auto& blob : detail::blobs_of(store, manifest)) {
     if (!store.has_blob(blob.digest)) {
-      throw Error(ErrorKind::not_found, "blob " + blob.digest.str() + " (" + blob.media_type +
-                                            ") is not in the store");
+      throw Error(ErrorKind::not_found, "blob " + blob.digest.str() + " (" + blob.media_type + ") is not in the store");
     }
     std::error_code ec;
     auto size = fs::file_size(store.blob_path(blob.digest), ec);
     if (ec || size != blob.size) {
-      throw Error(ErrorKind::integrity, "blob " + blob.digest.str() + " is " +
-                                            std::to_string(size) + " bytes, the manifest says " +
-                                            std::to_string(blob.size));
+      throw Error(ErrorKind::integrity, "blob " + blob.digest.str() + " is " + std::to_string(size) +
+                                            " bytes, the manifest says " + std::to_string(blob.size));
     }
   }
 }
@@ -50,8 +47,7 @@ void check_complete(const Store& store, const oci::Descriptor& manifest) {
 // Deletes the blobs in `candidates` that no entry of `index` uses and no live pin names (an
 // image being built or pulled right now). When a remaining entry's manifest or a pin cannot be
 // read, what is in use is unknown, so nothing is deleted. The caller holds the index lock.
-void delete_unused(const Store& store, const oci::Index& index,
-                   const std::vector<oci::Descriptor>& candidates) {
+void delete_unused(const Store& store, const oci::Index& index, const std::vector<oci::Descriptor>& candidates) {
   std::set<oci::Digest> used;
   try {
     used = detail::pinned_digests(store.root());
@@ -129,9 +125,9 @@ void Store::add_image_locked(const oci::Reference& reference, oci::Descriptor en
   check_complete(*this, entry);  // under the lock: a concurrent remove cannot race it
   oci::Index index = detail::read_index(root_);
   auto& entries = index.manifests;
-  entries.erase(std::remove_if(entries.begin(), entries.end(),
-                               [&](const oci::Descriptor& e) { return names(e, reference); }),
-                entries.end());
+  entries.erase(
+      std::remove_if(entries.begin(), entries.end(), [&](const oci::Descriptor& e) { return names(e, reference); }),
+      entries.end());
   entries.push_back(std::move(entry));
   detail::write_index(root_, std::move(index));
 }
@@ -141,9 +137,8 @@ std::vector<StoredImage> Store::images() const {
   for (const auto& entry : detail::read_index(root_).manifests) {
     if (auto reference = detail::entry_reference(entry)) out.push_back({*reference, entry});
   }
-  std::stable_sort(out.begin(), out.end(), [](const StoredImage& a, const StoredImage& b) {
-    return a.reference.str() < b.reference.str();
-  });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const StoredImage& a, const StoredImage& b) { return a.reference.str() < b.reference.str(); });
   return out;
 }
 
@@ -155,8 +150,7 @@ std::optional<StoredImage> Store::find(const oci::Reference& reference) const {
   if (!reference.digest || reference.tag) return std::nullopt;
   // name@digest also finds the image stored under a tag of that name (as docker does).
   for (auto& image : all) {
-    if (image.reference.name() == reference.name() &&
-        image.manifest.digest == *reference.digest) {
+    if (image.reference.name() == reference.name() && image.manifest.digest == *reference.digest) {
       return std::move(image);
     }
   }
@@ -165,8 +159,7 @@ std::optional<StoredImage> Store::find(const oci::Reference& reference) const {
 
 StoredImage Store::get(const oci::Reference& reference) const {
   if (auto image = find(reference)) return std::move(*image);
-  throw not_in_store(root_, reference,
-                     "run 'wasme pull " + reference.str() + "' or 'wasme build' first");
+  throw not_in_store(root_, reference, "run 'wasme pull " + reference.str() + "' or 'wasme build' first");
 }
 
 void Store::tag(const oci::Reference& src, const oci::Reference& dst) {
@@ -190,8 +183,8 @@ void Store::remove(const oci::Reference& reference) {
     FileLock lock(detail::index_lock_path(root_));
     oci::Index index = detail::read_index(root_);
     auto& entries = index.manifests;
-    auto removed_begin = std::stable_partition(
-        entries.begin(), entries.end(), [&](const oci::Descriptor& e) { return !names(e, reference); });
+    auto removed_begin = std::stable_partition(entries.begin(), entries.end(),
+                                               [&](const oci::Descriptor& e) { return !names(e, reference); });
     if (removed_begin == entries.end()) throw not_in_store(root_, reference, hint);
     std::vector<oci::Descriptor> removed(removed_begin, entries.end());
     entries.erase(removed_begin, entries.end());

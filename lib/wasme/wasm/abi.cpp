@@ -24,9 +24,7 @@ bool exports_function(const std::vector<Export>& exports, std::string_view name)
   return false;
 }
 
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
 // Istio 1.4's SDK (istio/envoy@6d525c67 api/wasm/cpp/proxy_wasm_externs.h) names its callbacks
 // in camelCase: proxy_onStart, proxy_onConfigure, proxy_onCreate, proxy_onRequestHeaders, ...
@@ -84,9 +82,8 @@ bool operator==(const Import& a, const Import& b) {
 bool operator==(const Export& a, const Export& b) { return a.name == b.name && a.kind == b.kind; }
 
 bool operator==(const ModuleInfo& a, const ModuleInfo& b) {
-  return a.version == b.version && a.imports == b.imports && a.exports == b.exports &&
-         a.abi == b.abi && a.wasi_modules == b.wasi_modules &&
-         a.abi_version_exports == b.abi_version_exports;
+  return a.version == b.version && a.imports == b.imports && a.exports == b.exports && a.abi == b.abi &&
+         a.wasi_modules == b.wasi_modules && a.abi_version_exports == b.abi_version_exports;
 }
 
 }  // namespace wasme::wasm

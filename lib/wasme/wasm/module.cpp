@@ -46,8 +46,7 @@ class MemorySource : public ByteSource {
 };
 
 Error io_error(const std::string& what) {
-  return Error(errno == ENOENT ? ErrorKind::not_found : ErrorKind::io,
-               what + ": " + std::strerror(errno));
+  return Error(errno == ENOENT ? ErrorKind::not_found : ErrorKind::io, what + ": " + std::strerror(errno));
 }
 
 // Reads with pread through a small window, so sections we skip are never read at all and a
@@ -61,8 +60,7 @@ class FileSource : public ByteSource {
     struct stat st {};
     if (::fstat(fd_.get(), &st) != 0) throw io_error("stat");
     if (S_ISDIR(st.st_mode)) {
-      throw Error(ErrorKind::invalid_input, "is a directory, not a .wasm file",
-                  "give the path of a .wasm file");
+      throw Error(ErrorKind::invalid_input, "is a directory, not a .wasm file", "give the path of a .wasm file");
     }
     regular_ = S_ISREG(st.st_mode);
     size_ = static_cast<std::uint64_t>(st.st_size);
@@ -79,8 +77,7 @@ class FileSource : public ByteSource {
       if (n < 0) throw io_error("reading");
       if (n == 0) return out;
       if (out.size() + static_cast<std::size_t>(n) > max_stream_size) {
-        throw Error(ErrorKind::invalid_input,
-                    "the stream is larger than " + format_size(max_stream_size),
+        throw Error(ErrorKind::invalid_input, "the stream is larger than " + format_size(max_stream_size),
                     "save the module to a file and give its path");
       }
       out.append(buf, static_cast<std::size_t>(n));
@@ -108,13 +105,12 @@ class FileSource : public ByteSource {
     out.resize(length);
     std::size_t done = 0;
     while (done < length) {
-      const ssize_t n =
-          ::pread(fd_.get(), out.data() + done, length - done, static_cast<off_t>(offset + done));
+      const ssize_t n = ::pread(fd_.get(), out.data() + done, length - done, static_cast<off_t>(offset + done));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) throw io_error("reading at offset " + hex_offset(offset + done));
       if (n == 0) {
-        throw Error(ErrorKind::io, "the file shrank while being read (ends at offset " +
-                                       hex_offset(offset + done) + ")");
+        throw Error(ErrorKind::io,
+                    "the file shrank while being read (ends at offset " + hex_offset(offset + done) + ")");
       }
       done += static_cast<std::size_t>(n);
     }
@@ -147,16 +143,17 @@ std::string looks_like(std::string_view head) {
   }
   if (head.rfind("\x1f\x8b", 0) == 0) return "looks like gzip data";
   if (head.rfind("PK\x03\x04", 0) == 0) return "looks like a zip archive";
-  if (head.rfind("\x7f" "ELF", 0) == 0) return "looks like a native ELF executable";
-  const bool printable = std::all_of(head.begin(), head.end(), [](char c) {
-    return (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\r' || c == '\t';
-  });
+  if (head.rfind("\x7f"
+                 "ELF",
+                 0) == 0)
+    return "looks like a native ELF executable";
+  const bool printable = std::all_of(
+      head.begin(), head.end(), [](char c) { return (c >= 0x20 && c < 0x7f) || c == '\n' || c == '\r' || c == '\t'; });
   return printable ? "looks like text" : "";
 }
 
 Error not_wasm(const std::string& what) {
-  return Error(ErrorKind::invalid_input, what,
-               "give the path of a compiled WebAssembly module (.wasm)");
+  return Error(ErrorKind::invalid_input, what, "give the path of a compiled WebAssembly module (.wasm)");
 }
 
 // Checks magic and version; returns the version.
@@ -168,16 +165,14 @@ std::uint32_t check_header(std::string_view head) {
                    (guess.empty() ? "" : ", " + guess) + ")");
   }
   if (head.size() < header_size) {
-    throw not_wasm("not a wasm module: truncated header (" + std::to_string(head.size()) +
-                   " of 8 bytes)");
+    throw not_wasm("not a wasm module: truncated header (" + std::to_string(head.size()) + " of 8 bytes)");
   }
   std::uint32_t version = 0;
   for (int i = 7; i >= 4; --i) version = (version << 8) | static_cast<unsigned char>(head[i]);
   if (version == 1) return version;
   const bool component = (version & 0xffffu) == 0x0d && (version >> 16) == 1;
   throw not_wasm("unsupported wasm version " + std::to_string(version) +
-                 (component ? " (a WebAssembly component; proxy-wasm runs core modules)"
-                            : " (only version 1 exists)"));
+                 (component ? " (a WebAssembly component; proxy-wasm runs core modules)" : " (only version 1 exists)"));
 }
 
 void finish(ModuleInfo& info) {
@@ -194,20 +189,18 @@ void finish(ModuleInfo& info) {
 
 // A custom section is a name, then bytes of any form. Only the name is read: custom sections
 // (debug info) can be most of a module, and the name's length is checked before its bytes are.
-void check_custom_section(ByteSource& source, std::uint64_t body, std::uint32_t length,
-                          std::string& scratch) {
+void check_custom_section(ByteSource& source, std::uint64_t body, std::uint32_t length, std::string& scratch) {
   const std::uint64_t probe_size = std::min<std::uint64_t>(length, max_u32_leb);
   Reader probe(source.read(body, probe_size, scratch), body, "custom section", Bound::section_end);
-  const std::uint32_t name_length =
-      probe.count("custom section name length", 1, length - probe_size);
+  const std::uint32_t name_length = probe.count("custom section name length", 1, length - probe_size);
   const std::uint64_t through_name = probe.offset() - body + name_length;
   Reader r(source.read(body, through_name, scratch), body, "custom section", Bound::section_end);
   r.name("custom section name");
 }
 
 // Checks one section body by the rules for its id, keeping imports and exports in info.
-void read_section(ByteSource& source, std::uint8_t id, std::uint64_t body, std::uint32_t length,
-                  ModuleInfo& info, PairedCounts& counts, std::string& scratch) {
+void read_section(ByteSource& source, std::uint8_t id, std::uint64_t body, std::uint32_t length, ModuleInfo& info,
+                  PairedCounts& counts, std::string& scratch) {
   if (id == static_cast<std::uint8_t>(SectionId::custom)) {
     check_custom_section(source, body, length, scratch);
     return;
@@ -215,8 +208,7 @@ void read_section(ByteSource& source, std::uint8_t id, std::uint64_t body, std::
   const bool whole = parsed_whole(id);
   const std::uint64_t view = whole ? length : std::min<std::uint64_t>(length, max_u32_leb);
   Reader r(source.read(body, view, scratch), body, section_name(id), Bound::section_end);
-  const std::uint32_t n =
-      whole ? parse_section(id, r, info) : check_count_only(id, r, length - view);
+  const std::uint32_t n = whole ? parse_section(id, r, info) : check_count_only(id, r, length - view);
   counts.record(id, n, body, r);
 }
 
@@ -229,16 +221,15 @@ ModuleInfo walk_module(ByteSource& source) {
   PairedCounts counts;
   for (std::uint64_t offset = header_size; offset < size;) {
     const auto head_length = std::min<std::uint64_t>(max_section_header, size - offset);
-    Reader head(source.read(offset, head_length, scratch), offset, "section header",
-                Bound::module_end);
+    Reader head(source.read(offset, head_length, scratch), offset, "section header", Bound::module_end);
     const std::uint8_t id = head.byte("section id");
     // Before the size: an unknown or misplaced id is the first thing wrong, whatever follows.
     order.check(id, offset, head);
     const std::uint32_t length = head.u32("section size");
     const std::uint64_t body = head.offset();
     if (length > size - body) {
-      head.fail(offset, section_name(id) + " size " + std::to_string(length) +
-                            " exceeds end of module (" + byte_count(size - body) + " left)");
+      head.fail(offset, section_name(id) + " size " + std::to_string(length) + " exceeds end of module (" +
+                            byte_count(size - body) + " left)");
     }
     read_section(source, id, body, length, info, counts, scratch);
     offset = body + length;

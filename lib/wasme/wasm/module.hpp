@@ -23,13 +23,13 @@ struct Export {
 
 // The proxy-wasm ABI a module was built for, read from its exports.
 enum class ProxyAbi {
-  none,        // not a proxy-wasm module
-  istio_1_4,   // camelCase proxy_onStart… callbacks, no version export (Istio 1.4's SDK)
-  pre_0_1_0,   // snake_case proxy_on_* callbacks, no version export: early-2020 envoy-wasm
-               // builds that no Istio release loads (1.4 wants camelCase, 1.5+ a version)
-  v0_1_0,      // exports proxy_abi_version_0_1_0
-  v0_2_0,      // exports proxy_abi_version_0_2_0
-  v0_2_1,      // exports proxy_abi_version_0_2_1
+  none,       // not a proxy-wasm module
+  istio_1_4,  // camelCase proxy_onStart… callbacks, no version export (Istio 1.4's SDK)
+  pre_0_1_0,  // snake_case proxy_on_* callbacks, no version export: early-2020 envoy-wasm
+              // builds that no Istio release loads (1.4 wants camelCase, 1.5+ a version)
+  v0_1_0,     // exports proxy_abi_version_0_1_0
+  v0_2_0,     // exports proxy_abi_version_0_2_0
+  v0_2_1,     // exports proxy_abi_version_0_2_1
 };
 // "v0.2.1", "v0.2.0", "v0.1.0", "istio-1.4 (unversioned)", "pre-0.1.0 (unversioned)", "none".
 const char* to_string(ProxyAbi abi);

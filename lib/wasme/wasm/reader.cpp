@@ -8,9 +8,7 @@
 namespace wasme::wasm {
 namespace {
 
-const char* bound_name(Bound bound) {
-  return bound == Bound::section_end ? "section end" : "end of module";
-}
+const char* bound_name(Bound bound) { return bound == Bound::section_end ? "section end" : "end of module"; }
 
 // Length of the UTF-8 sequence starting with lead byte b, 0 when b cannot start one.
 int utf8_sequence_length(unsigned char b) {
@@ -23,9 +21,7 @@ int utf8_sequence_length(unsigned char b) {
 
 }  // namespace
 
-std::string byte_count(std::uint64_t n) {
-  return std::to_string(n) + (n == 1 ? " byte" : " bytes");
-}
+std::string byte_count(std::uint64_t n) { return std::to_string(n) + (n == 1 ? " byte" : " bytes"); }
 
 std::string hex_offset(std::uint64_t offset) {
   char buf[24];
@@ -87,12 +83,10 @@ std::uint64_t Reader::leb(std::string_view what, unsigned max_bits) {
     const std::uint64_t bits = b & 0x7fu;
     if (i + 1 == max_bytes) {
       if (b & 0x80u) {
-        fail(start, std::string(what) + ": LEB128 encoding longer than " +
-                        std::to_string(max_bytes) + " bytes");
+        fail(start, std::string(what) + ": LEB128 encoding longer than " + std::to_string(max_bytes) + " bytes");
       }
       if (bits >> (max_bits - shift)) {
-        fail(start, std::string(what) + ": LEB128 value exceeds " + std::to_string(max_bits) +
-                        " bits");
+        fail(start, std::string(what) + ": LEB128 value exceeds " + std::to_string(max_bits) + " bits");
       }
     }
     value |= bits << shift;
@@ -112,15 +106,13 @@ std::int64_t Reader::sleb(std::string_view what, unsigned max_bits) {
     value |= std::uint64_t{b & 0x7fu} << shift;
     if (i + 1 == max_bytes) {
       if (b & 0x80u) {
-        fail(start, std::string(what) + ": LEB128 encoding longer than " +
-                        std::to_string(max_bytes) + " bytes");
+        fail(start, std::string(what) + ": LEB128 encoding longer than " + std::to_string(max_bytes) + " bytes");
       }
       // The last byte carries max_bits - shift value bits; the sign bit and all above it must
       // be equal, else the number does not fit in max_bits as a signed value.
       const unsigned high = (b & 0x7fu) >> (max_bits - shift - 1);
       if (high != 0 && high != (0x7fu >> (max_bits - shift - 1))) {
-        fail(start, std::string(what) + ": LEB128 value exceeds " + std::to_string(max_bits) +
-                        " bits (signed)");
+        fail(start, std::string(what) + ": LEB128 value exceeds " + std::to_string(max_bits) + " bits (signed)");
       }
     }
     if (!(b & 0x80u)) {
@@ -131,9 +123,7 @@ std::int64_t Reader::sleb(std::string_view what, unsigned max_bits) {
   return static_cast<std::int64_t>(value);  // not reached: see leb()
 }
 
-std::uint32_t Reader::u32(std::string_view what) {
-  return static_cast<std::uint32_t>(leb(what, 32));
-}
+std::uint32_t Reader::u32(std::string_view what) { return static_cast<std::uint32_t>(leb(what, 32)); }
 
 std::uint64_t Reader::u64(std::string_view what) { return leb(what, 64); }
 
@@ -143,8 +133,8 @@ std::string Reader::name(std::string_view what) {
   const std::uint64_t start = offset();
   const std::uint32_t length = u32(std::string(what) + " length");
   if (length > remaining()) {
-    fail(start, std::string(what) + " length " + std::to_string(length) + " exceeds " +
-                    bound_name(bound_) + " (" + byte_count(remaining()) + " left)");
+    fail(start, std::string(what) + " length " + std::to_string(length) + " exceeds " + bound_name(bound_) + " (" +
+                    byte_count(remaining()) + " left)");
   }
   std::string_view bytes = bytes_.substr(pos_, length);
   if (!is_valid_utf8(bytes)) fail(offset(), std::string(what) + " is not valid UTF-8");
@@ -152,16 +142,14 @@ std::string Reader::name(std::string_view what) {
   return std::string(bytes);
 }
 
-std::uint32_t Reader::count(std::string_view what, std::size_t min_item_size,
-                            std::uint64_t beyond) {
+std::uint32_t Reader::count(std::string_view what, std::size_t min_item_size, std::uint64_t beyond) {
   const std::uint64_t start = offset();
   const std::uint32_t n = u32(what);
   const std::uint64_t needed = std::uint64_t{n} * min_item_size;
   const std::uint64_t left = remaining() + beyond;
   if (needed > left) {
-    fail(start, std::string(what) + " " + std::to_string(n) + " exceeds " + bound_name(bound_) +
-                    " (needs at least " + std::to_string(needed) + " bytes, " +
-                    std::to_string(left) + " left)");
+    fail(start, std::string(what) + " " + std::to_string(n) + " exceeds " + bound_name(bound_) + " (needs at least " +
+                    std::to_string(needed) + " bytes, " + std::to_string(left) + " left)");
   }
   return n;
 }

@@ -11,9 +11,8 @@ namespace {
 // Position of each known section id in the required order (0: custom, may go anywhere).
 constexpr int section_rank[14] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 11, 6};
 
-constexpr const char* section_names[14] = {
-    "custom", "type",  "import", "function", "table", "memory",     "global",
-    "export", "start", "element", "code",    "data",  "data count", "tag"};
+constexpr const char* section_names[14] = {"custom", "type",  "import",  "function", "table", "memory",     "global",
+                                           "export", "start", "element", "code",     "data",  "data count", "tag"};
 
 // Smallest encodings: names of length 0, a kind byte, a one-byte descriptor or index.
 constexpr std::size_t min_import_size = 4;
@@ -52,8 +51,8 @@ void skip_limits(Reader& r, LimitsOf of) {
   const std::uint8_t flags = r.byte("limits flags");
   const unsigned allowed = of == LimitsOf::memory ? 0x07u : 0x05u;
   if (flags & ~allowed) {
-    r.fail(at, std::string("unknown ") + (of == LimitsOf::memory ? "memory" : "table") +
-                   " limits flags " + hex_byte(flags));
+    r.fail(at, std::string("unknown ") + (of == LimitsOf::memory ? "memory" : "table") + " limits flags " +
+                   hex_byte(flags));
   }
   const bool is64 = flags & 0x04u;
   is64 ? r.u64("limits minimum") : r.u32("limits minimum");
@@ -268,20 +267,18 @@ void SectionOrder::check(std::uint8_t id, std::uint64_t offset, const Reader& re
   }
   if (id == 0) return;  // custom sections may appear anywhere, any number of times
   if (first_offset_[id] != 0) {
-    reader.fail(offset, "duplicate " + section_name(id) + " (the first is at offset " +
-                            hex_offset(first_offset_[id]) + ")");
+    reader.fail(offset,
+                "duplicate " + section_name(id) + " (the first is at offset " + hex_offset(first_offset_[id]) + ")");
   }
   if (section_rank[id] < last_rank_) {
-    reader.fail(offset, section_name(id) + " after " + section_name(last_id_) +
-                            ": sections are out of order");
+    reader.fail(offset, section_name(id) + " after " + section_name(last_id_) + ": sections are out of order");
   }
   first_offset_[id] = offset;
   last_rank_ = section_rank[id];
   last_id_ = id;
 }
 
-void PairedCounts::record(std::uint8_t id, std::uint32_t n, std::uint64_t at,
-                          const Reader& reader) {
+void PairedCounts::record(std::uint8_t id, std::uint32_t n, std::uint64_t at, const Reader& reader) {
   if (is(id, SectionId::function)) functions_ = n;
   if (is(id, SectionId::data_count)) {
     has_data_count_ = true;
@@ -292,15 +289,14 @@ void PairedCounts::record(std::uint8_t id, std::uint32_t n, std::uint64_t at,
     seen_code_ = true;
     if (n != functions_) {
       reader.fail(at, "code section has " + counted(n, "function body", "function bodies") +
-                          " but the function section declares " +
-                          counted(functions_, "function", "functions"));
+                          " but the function section declares " + counted(functions_, "function", "functions"));
     }
   }
   if (is(id, SectionId::data)) {
     seen_data_ = true;
     if (has_data_count_ && n != data_count_) {
-      reader.fail(at, "data section has " + counted(n, "segment", "segments") +
-                          " but the data count section says " + std::to_string(data_count_));
+      reader.fail(at, "data section has " + counted(n, "segment", "segments") + " but the data count section says " +
+                          std::to_string(data_count_));
     }
   }
 }
@@ -308,13 +304,11 @@ void PairedCounts::record(std::uint8_t id, std::uint32_t n, std::uint64_t at,
 void PairedCounts::check_end(const Reader& reader) const {
   // An absent section counts as an empty one, which must agree too.
   if (!seen_code_ && functions_ != 0) {
-    reader.fail(reader.offset(), "the function section declares " +
-                                     counted(functions_, "function", "functions") +
+    reader.fail(reader.offset(), "the function section declares " + counted(functions_, "function", "functions") +
                                      " but there is no code section");
   }
   if (!seen_data_ && data_count_ != 0) {
-    reader.fail(reader.offset(), "the data count section says " +
-                                     counted(data_count_, "segment", "segments") +
+    reader.fail(reader.offset(), "the data count section says " + counted(data_count_, "segment", "segments") +
                                      " but there is no data section");
   }
 }
@@ -361,8 +355,7 @@ std::uint32_t parse_import_section(Reader& r, std::vector<Import>& imports) {
     Import import;
     import.module = r.name("import module name");
     import.name = r.name("import name");
-    import.kind =
-        read_kind(r, "import " + quote_name(import.module) + "." + quote_name(import.name));
+    import.kind = read_kind(r, "import " + quote_name(import.module) + "." + quote_name(import.name));
     switch (import.kind) {
       case ExternalKind::function: r.u32("import type index"); break;
       case ExternalKind::table:
