@@ -66,4 +66,14 @@ std::string one_line(const std::string& text) {
   return out;
 }
 
+Branches value_flag_branches(const CompletionRow& row) { return {{row.path, row.value_flags}}; }
+
+Branches choice_branches(const CompletionRow& row) {
+  Branches branches;
+  for (const auto& [key, values] : row.choices) branches.emplace_back(row.path + "|" + key, values);
+  return branches;
+}
+
+Branches positional_branches(const CompletionRow& row) { return {{row.path, row.positionals}}; }
+
 }  // namespace wasme::cli

@@ -23,6 +23,13 @@ struct CompletionRow {
   std::vector<std::string> positionals;
 };
 
+// What a lookup function of a script answers for one row: key (the command's path, or
+// "path|flag") -> words. The three shells' scripts share these.
+using Branches = std::vector<std::pair<std::string, std::vector<std::string>>>;
+Branches value_flag_branches(const CompletionRow& row);  // the flags that take a value
+Branches choice_branches(const CompletionRow& row);      // "path|flag" or "path|#N" -> values
+Branches positional_branches(const CompletionRow& row);  // what each positional completes
+
 // One row per command of the tree; each command's flags include the global ones (-v).
 std::vector<CompletionRow> completion_rows(const CommandDoc& root);
 

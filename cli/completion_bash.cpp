@@ -27,8 +27,6 @@ void lookup(std::ostream& out, const std::string& name, const std::string& subje
   out << "  esac\n}\n\n";
 }
 
-using Branches = std::vector<std::pair<std::string, std::vector<std::string>>>;
-
 // Reads COMP_LINE rather than COMP_WORDS: bash splits words at ':' and '=' too, which would
 // cut "localhost:5000/f:v1" into five words and miscount the positionals.
 constexpr const char* routine = R"SH(# Whether the space-separated list $1 holds the word $2.
@@ -153,19 +151,11 @@ std::string bash_completion(const std::vector<CompletionRow>& rows) {
     return Branches{{r.path, names}};
   });
   out << "# The flags of a command that take a value.\n";
-  lookup(out, "_wasme_value_flags", "\"$1\"", rows, [](const CompletionRow& r) {
-    return Branches{{r.path, r.value_flags}};
-  });
+  lookup(out, "_wasme_value_flags", "\"$1\"", rows, value_flag_branches);
   out << "# The values of a flag, or of positional #N, of a command: _wasme_choices COMMAND KEY.\n";
-  lookup(out, "_wasme_choices", "\"$1|$2\"", rows, [](const CompletionRow& r) {
-    Branches branches;
-    for (const auto& [key, values] : r.choices) branches.emplace_back(r.path + "|" + key, values);
-    return branches;
-  });
+  lookup(out, "_wasme_choices", "\"$1|$2\"", rows, choice_branches);
   out << "# What each positional of a command completes, in order; a trailing + repeats.\n";
-  lookup(out, "_wasme_positionals", "\"$1\"", rows, [](const CompletionRow& r) {
-    return Branches{{r.path, r.positionals}};
-  });
+  lookup(out, "_wasme_positionals", "\"$1\"", rows, positional_branches);
   out << routine;
   return out.str();
 }

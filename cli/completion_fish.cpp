@@ -8,8 +8,6 @@
 namespace wasme::cli {
 namespace {
 
-using Branches = std::vector<std::pair<std::string, std::vector<std::string>>>;
-
 // text as one fish word: in fish's single quotes only \\ and \' are escapes.
 std::string fish_quote(const std::string& text) {
   std::string out = "'";
@@ -156,19 +154,11 @@ std::string fish_completion(const std::vector<CompletionRow>& rows) {
     return Branches{{r.path, described(r.flags)}};
   });
   out << "# The flags of a command that take a value.\n";
-  lookup(out, "__wasme_value_flags", "\"$argv[1]\"", "%s\\n", rows, [](const CompletionRow& r) {
-    return Branches{{r.path, r.value_flags}};
-  });
+  lookup(out, "__wasme_value_flags", "\"$argv[1]\"", "%s\\n", rows, value_flag_branches);
   out << "# The values of a flag, or of positional #N, of a command: __wasme_choices COMMAND KEY.\n";
-  lookup(out, "__wasme_choices", "\"$argv[1]|$argv[2]\"", "%s\\n", rows, [](const CompletionRow& r) {
-    Branches branches;
-    for (const auto& [key, values] : r.choices) branches.emplace_back(r.path + "|" + key, values);
-    return branches;
-  });
+  lookup(out, "__wasme_choices", "\"$argv[1]|$argv[2]\"", "%s\\n", rows, choice_branches);
   out << "# What each positional of a command completes, in order; a trailing + repeats.\n";
-  lookup(out, "__wasme_positionals", "\"$argv[1]\"", "%s\\n", rows, [](const CompletionRow& r) {
-    return Branches{{r.path, r.positionals}};
-  });
+  lookup(out, "__wasme_positionals", "\"$argv[1]\"", "%s\\n", rows, positional_branches);
   out << routine;
   return out.str();
 }

@@ -8,8 +8,6 @@
 namespace wasme::cli {
 namespace {
 
-using Branches = std::vector<std::pair<std::string, std::vector<std::string>>>;
-
 // name() { case "$1" in ('key') print -rl -- 'line' ... ;; esac }: one line a word.
 template <typename Lines>
 void lookup(std::ostream& out, const std::string& name, const std::string& subject,
@@ -143,19 +141,11 @@ std::string zsh_completion(const std::vector<CompletionRow>& rows) {
     return Branches{{r.path, described(r.flags)}};
   });
   out << "# The flags of a command that take a value.\n";
-  lookup(out, "_wasme_value_flags", "\"$1\"", rows, [](const CompletionRow& r) {
-    return Branches{{r.path, r.value_flags}};
-  });
+  lookup(out, "_wasme_value_flags", "\"$1\"", rows, value_flag_branches);
   out << "# The values of a flag, or of positional #N, of a command: _wasme_choices COMMAND KEY.\n";
-  lookup(out, "_wasme_choices", "\"$1|$2\"", rows, [](const CompletionRow& r) {
-    Branches branches;
-    for (const auto& [key, values] : r.choices) branches.emplace_back(r.path + "|" + key, values);
-    return branches;
-  });
+  lookup(out, "_wasme_choices", "\"$1|$2\"", rows, choice_branches);
   out << "# What each positional of a command completes, in order; a trailing + repeats.\n";
-  lookup(out, "_wasme_positionals", "\"$1\"", rows, [](const CompletionRow& r) {
-    return Branches{{r.path, r.positionals}};
-  });
+  lookup(out, "_wasme_positionals", "\"$1\"", rows, positional_branches);
   out << routine;
   return out.str();
 }

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "test_render_support.hpp"
 #include "test_kube_support.hpp"
 #include "wasme/core/clock.hpp"
 #include "wasme/core/error.hpp"
@@ -17,18 +18,7 @@ using wasme::render::Json;
 
 namespace {
 
-render::IstioDeployRequest request() {
-  render::IstioDeployRequest r;
-  r.module.reference = "example.com/f:v1";
-  r.module.wasm_sha256 = std::string(64, 'a');
-  r.module.manifest_digest = std::string(64, 'b');
-  r.module.root_ids = {"root"};
-  r.module.abi = wasm::ProxyAbi::v0_2_1;
-  r.id = "f";
-  r.labels = {{"app", "x"}};
-  r.istio = render::IstioVersion::parse("1.7");
-  return r;
-}
+render::IstioDeployRequest request() { return render_test::sample_request(); }
 
 }  // namespace
 

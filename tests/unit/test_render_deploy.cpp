@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "test_render_support.hpp"
 #include "wasme/core/error.hpp"
 #include "wasme/render/deploy.hpp"
 #include "wasme/render/envoy.hpp"
@@ -14,18 +15,7 @@ using wasme::render::Json;
 
 namespace {
 
-render::IstioDeployRequest request(const char* version = "1.7") {
-  render::IstioDeployRequest r;
-  r.module.reference = "example.com/f:v1";
-  r.module.wasm_sha256 = std::string(64, 'a');
-  r.module.manifest_digest = std::string(64, 'b');
-  r.module.root_ids = {"root"};
-  r.module.abi = wasm::ProxyAbi::v0_2_1;
-  r.id = "f";
-  r.labels = {{"app", "x"}};
-  r.istio = render::IstioVersion::parse(version);
-  return r;
-}
+render::IstioDeployRequest request(const char* version = "1.7") { return render_test::sample_request(version); }
 
 }  // namespace
 
