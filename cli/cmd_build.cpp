@@ -50,7 +50,7 @@ void run(const Flags& flags) {
   if (flags.tag.empty()) throw Error(ErrorKind::usage, "-t,--tag is required");
   const Language language = detect(flags.dir);
   store::Store store = flags.store.open();
-  auto log = [](std::string_view line) { note(std::string(line)); };
+  auto log = note_log();
   std::optional<std::filesystem::path> config;
   if (!flags.config.empty()) config = flags.config;
   if (language == Language::cpp) {

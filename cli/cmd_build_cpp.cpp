@@ -30,8 +30,7 @@ void run(Flags& flags) {
   if (!flags.config.empty()) request.config_file = flags.config;
   request.format = stored_format(flags.format);
   store::Store store = flags.store.open();
-  build::CppBuildResult result =
-      build::build_cpp(store, request, system_process_runner(), [](std::string_view line) { note(std::string(line)); });
+  build::CppBuildResult result = build::build_cpp(store, request, system_process_runner(), note_log());
   print_build_result(result.package, flags.output, result.module_file);
 }
 

@@ -123,7 +123,7 @@ void apply(const render::IstioDeployRequest& request, const Flags& f) {
   kube::Kubectl kubectl = cluster(f);
   kube::ApplyOptions options;
   options.cache_timeout = std::chrono::milliseconds(static_cast<long long>(f.cache_timeout_seconds * 1000));
-  Log log = [](std::string_view line) { note(std::string(line)); };
+  Log log = note_log();
   kube::ApplyResult result = kube::apply_istio_deploy(request, kubectl, options, log);
   if (f.output == OutputFormat::json) {
     print_json({{"workloads", result.workloads}, {"filters", result.filters}});

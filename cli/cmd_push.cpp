@@ -1,5 +1,4 @@
 // wasme push REF [FILE]: push a stored image (or package FILE first) to its registry.
-#include <algorithm>
 #include <iostream>
 
 #include "cli/command.hpp"
@@ -26,18 +25,11 @@ struct Flags {
 
 // `--for T`: the layout just pushed against T's consumers (oci/consumers.hpp).
 void warn_unless_consumed(const registry::PushResult& result, const std::string& target) {
-  oci::LayoutFacts facts;
-  facts.plugin_in_last_layer = result.format == oci::ArtifactFormat::compat;
-  facts.diff_ids = result.format == oci::ArtifactFormat::compat ? std::optional<std::size_t>(1) : std::nullopt;
-  std::vector<std::string> wanted = oci::consumers_of_target(target);
-  std::string reasons;
-  for (const auto& verdict : oci::judge_consumers(result.manifest, facts)) {
-    if (std::find(wanted.begin(), wanted.end(), verdict.name) == wanted.end()) continue;
-    if (verdict.accepts) return;
-    reasons += (reasons.empty() ? "" : "; ") + verdict.name + ": " + verdict.reason;
-  }
+  auto reasons =
+      oci::rejected_by_all(result.manifest, oci::checked_facts(result.format), oci::consumers_of_target(target));
+  if (!reasons) return;
   warn("no " + target + " consumer accepts the " + std::string(oci::to_string(result.format)) +
-       " layout just pushed (" + reasons + "); push it with --format " +
+       " layout just pushed (" + *reasons + "); push it with --format " +
        (target == "spin" ? "cncf" : "wasme or --format compat"));
 }
 

@@ -29,7 +29,7 @@ void run(const Flags& f) {
   request.cache.name = f.cache_name;
   request.dry_run = f.dry_run ? kube::DryRun::yes : kube::DryRun::no;
   kube::Kubectl kubectl(system_process_runner(), {"kubectl", f.kubeconfig, f.context});
-  Log log = [](std::string_view line) { note(std::string(line)); };
+  Log log = note_log();
   kube::UndeployResult result = kube::undeploy_istio(request, kubectl, log);
   if (f.output == OutputFormat::json) {
     print_json({{"dryRun", f.dry_run}, {"filters", result.filters}, {"commands", result.commands}});

@@ -35,16 +35,12 @@ image::ImageSummary resolve_image(const std::string& text, const StoreOption& st
 
 std::optional<std::string> layout_warning(const image::ImageSummary& image, const std::string& consumer,
                                           const std::string& who) {
-  oci::LayoutFacts facts;
-  facts.plugin_in_last_layer = image.format == oci::ArtifactFormat::compat;  // checked when it was stored
-  for (const oci::ConsumerVerdict& verdict : oci::judge_consumers(image.manifest, facts)) {
-    if (verdict.name != consumer || verdict.accepts) continue;
-    return who + " will not fetch " + image.reference.str() + " (" + oci::to_string(image.format) +
-           " layout): " + verdict.reason +
-           "; push it with --format wasme or --format compat (wasme copy --format "
-           "wasme SRC DST converts one in a registry)";
-  }
-  return std::nullopt;
+  auto reason = oci::rejected_by_all(image.manifest, oci::checked_facts(image.format), {consumer});
+  if (!reason) return std::nullopt;
+  return who + " will not fetch " + image.reference.str() + " (" + oci::to_string(image.format) +
+         " layout): " + *reason +
+         "; push it with --format wasme or --format compat (wasme copy --format wasme SRC DST converts "
+         "one in a registry)";
 }
 
 render::ModuleFacts module_facts(const image::ImageSummary& image) {

@@ -96,4 +96,8 @@ void print_table(std::ostream& out, const std::vector<std::string>& header,
 void warn(const std::string& message) { std::cerr << "wasme: warning: " << printable(message) << "\n"; }
 void note(const std::string& message) { std::cerr << "wasme: " << printable(message) << "\n"; }
 
+Log note_log() {
+  return [](std::string_view line) { note(std::string(line)); };
+}
+
 }  // namespace wasme::cli

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "wasme/core/log.hpp"
+
 namespace wasme::cli {
 
 enum class OutputFormat { text, json };
@@ -35,5 +37,7 @@ std::string printable_lines(std::string_view text);
 
 void warn(const std::string& message);
 void note(const std::string& message);
+// A Log whose lines are notes: how lib's progress lines (builds, apply) reach the user.
+Log note_log();
 
 }  // namespace wasme::cli

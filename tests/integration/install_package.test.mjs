@@ -28,6 +28,9 @@ function sh(program, args, { env = {}, input, cwd } = {}) {
   return r;
 }
 const have = (program) => sh('sh', ['-c', `command -v ${program}`]).status === 0;
+// scripts/install-deps.sh installs every tool these tests use: a missing one fails the test
+// (naming its package) rather than skipping checks that would then pass without running.
+const need = (program, pkg) => assert.ok(have(program), `${program} is missing: scripts/install-deps.sh installs ${pkg}`);
 function ok(r, what) {
   assert.equal(r.status, 0, `${what} exited ${r.status}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   return r;
@@ -143,7 +146,8 @@ test('bash: a REF position completes the stored images, the store the line names
 
 // --- zsh and fish -------------------------------------------------------------------------
 
-test('zsh: the script parses, and completes commands, flags, choices and images', { skip: !have('zsh') }, () => {
+test('zsh: the script parses, and completes commands, flags, choices and images', () => {
+  need('zsh', 'zsh');
   ok(sh('zsh', ['-n', scripts.zsh]), 'zsh -n');
   // The completion system's builtins stood in for by functions that print what they get.
   const program = `
@@ -165,7 +169,8 @@ test('zsh: the script parses, and completes commands, flags, choices and images'
   assert.deepEqual(complete('inspect', ''), [IMAGE, '<files>']);
 });
 
-test('fish: the script parses, and completes commands, flags, choices and images', { skip: !have('fish') }, () => {
+test('fish: the script parses, and completes commands, flags, choices and images', () => {
+  need('fish', 'fish');
   ok(sh('fish', ['--no-execute', scripts.fish]), 'fish -n');
   const complete = (line) => ok(sh('fish', ['--no-config', '-c', `source $argv[1]; complete -C "$argv[2]"`, scripts.fish, line]),
     `fish completing "${line}"`).stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]);
@@ -201,7 +206,8 @@ function lookups(shell) {
 }
 
 for (const shell of SHELLS) {
-  test(`${shell}: every command and every flag of the command table`, { skip: !have(shell) }, () => {
+  test(`${shell}: every command and every flag of the command table`, () => {
+    need(shell, shell);
     const found = lookups(shell);
     for (const command of commands()) {
       const expected = {
@@ -257,11 +263,10 @@ test('the man page has a section for every command, naming each of its flags and
     }
   }
   for (const flag of flagNames(tree)) assert.ok(sections[0].includes(`\\fB${roff(flag)}\\fR`), `${flag} in OPTIONS`);
-  if (have('groff')) {
-    // -ww: every warning; a page the formatter complains about is a broken page.
-    const lint = ok(sh('groff', ['-man', '-ww', '-z'], { input: page }), 'groff');
-    assert.equal(lint.stderr, '', 'groff warnings');
-  }
+  // -ww: every warning; a page the formatter complains about is a broken page.
+  need('groff', 'groff-base');
+  const lint = ok(sh('groff', ['-man', '-ww', '-z'], { input: page }), 'groff');
+  assert.equal(lint.stderr, '', 'groff warnings');
 });
 
 // --- cmake --install and the .deb ---------------------------------------------------------
@@ -289,24 +294,23 @@ test('cmake --install puts the binary, completions, man page and docs under the 
   assert.equal(fs.readFileSync(page, 'utf8'), ok(sh(wasme, ['man']), 'wasme man').stdout);
   for (const rel of INSTALLED.docs) assert.ok(fs.statSync(path.join(prefix, rel)).size > 0, rel);
   assert.match(fs.readFileSync(path.join(prefix, 'share/doc/wasme/LICENSE'), 'utf8'), /Apache License\s+Version 2\.0/);
-  if (have('man')) {
-    // What a user reads: `man -l` through groff, plain ASCII so flags read as typed.
-    const shown = ok(sh('man', ['-l', page], { env: { MANPAGER: 'cat', MANWIDTH: '200', LANG: 'C', LC_ALL: 'C' } }), 'man -l').stdout
-      .replace(/.\x08/g, '');
-    for (const text of ['NAME', 'wasme - build, push, pull and deploy', 'SYNOPSIS', 'wasme deploy istio', '--patch-context',
-      'One of: envoyfilter, wasmplugin', 'EXIT STATUS']) {
-      assert.ok(shown.includes(text), `"${text}" in man -l`);
-    }
+  // What a user reads: `man -l` through groff, plain ASCII so flags read as typed.
+  need('man', 'man-db');
+  const shown = ok(sh('man', ['-l', page], { env: { MANPAGER: 'cat', MANWIDTH: '200', LANG: 'C', LC_ALL: 'C' } }), 'man -l').stdout
+    .replace(/.\x08/g, '');
+  for (const text of ['NAME', 'wasme - build, push, pull and deploy', 'SYNOPSIS', 'wasme deploy istio', '--patch-context',
+    'One of: envoyfilter, wasmplugin', 'EXIT STATUS']) {
+    assert.ok(shown.includes(text), `"${text}" in man -l`);
   }
   // With MANPATH at the prefix, `man wasme` finds it as an installed page.
-  if (have('man')) {
-    const found = sh('man', ['-w', 'wasme'], { env: { MANPATH: path.join(prefix, 'share/man') } });
-    assert.equal(found.stdout.trim(), page);
-  }
+  const found = sh('man', ['-w', 'wasme'], { env: { MANPATH: path.join(prefix, 'share/man') } });
+  assert.equal(found.stdout.trim(), page);
 });
 
 test('cpack -G DEB: Depends from the real libraries, the files where Debian wants them, a wasme that runs',
-  { skip: !have('dpkg-deb') || !have('dpkg-shlibdeps') }, () => {
+  () => {
+    need('dpkg-deb', 'dpkg');
+    need('dpkg-shlibdeps', 'dpkg-dev');
     const out = sb.path('package');
     ok(sh('cpack', ['-G', 'DEB', '-B', out, '--config', path.join(BUILD_DIR, 'CPackConfig.cmake')]), 'cpack');
     const debs = fs.readdirSync(out).filter((f) => /^wasme_.*\.deb$/.test(f));
@@ -336,7 +340,8 @@ test('cpack -G DEB: Depends from the real libraries, the files where Debian want
     ok(sh('dpkg-deb', ['-x', deb, root]), 'dpkg-deb -x');
     assert.equal(ok(sh(path.join(root, 'usr/bin/wasme'), ['--version']), 'packaged wasme').stdout.trim(), `wasme ${VERSION}`);
     // apt resolves its Depends against this system (a simulation: nothing is installed).
-    if (have('apt-get')) ok(sh('apt-get', ['install', '--simulate', '--no-install-recommends', deb]), 'apt-get --simulate');
+    need('apt-get', 'apt');
+    ok(sh('apt-get', ['install', '--simulate', '--no-install-recommends', deb]), 'apt-get --simulate');
   });
 
 // --- the version reaches the library ------------------------------------------------------

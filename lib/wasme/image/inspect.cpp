@@ -27,8 +27,7 @@ InspectReport inspect_image(const store::Store& store, const oci::Reference& ref
 }
 
 oci::LayoutFacts layout_facts(const store::Store& store, const ImageSummary& image) {
-  oci::LayoutFacts facts;
-  facts.plugin_in_last_layer = image.format == oci::ArtifactFormat::compat;
+  oci::LayoutFacts facts = oci::checked_facts(image.format);
   const oci::Descriptor& config = image.manifest.config;
   if (config.media_type == oci::media_type::oci_image_config ||
       config.media_type == oci::media_type::docker_image_config) {

@@ -272,8 +272,10 @@ std::vector<LoadedImage> load_archive(store::Store& store, int fd, const std::st
     for (const Checked& c : images) all.insert(all.end(), c.blobs.begin(), c.blobs.end());
     store::BlobPin pin = store.pin_blobs(all);
     std::vector<LoadedImage> loaded;
+    std::set<oci::Digest> stored;  // a blob shared by images, or config and layer 0, once
     for (const Checked& c : images) {
       for (const oci::Digest& d : c.blobs) {
+        if (!stored.insert(d).second) continue;
         const StagedBlob& blob = staged.blobs.at(d);
         store.put_blob_file(blob.file, d, blob.size);
       }

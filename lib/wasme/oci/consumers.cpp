@@ -1,5 +1,7 @@
 #include "wasme/oci/consumers.hpp"
 
+#include <algorithm>
+
 #include "wasme/oci/artifact.hpp"
 #include "wasme/oci/media_types.hpp"
 
@@ -116,6 +118,23 @@ std::vector<ConsumerVerdict> judge_consumers(const Manifest& manifest, const Lay
       spin_wkg(manifest),
       image_volume(manifest, facts),
   };
+}
+
+LayoutFacts checked_facts(ArtifactFormat format) {
+  LayoutFacts facts;
+  facts.plugin_in_last_layer = format == ArtifactFormat::compat;
+  return facts;
+}
+
+std::optional<std::string> rejected_by_all(const Manifest& manifest, const LayoutFacts& facts,
+                                           const std::vector<std::string>& consumers) {
+  std::string reasons;
+  for (const ConsumerVerdict& verdict : judge_consumers(manifest, facts)) {
+    if (std::find(consumers.begin(), consumers.end(), verdict.name) == consumers.end()) continue;
+    if (verdict.accepts) return std::nullopt;
+    reasons += (reasons.empty() ? "" : "; ") + verdict.name + ": " + verdict.reason;
+  }
+  return reasons;
 }
 
 std::vector<std::string> consumers_of_target(std::string_view target) {

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "wasme/oci/artifact.hpp"
 #include "wasme/oci/manifest.hpp"
 
 // Which consumers accept an image's layout, each by its own rules as read in its source
@@ -28,6 +29,15 @@ struct ConsumerVerdict {
 
 // Every consumer, in the order above.
 std::vector<ConsumerVerdict> judge_consumers(const Manifest& manifest, const LayoutFacts& facts);
+
+// What an image wasme has checked (image::validate_artifact) is known to hold without reading
+// more: plugin.wasm in the last layer when it is compat; diff_ids not read.
+LayoutFacts checked_facts(ArtifactFormat format);
+
+// Why none of `consumers` (judge_consumers names) accepts the manifest, as
+// "name: reason; name: reason"; nullopt when one of them does.
+std::optional<std::string> rejected_by_all(const Manifest& manifest, const LayoutFacts& facts,
+                                           const std::vector<std::string>& consumers);
 
 // The consumers a `--for` target stands for: istio (both lines), envoy-gateway, spin.
 // Empty for an unknown target.

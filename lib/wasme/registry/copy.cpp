@@ -27,17 +27,10 @@ struct Side {
 // Downloads d from the source into dir (verified), returning the file.
 fs::path download_to(const Side& from, const oci::Descriptor& d, const fs::path& dir, std::uint64_t max_size,
                      const std::string& label) {
-  fs::path file = dir / d.digest.hex();
-  std::unique_ptr<AtomicFile> out;
-  download_blob(
-      from.client, from.ref.registry, from.ref.repository, d, max_size,
-      [&]() -> BlobSink {
-        out = std::make_unique<AtomicFile>(file, 0644);
-        return [&](std::string_view bytes) { out->write(bytes); };
-      },
-      label);
-  out->commit(Durability::no_fsync);  // scratch
-  return file;
+  auto file =
+      download_to_file(from.client, from.ref.registry, from.ref.repository, d, max_size, dir / d.digest.hex(), label);
+  file->commit(Durability::no_fsync);  // scratch
+  return file->final_path();
 }
 
 // POST …/blobs/uploads/?mount=&from= (distribution spec "Mounting a blob from another

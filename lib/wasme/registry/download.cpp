@@ -66,4 +66,19 @@ void download_blob(Client& client, const std::string& registry, const std::strin
   });
 }
 
+std::unique_ptr<AtomicFile> download_to_file(Client& client, const std::string& registry, const std::string& repository,
+                                             const oci::Descriptor& descriptor, std::uint64_t max_size,
+                                             const std::filesystem::path& path, const std::string& label,
+                                             const std::atomic<bool>* cancel) {
+  std::unique_ptr<AtomicFile> file;
+  download_blob(
+      client, registry, repository, descriptor, max_size,
+      [&]() -> BlobSink {
+        file = std::make_unique<AtomicFile>(path);
+        return [&](std::string_view bytes) { file->write(bytes); };
+      },
+      label, cancel);
+  return file;
+}
+
 }  // namespace wasme::registry

@@ -1,10 +1,13 @@
 #pragma once
 #include <atomic>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include "wasme/core/fs.hpp"
 #include "wasme/oci/manifest.hpp"
 #include "wasme/registry/client.hpp"
 
@@ -23,5 +26,12 @@ using OpenSink = std::function<BlobSink()>;
 void download_blob(Client& client, const std::string& registry, const std::string& repository,
                    const oci::Descriptor& descriptor, std::uint64_t max_size, const OpenSink& open_sink,
                    const std::string& label, const std::atomic<bool>* cancel = nullptr);
+
+// download_blob into an AtomicFile for path (a fresh one each attempt): verified, not yet
+// committed, so the caller checks the content and then commits it or drops it.
+std::unique_ptr<AtomicFile> download_to_file(Client& client, const std::string& registry, const std::string& repository,
+                                             const oci::Descriptor& descriptor, std::uint64_t max_size,
+                                             const std::filesystem::path& path, const std::string& label,
+                                             const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace wasme::registry

@@ -18,15 +18,8 @@ namespace {
 std::unique_ptr<AtomicFile> download_to(Client& client, const oci::Reference& ref, const oci::Descriptor& d,
                                         const fs::path& final_path, const std::string& label,
                                         const std::atomic<bool>* cancel) {
-  std::unique_ptr<AtomicFile> file;
-  download_blob(
-      client, ref.registry, ref.repository, d, client.options().max_module_size,
-      [&]() -> BlobSink {
-        file = std::make_unique<AtomicFile>(final_path);
-        return [&](std::string_view bytes) { file->write(bytes); };
-      },
-      label, cancel);
-  return file;
+  return download_to_file(client, ref.registry, ref.repository, d, client.options().max_module_size, final_path, label,
+                          cancel);
 }
 
 // The config blob, in memory: at most image::max_config_size (checked before the download).
